@@ -1,0 +1,25 @@
+#pragma once
+
+// Decodes Kubernetes objects from JSON (as the API server sends them, or as manifests convert
+// to) into the model of model.h. Only the fields rules need are read; each read checks its type,
+// so a malformed object yields an Error naming the field path instead of a crash.
+
+#include <rapidjson/document.h>
+
+#include <string_view>
+
+#include "netadmit/model.h"
+#include "netadmit/result.h"
+
+namespace netadmit {
+
+// Decodes any object. NetworkPolicy (networking.k8s.io/v1), Pod (v1) and the pod controllers
+// (apps/v1 Deployment, ReplicaSet, StatefulSet, DaemonSet; batch/v1 Job, CronJob) get their
+// content decoded; other kinds keep only type and metadata. An object without
+// metadata.namespace is given `default_namespace`.
+Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view default_namespace);
+
+// Decodes a metav1.LabelSelector found at `path` (used in errors).
+Result<LabelSelector> DecodeLabelSelector(const rapidjson::Value& json, std::string_view path);
+
+}  // namespace netadmit

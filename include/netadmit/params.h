@@ -1,0 +1,67 @@
+#pragma once
+
+// Reads the `params` map of one rule in a rule set. A rule kind asks for each parameter it
+// knows by name and type; Finish() then rejects any field nobody asked for. The first error
+// (wrong type, invalid CIDR, unknown field...) is kept with its file, line and column, and the
+// getters return defaults after it, so a kind's compile function can read straight through.
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "netadmit/cidr.h"
+#include "netadmit/glob.h"
+#include "netadmit/model.h"
+#include "netadmit/result.h"
+
+namespace netadmit {
+
+// A protocol and a port or port range, as in `allowedPorts: [{protocol: UDP, port: 53}]`.
+struct PortSpec {
+  Protocol protocol = Protocol::kTCP;
+  int32_t port = 0;
+  int32_t end_port = 0;  // == port for a single port
+};
+
+class ParamReader {
+ public:
+  // `params` may be undefined/null (no params given). `path` is the params' field path, e.g.
+  // "spec.rules[0].params"; `file` names the rule set source.
+  ParamReader(YAML::Node params, std::string file, std::string path);
+
+  std::vector<std::string> StringList(std::string_view key);
+  bool Bool(std::string_view key, bool default_value);
+  int64_t Int(std::string_view key, int64_t default_value, int64_t min, int64_t max);
+  std::vector<Cidr> CidrList(std::string_view key);
+  std::vector<PortSpec> PortList(std::string_view key);
+  std::vector<NamespacePattern> NamespaceList(std::string_view key);
+  // Requires the key to be present (call before reading it).
+  void Require(std::string_view key);
+
+  // Reports an error at `key` found by the kind itself (e.g. two params that contradict).
+  void Fail(std::string_view key, std::string message);
+
+  // The first error met, or an unknown-field error if the map has keys nobody read.
+  std::optional<Error> Finish();
+
+ private:
+  YAML::Node Lookup(std::string_view key);
+  void FailAt(const YAML::Node& node, std::string path, std::string message);
+  std::string PathOf(std::string_view key) const;
+
+  YAML::Node params_;
+  std::string file_;
+  std::string path_;
+  std::set<std::string, std::less<>> read_;
+  std::optional<Error> error_;
+};
+
+// Builds an Error located at a YAML node (its mark gives line and column).
+Error ErrorAt(const YAML::Node& node, std::string file, std::string path, std::string message);
+
+}  // namespace netadmit

@@ -1,0 +1,72 @@
+#pragma once
+
+// Rule sets: YAML documents of kind RuleSet (apiVersion netadmit.io/v1alpha1), read from files
+// or ConfigMap keys. Several documents merge into one immutable RuleSet; any error (syntax,
+// unknown field, wrong type, duplicate rule id, unknown kind, invalid CIDR or selector) fails
+// the whole load with the file, line and column, so a bad edit never replaces a good rule set.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "netadmit/catalog.h"
+#include "netadmit/glob.h"
+#include "netadmit/result.h"
+#include "netadmit/rule.h"
+
+namespace netadmit {
+
+// Which namespaces a rule applies to. Empty `namespaces` means every namespace.
+struct RuleMatch {
+  std::vector<NamespacePattern> namespaces;
+  std::vector<NamespacePattern> exclude_namespaces;
+
+  bool Matches(std::string_view namespace_name) const;
+};
+
+struct CompiledRule {
+  std::string id;
+  const RuleKind* kind = nullptr;
+  Action action = Action::kDeny;
+  std::string description;
+  RuleMatch match;
+  std::unique_ptr<const RuleCheck> check;
+  std::string source;  // file or ConfigMap key it came from
+};
+
+class RuleSet {
+ public:
+  RuleSet(std::vector<CompiledRule> rules, std::vector<NamespacePattern> excluded_namespaces,
+          std::vector<std::string> names);
+
+  const std::vector<CompiledRule>& rules() const { return rules_; }
+  // Namespaces no rule applies to (spec.exclude.namespaces of all rule sets).
+  bool Excludes(std::string_view namespace_name) const;
+  // metadata.name of each RuleSet document merged in.
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::vector<CompiledRule> rules_;
+  std::vector<NamespacePattern> excluded_namespaces_;
+  std::vector<std::string> names_;
+};
+
+// The text of one rule-set source: a file's path and content, or a ConfigMap key and value.
+struct RuleSource {
+  std::string name;
+  std::string text;
+};
+
+// Parses and compiles all sources (each may hold several YAML documents) into one RuleSet.
+Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> sources,
+                                                   const RuleCatalog& catalog = BuiltinCatalog());
+
+// Reads a rule-set file, or every *.yaml / *.yml file of a directory (sorted by name).
+Result<std::vector<RuleSource>> ReadRuleSources(const std::string& file_or_directory);
+
+// The default rule set shipped in policy-rules/default-rules.yaml, embedded in the binary.
+RuleSource DefaultRuleSource();
+
+}  // namespace netadmit

@@ -1,0 +1,1 @@
+set(RULE_TEST_SOURCES)

@@ -1,0 +1,1 @@
+# Server tests are defined here.
