@@ -1,1 +1,1 @@
-set(CORE_TEST_SOURCES)
+set(CORE_TEST_SOURCES model_test.cpp)
