@@ -1,1 +1,439 @@
-// In progress.
+// Decodes the fields rules need from Kubernetes objects in JSON. Every access checks the JSON
+// type first (RapidJSON asserts on a wrong-type access), and the first problem is returned as an
+// Error naming the field path, e.g. spec.egress[1].ports[0].port.
+
+#include "netadmit/decode.h"
+
+#include <array>
+#include <optional>
+#include <string>
+
+namespace netadmit {
+
+namespace {
+
+using rapidjson::Value;
+
+std::string Indexed(std::string_view path, rapidjson::SizeType index) {
+  return std::string(path) + '[' + std::to_string(index) + ']';
+}
+
+std::string Field(std::string_view path, std::string_view key) {
+  if (path.empty()) {
+    return std::string(key);
+  }
+  return std::string(path) + '.' + std::string(key);
+}
+
+// Reads typed fields, keeping the first error. After an error every getter returns a default,
+// so decoding functions read straight through and the caller checks `error_` once.
+class Decoder {
+ public:
+  std::optional<Error> error_;
+
+  void Fail(std::string path, std::string message) {
+    if (!error_) {
+      error_ = Error{"", 0, 0, std::move(path), std::move(message)};
+    }
+  }
+
+  // The member `key` of `object`, or nullptr when absent or JSON null (as Kubernetes treats it).
+  const Value* Member(const Value& object, std::string_view key) {
+    if (!object.IsObject()) {
+      return nullptr;
+    }
+    auto found = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
+    if (found == object.MemberEnd() || found->value.IsNull()) {
+      return nullptr;
+    }
+    return &found->value;
+  }
+
+  // The member if it is an object; a type error otherwise.
+  const Value* Object(const Value& parent, std::string_view key, std::string_view path) {
+    const Value* value = Member(parent, key);
+    if (value != nullptr && !value->IsObject()) {
+      Fail(Field(path, key), "expected an object");
+      return nullptr;
+    }
+    return value;
+  }
+
+  const Value* Array(const Value& parent, std::string_view key, std::string_view path) {
+    const Value* value = Member(parent, key);
+    if (value != nullptr && !value->IsArray()) {
+      Fail(Field(path, key), "expected a list");
+      return nullptr;
+    }
+    return value;
+  }
+
+  std::string String(const Value& parent, std::string_view key, std::string_view path) {
+    const Value* value = Member(parent, key);
+    if (value == nullptr) {
+      return {};
+    }
+    if (!value->IsString()) {
+      Fail(Field(path, key), "expected a string");
+      return {};
+    }
+    return std::string(value->GetString(), value->GetStringLength());
+  }
+
+  bool Bool(const Value& parent, std::string_view key, std::string_view path) {
+    const Value* value = Member(parent, key);
+    if (value == nullptr) {
+      return false;
+    }
+    if (!value->IsBool()) {
+      Fail(Field(path, key), "expected true or false");
+      return false;
+    }
+    return value->GetBool();
+  }
+
+  std::optional<int32_t> Int32(const Value& parent, std::string_view key, std::string_view path) {
+    const Value* value = Member(parent, key);
+    if (value == nullptr) {
+      return std::nullopt;
+    }
+    if (!value->IsInt()) {
+      Fail(Field(path, key), "expected a 32-bit integer");
+      return std::nullopt;
+    }
+    return value->GetInt();
+  }
+
+  Labels StringMap(const Value& parent, std::string_view key, std::string_view path) {
+    Labels out;
+    const Value* map = Object(parent, key, path);
+    if (map == nullptr) {
+      return out;
+    }
+    const std::string map_path = Field(path, key);
+    for (const auto& member : map->GetObject()) {
+      std::string name(member.name.GetString(), member.name.GetStringLength());
+      if (!member.value.IsString()) {
+        Fail(Field(map_path, name), "expected a string");
+        return out;
+      }
+      out.emplace(std::move(name),
+                  std::string(member.value.GetString(), member.value.GetStringLength()));
+    }
+    return out;
+  }
+
+  std::vector<std::string> StringList(const Value& parent, std::string_view key,
+                                      std::string_view path) {
+    std::vector<std::string> out;
+    const Value* list = Array(parent, key, path);
+    if (list == nullptr) {
+      return out;
+    }
+    const std::string list_path = Field(path, key);
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      const Value& item = (*list)[i];
+      if (!item.IsString()) {
+        Fail(Indexed(list_path, i), "expected a string");
+        return out;
+      }
+      out.emplace_back(item.GetString(), item.GetStringLength());
+    }
+    return out;
+  }
+
+  LabelSelector Selector(const Value& json, std::string_view path) {
+    LabelSelector selector;
+    if (!json.IsObject()) {
+      Fail(std::string(path), "expected a label selector object");
+      return selector;
+    }
+    selector.match_labels = StringMap(json, "matchLabels", path);
+    const Value* expressions = Array(json, "matchExpressions", path);
+    if (expressions == nullptr) {
+      return selector;
+    }
+    const std::string list_path = Field(path, "matchExpressions");
+    for (rapidjson::SizeType i = 0; i < expressions->Size(); ++i) {
+      const Value& item = (*expressions)[i];
+      const std::string item_path = Indexed(list_path, i);
+      if (!item.IsObject()) {
+        Fail(item_path, "expected an object");
+        return selector;
+      }
+      SelectorRequirement requirement;
+      requirement.key = String(item, "key", item_path);
+      const std::string op = String(item, "operator", item_path);
+      requirement.values = StringList(item, "values", item_path);
+      if (requirement.key.empty()) {
+        Fail(Field(item_path, "key"), "a selector requirement needs a key");
+      }
+      if (op == "In") {
+        requirement.op = SelectorOperator::kIn;
+      } else if (op == "NotIn") {
+        requirement.op = SelectorOperator::kNotIn;
+      } else if (op == "Exists") {
+        requirement.op = SelectorOperator::kExists;
+      } else if (op == "DoesNotExist") {
+        requirement.op = SelectorOperator::kDoesNotExist;
+      } else {
+        Fail(Field(item_path, "operator"),
+             "unknown operator \"" + op + "\" (expected In, NotIn, Exists or DoesNotExist)");
+      }
+      selector.match_expressions.push_back(std::move(requirement));
+    }
+    return selector;
+  }
+
+  Protocol ProtocolOf(const Value& parent, std::string_view path) {
+    const std::string name = String(parent, "protocol", path);
+    if (name.empty() || name == "TCP") {
+      return Protocol::kTCP;
+    }
+    if (name == "UDP") {
+      return Protocol::kUDP;
+    }
+    if (name == "SCTP") {
+      return Protocol::kSCTP;
+    }
+    Fail(Field(path, "protocol"), "unknown protocol \"" + name + "\" (expected TCP, UDP or SCTP)");
+    return Protocol::kTCP;
+  }
+
+  NetworkPolicyPort Port(const Value& json, std::string_view path) {
+    NetworkPolicyPort port;
+    if (!json.IsObject()) {
+      Fail(std::string(path), "expected an object");
+      return port;
+    }
+    port.protocol = ProtocolOf(json, path);
+    if (const Value* value = Member(json, "port")) {
+      if (value->IsInt()) {
+        port.port = value->GetInt();
+      } else if (value->IsString()) {
+        port.named_port = std::string(value->GetString(), value->GetStringLength());
+      } else {
+        Fail(Field(path, "port"), "expected a port number or a port name");
+      }
+    }
+    port.end_port = Int32(json, "endPort", path);
+    return port;
+  }
+
+  NetworkPolicyPeer Peer(const Value& json, std::string_view path) {
+    NetworkPolicyPeer peer;
+    if (!json.IsObject()) {
+      Fail(std::string(path), "expected an object");
+      return peer;
+    }
+    if (const Value* selector = Member(json, "podSelector")) {
+      peer.pod_selector = Selector(*selector, Field(path, "podSelector"));
+    }
+    if (const Value* selector = Member(json, "namespaceSelector")) {
+      peer.namespace_selector = Selector(*selector, Field(path, "namespaceSelector"));
+    }
+    if (const Value* block = Object(json, "ipBlock", path)) {
+      const std::string block_path = Field(path, "ipBlock");
+      peer.ip_block =
+          IPBlock{String(*block, "cidr", block_path), StringList(*block, "except", block_path)};
+    }
+    return peer;
+  }
+
+  std::vector<NetworkPolicyRule> Rules(const Value& spec, std::string_view key,
+                                       std::string_view peers_key) {
+    std::vector<NetworkPolicyRule> rules;
+    const Value* list = Array(spec, key, "spec");
+    if (list == nullptr) {
+      return rules;
+    }
+    const std::string list_path = Field("spec", key);
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      const Value& item = (*list)[i];
+      const std::string item_path = Indexed(list_path, i);
+      if (!item.IsObject()) {
+        Fail(item_path, "expected an object");
+        return rules;
+      }
+      NetworkPolicyRule rule;
+      if (const Value* ports = Array(item, "ports", item_path)) {
+        for (rapidjson::SizeType k = 0; k < ports->Size(); ++k) {
+          rule.ports.push_back(Port((*ports)[k], Indexed(Field(item_path, "ports"), k)));
+        }
+      }
+      if (const Value* peers = Array(item, peers_key, item_path)) {
+        for (rapidjson::SizeType k = 0; k < peers->Size(); ++k) {
+          rule.peers.push_back(Peer((*peers)[k], Indexed(Field(item_path, peers_key), k)));
+        }
+      }
+      rules.push_back(std::move(rule));
+    }
+    return rules;
+  }
+
+  NetworkPolicySpec PolicySpec(const Value& object) {
+    NetworkPolicySpec spec;
+    const Value* json = Object(object, "spec", "");
+    if (json == nullptr) {
+      return spec;  // an empty spec selects all pods and allows nothing in (Ingress inferred)
+    }
+    if (const Value* selector = Member(*json, "podSelector")) {
+      spec.pod_selector = Selector(*selector, "spec.podSelector");
+    }
+    spec.ingress = Rules(*json, "ingress", "from");
+    spec.egress = Rules(*json, "egress", "to");
+    if (Member(*json, "policyTypes") != nullptr) {
+      std::vector<PolicyType> types;
+      const auto names = StringList(*json, "policyTypes", "spec");
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == "Ingress") {
+          types.push_back(PolicyType::kIngress);
+        } else if (names[i] == "Egress") {
+          types.push_back(PolicyType::kEgress);
+        } else {
+          Fail(Indexed("spec.policyTypes", static_cast<rapidjson::SizeType>(i)),
+               "unknown policy type \"" + names[i] + "\" (expected Ingress or Egress)");
+        }
+      }
+      spec.policy_types = std::move(types);
+    }
+    return spec;
+  }
+
+  std::vector<Container> Containers(const Value& spec, std::string_view key,
+                                    std::string_view spec_path) {
+    std::vector<Container> out;
+    const Value* list = Array(spec, key, spec_path);
+    if (list == nullptr) {
+      return out;
+    }
+    const std::string list_path = Field(spec_path, key);
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      const Value& item = (*list)[i];
+      const std::string item_path = Indexed(list_path, i);
+      if (!item.IsObject()) {
+        Fail(item_path, "expected an object");
+        return out;
+      }
+      Container container;
+      container.name = String(item, "name", item_path);
+      if (const Value* ports = Array(item, "ports", item_path)) {
+        const std::string ports_path = Field(item_path, "ports");
+        for (rapidjson::SizeType k = 0; k < ports->Size(); ++k) {
+          const Value& port_json = (*ports)[k];
+          const std::string port_path = Indexed(ports_path, k);
+          if (!port_json.IsObject()) {
+            Fail(port_path, "expected an object");
+            return out;
+          }
+          ContainerPort port;
+          port.name = String(port_json, "name", port_path);
+          port.container_port = Int32(port_json, "containerPort", port_path).value_or(0);
+          port.host_port = Int32(port_json, "hostPort", port_path).value_or(0);
+          port.protocol = ProtocolOf(port_json, port_path);
+          container.ports.push_back(std::move(port));
+        }
+      }
+      out.push_back(std::move(container));
+    }
+    return out;
+  }
+
+  // Decodes the pod template found at `template_path` ("" for a Pod itself).
+  PodTemplate Template(const Value& object, std::string_view template_path) {
+    PodTemplate pod;
+    pod.metadata_path = Field(template_path, "metadata");
+    pod.spec_path = Field(template_path, "spec");
+    const Value* root = &object;
+    if (!template_path.empty()) {
+      // Walk "spec.template" or "spec.jobTemplate.spec.template" one segment at a time.
+      std::string_view rest = template_path;
+      std::string walked;
+      while (root != nullptr && !rest.empty()) {
+        const size_t dot = rest.find('.');
+        const std::string_view segment = rest.substr(0, dot);
+        root = Object(*root, segment, walked);
+        walked = Field(walked, segment);
+        rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+      }
+      if (root == nullptr) {
+        return pod;  // no template: nothing to inspect
+      }
+    }
+    if (const Value* metadata = Object(*root, "metadata", template_path)) {
+      pod.labels = StringMap(*metadata, "labels", pod.metadata_path);
+    }
+    if (const Value* spec = Object(*root, "spec", template_path)) {
+      pod.host_network = Bool(*spec, "hostNetwork", pod.spec_path);
+      pod.containers = Containers(*spec, "containers", pod.spec_path);
+      pod.init_containers = Containers(*spec, "initContainers", pod.spec_path);
+    }
+    return pod;
+  }
+};
+
+struct TemplateLocation {
+  std::string_view api_version;
+  std::string_view kind;
+  std::string_view path;  // where the pod template sits; "" for a Pod
+};
+
+constexpr std::array<TemplateLocation, 8> kPodTemplateKinds = {{
+    {"v1", "Pod", ""},
+    {"v1", "ReplicationController", "spec.template"},
+    {"apps/v1", "Deployment", "spec.template"},
+    {"apps/v1", "ReplicaSet", "spec.template"},
+    {"apps/v1", "StatefulSet", "spec.template"},
+    {"apps/v1", "DaemonSet", "spec.template"},
+    {"batch/v1", "Job", "spec.template"},
+    {"batch/v1", "CronJob", "spec.jobTemplate.spec.template"},
+}};
+
+}  // namespace
+
+Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view default_namespace) {
+  if (!json.IsObject()) {
+    return Error{"", 0, 0, "", "expected an object"};
+  }
+  Decoder decoder;
+  Object object;
+  object.api_version = decoder.String(json, "apiVersion", "");
+  object.kind = decoder.String(json, "kind", "");
+  if (const Value* metadata = decoder.Object(json, "metadata", "")) {
+    object.metadata.name = decoder.String(*metadata, "name", "metadata");
+    if (object.metadata.name.empty()) {
+      // generateName objects have no name until the API server assigns one.
+      object.metadata.name = decoder.String(*metadata, "generateName", "metadata");
+    }
+    object.metadata.namespace_name = decoder.String(*metadata, "namespace", "metadata");
+    object.metadata.labels = decoder.StringMap(*metadata, "labels", "metadata");
+  }
+  if (object.metadata.namespace_name.empty()) {
+    object.metadata.namespace_name = std::string(default_namespace);
+  }
+  if (object.api_version == "networking.k8s.io/v1" && object.kind == "NetworkPolicy") {
+    object.content = decoder.PolicySpec(json);
+  } else {
+    for (const auto& location : kPodTemplateKinds) {
+      if (object.api_version == location.api_version && object.kind == location.kind) {
+        object.content = decoder.Template(json, location.path);
+        break;
+      }
+    }
+  }
+  if (decoder.error_) {
+    return *decoder.error_;
+  }
+  return object;
+}
+
+Result<LabelSelector> DecodeLabelSelector(const rapidjson::Value& json, std::string_view path) {
+  Decoder decoder;
+  LabelSelector selector = decoder.Selector(json, path);
+  if (decoder.error_) {
+    return *decoder.error_;
+  }
+  return selector;
+}
+
+}  // namespace netadmit

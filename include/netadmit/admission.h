@@ -35,6 +35,7 @@ struct AdmissionRequest {
   GroupVersionKind kind;
   std::string namespace_name;
   std::string name;
+  std::string sub_resource;  // "status" for pods/status; empty for the object itself
   Operation operation = Operation::kCreate;
   UserInfo user;
   bool dry_run = false;
@@ -54,9 +55,9 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body);
 struct AdmissionResponse {
   std::string uid;
   bool allowed = true;
-  int code = 200;               // status.code when denied
-  std::string reason;           // status.reason when denied, e.g. "Forbidden"
-  std::string message;          // status.message when denied
+  int code = 200;       // status.code when denied
+  std::string reason;   // status.reason when denied, e.g. "Forbidden"
+  std::string message;  // status.message when denied
   std::vector<std::string> warnings;
 };
 

@@ -39,7 +39,8 @@ int ExitCode(const CheckReport& report);
 
 // Human-readable report: one header line per object, one line per finding.
 std::string RenderText(const CheckReport& report);
-// JSON: {"objects": [{"file","line","object","decision","violations":[{rule,action,path,message}]}],
+// JSON: {"objects":
+// [{"file","line","object","decision","violations":[{rule,action,path,message}]}],
 //        "summary": {...}}
 std::string RenderJson(const CheckReport& report);
 

@@ -15,16 +15,17 @@
 namespace netadmit {
 
 struct ManifestObject {
-  std::string file;   // path, or "-" for standard input
-  int line = 0;       // 1-based line where the object starts
-  int document = 0;   // 1-based document index within the file
+  std::string file;                           // path, or "-" for standard input
+  int line = 0;                               // 1-based line where the object starts
+  int document = 0;                           // 1-based document index within the file
   std::shared_ptr<rapidjson::Document> json;  // owns the value
   const rapidjson::Value* object = nullptr;   // the object (an item of a List, or the document)
 };
 
 // Parses one source text. Empty documents are skipped. Fails naming file, line and column on a
 // YAML syntax error, and on a document that is not a map with apiVersion and kind.
-Result<std::vector<ManifestObject>> ParseManifests(const std::string& file, const std::string& text);
+Result<std::vector<ManifestObject>> ParseManifests(const std::string& file,
+                                                   const std::string& text);
 
 // Reads a file, "-" (standard input), or every *.yaml / *.yml / *.json file under a directory
 // (recursively, sorted by path) and parses them.

@@ -37,10 +37,10 @@ enum class Protocol { kTCP, kUDP, kSCTP };
 const char* ProtocolName(Protocol protocol);
 
 struct NetworkPolicyPort {
-  Protocol protocol = Protocol::kTCP;      // defaulted to TCP when absent
-  std::optional<int32_t> port;             // numeric port
-  std::optional<std::string> named_port;   // named port (resolved per pod)
-  std::optional<int32_t> end_port;         // with a numeric port: the range port..end_port
+  Protocol protocol = Protocol::kTCP;     // defaulted to TCP when absent
+  std::optional<int32_t> port;            // numeric port
+  std::optional<std::string> named_port;  // named port (resolved per pod)
+  std::optional<int32_t> end_port;        // with a numeric port: the range port..end_port
 
   // No port at all: every port of the protocol.
   bool AllPorts() const { return !port && !named_port; }

@@ -52,15 +52,15 @@ enum class Target {
 
 struct ParamDoc {
   std::string_view name;
-  std::string_view type;         // "list of CIDRs", "bool (default false)", ...
+  std::string_view type;  // "list of CIDRs", "bool (default false)", ...
   std::string_view description;
 };
 
 using CompileFn = Result<std::unique_ptr<const RuleCheck>> (*)(ParamReader& params);
 
 struct RuleKind {
-  std::string_view name;         // "NoOpenEgress", as written in `kind:`
-  std::string_view summary;      // one sentence for the rule reference
+  std::string_view name;     // "NoOpenEgress", as written in `kind:`
+  std::string_view summary;  // one sentence for the rule reference
   Target target = Target::kNetworkPolicy;
   std::vector<ParamDoc> params;  // for the generated rule reference
   CompileFn compile = nullptr;
