@@ -308,6 +308,9 @@ Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> s
         }
         ReadDocument(reader, documents[i], catalog, accumulated);
       }
+    } catch (const YAML::DeepRecursion& e) {
+      return Error{source.name, e.mark.line + 1, e.mark.column + 1, "",
+                   "nesting deeper than " + std::to_string(e.depth()) + " levels"};
     } catch (const YAML::Exception& e) {
       // yaml-cpp reports syntax errors by exception; its mark is 0-based.
       return Error{source.name, e.mark.line + 1, e.mark.column + 1, "", e.msg};

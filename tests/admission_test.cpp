@@ -1,0 +1,280 @@
+#include "netadmit/admission.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <filesystem>
+
+#include "support/files.h"
+#include "support/test_kinds.h"
+
+namespace netadmit {
+namespace {
+
+std::shared_ptr<const RuleSet> TestRules() {
+  static const RuleCatalog catalog = testing::TestCatalog();
+  const RuleSource source{"rules.yaml", R"(
+apiVersion: netadmit.io/v1alpha1
+kind: RuleSet
+metadata: {name: test}
+spec:
+  exclude: {namespaces: [kube-system]}
+  rules:
+    - {id: deny-policies, kind: FlagNetworkPolicies, action: deny, params: {words: [a, b]}}
+    - {id: warn-policies, kind: FlagNetworkPolicies, action: warn, params: {words: [w]}}
+    - {id: audit-pods, kind: FlagPods, action: audit, params: {words: [x]}}
+)"};
+  auto rules = LoadRuleSet(std::span(&source, 1), catalog);
+  EXPECT_TRUE(rules.ok()) << rules.error().ToString();
+  return rules.value();
+}
+
+std::string Request(const std::string& api_version, const std::string& fields) {
+  return R"({"apiVersion":")" + api_version + R"(","kind":"AdmissionReview","request":{)" + fields +
+         "}}";
+}
+
+const char* kPolicy =
+    R"({"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"np","namespace":"shop"},"spec":{"podSelector":{}}})";
+
+std::string PolicyRequest(const std::string& operation, const std::string& extra = "") {
+  const bool is_delete = operation == "DELETE";
+  return Request("admission.k8s.io/v1",
+                 R"("uid":"u-1","kind":{"group":"networking.k8s.io","version":"v1","kind":"NetworkPolicy"},)"
+                 R"("namespace":"shop","name":"np","operation":")" +
+                     operation + R"(","userInfo":{"username":"alice","groups":["devs"]},)" +
+                     R"("object":)" + (is_delete ? "null" : kPolicy) + R"(,"oldObject":)" +
+                     (is_delete || operation == "UPDATE" ? kPolicy : "null") + extra);
+}
+
+TEST(AdmissionDecodeTest, EveryCapturedRequestDecodes) {
+  int count = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(NETADMIT_FIXTURES_DIR) + "/apiserver-v1.28")) {
+    const std::string name = entry.path().filename().string();
+    if (!name.ends_with(".body.json")) {
+      continue;
+    }
+    ++count;
+    auto request = DecodeAdmissionReview(testing::ReadFile(entry.path().string()));
+    ASSERT_TRUE(request.ok()) << name << ": " << request.error().ToString();
+    EXPECT_EQ(request->version, AdmissionVersion::kV1);
+    EXPECT_FALSE(request->uid.empty());
+    EXPECT_EQ(request->user.username, "admin") << name;
+    if (request->operation == Operation::kDelete) {
+      EXPECT_EQ(request->object, nullptr) << name;
+      EXPECT_NE(request->old_object, nullptr) << name;
+    } else {
+      EXPECT_NE(request->object, nullptr) << name;
+    }
+    EXPECT_NE(name.find(request->kind.kind + "-" + OperationName(request->operation)),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_EQ(count, 17);
+}
+
+TEST(AdmissionDecodeTest, CapturedCreateFields) {
+  auto request = DecodeAdmissionReview(
+      testing::Fixture("apiserver-v1.28/001-NetworkPolicy-CREATE-bad-allow-everything.body.json"));
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->uid, "233b983b-423b-4fa3-9cc3-4bd881139fd5");
+  EXPECT_EQ(request->kind.group, "networking.k8s.io");
+  EXPECT_EQ(request->kind.kind, "NetworkPolicy");
+  EXPECT_EQ(request->namespace_name, "default");
+  EXPECT_EQ(request->name, "bad-allow-everything");
+  EXPECT_EQ(request->operation, Operation::kCreate);
+  EXPECT_EQ(request->user.groups, (std::vector<std::string>{"system:masters", "system:authenticated"}));
+  EXPECT_FALSE(request->dry_run);
+}
+
+struct BadRequestCase {
+  std::string body;
+  std::string reason;
+};
+
+TEST(AdmissionDecodeTest, BadRequestsGetOneLineReasons) {
+  const std::vector<BadRequestCase> cases = {
+      {"", "request body is not valid JSON: The document is empty. at offset 0"},
+      {"{\"apiVersion\": ", "request body is not valid JSON: Invalid value. at offset 15"},
+      {"{} trailing", "request body is not valid JSON: The document root must not be followed by other values. at offset 3"},
+      {"[]", "request body is not a JSON object"},
+      {R"({"apiVersion":"v1","kind":"Pod"})", "request body is not an AdmissionReview (kind \"Pod\")"},
+      {R"({"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview"})",
+       "unsupported AdmissionReview apiVersion \"admission.k8s.io/v2\" (expected admission.k8s.io/v1 or admission.k8s.io/v1beta1)"},
+      {R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"})", "AdmissionReview has no request object"},
+      {Request("admission.k8s.io/v1", R"("kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
+       "request.uid is missing or empty"},
+      {Request("admission.k8s.io/v1", R"("uid":"","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
+       "request.uid is missing or empty"},
+      {Request("admission.k8s.io/v1", R"("uid":5,"kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
+       "request.uid must be a string"},
+      {Request("admission.k8s.io/v1", R"("uid":"u","operation":"CREATE")"),
+       "request.kind is missing or not an object"},
+      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":1,"kind":"Pod"},"operation":"CREATE")"),
+       "request.kind.version must be a string"},
+      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"PATCH")"),
+       "request.operation \"PATCH\" is not CREATE, UPDATE, DELETE or CONNECT"},
+      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","userInfo":{"groups":"x"})"),
+       "request.userInfo.groups must be a list of strings"},
+      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","dryRun":"yes")"),
+       "request.dryRun must be true or false"},
+      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","object":[])"),
+       "request.object must be an object or null"},
+      {std::string(100000, '['), "request body nests deeper than 128 levels"},
+      {std::string(129, '[') + std::string(129, ']'), "request body nests deeper than 128 levels"},
+  };
+  for (const auto& c : cases) {
+    auto request = DecodeAdmissionReview(c.body);
+    ASSERT_FALSE(request.ok()) << c.body.substr(0, 80);
+    EXPECT_EQ(request.error().ToString(), c.reason) << c.body.substr(0, 80);
+    EXPECT_EQ(request.error().ToString().find('\n'), std::string::npos);
+  }
+}
+
+TEST(AdmissionDecodeTest, NestingAtTheBoundIsAccepted) {
+  // 127 levels inside request.object: the whole document is 128 deep.
+  std::string deep = std::string(125, '[') + std::string(125, ']');
+  auto request = DecodeAdmissionReview(Request(
+      "admission.k8s.io/v1",
+      R"("uid":"u","kind":{"version":"v1","kind":"ConfigMap"},"operation":"CREATE","object":{"data":)" +
+          deep + "}"));
+  EXPECT_TRUE(request.ok()) << request.error().ToString();
+}
+
+TEST(ReviewTest, DenyFindingsFormTheMessageAndWarningsTheWarnings) {
+  auto request = DecodeAdmissionReview(PolicyRequest("CREATE"));
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  ReviewResult result = Review(*TestRules(), *request);
+  EXPECT_TRUE(result.inspected);
+  EXPECT_EQ(result.object_description, "NetworkPolicy shop/np");
+  EXPECT_FALSE(result.response.allowed);
+  EXPECT_EQ(result.response.code, 403);
+  EXPECT_EQ(result.response.reason, "Forbidden");
+  EXPECT_EQ(result.response.message,
+            "[deny-policies] flagged a (np) at metadata.name \u2014 rename it\n"
+            "[deny-policies] flagged b (np) at metadata.name \u2014 rename it");
+  EXPECT_EQ(result.response.warnings,
+            std::vector<std::string>{"[warn-policies] flagged w (np) at metadata.name \u2014 rename it"});
+  EXPECT_EQ(EncodeAdmissionReview(request->version, result.response),
+            R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-1","allowed":false,)"
+            R"("status":{"code":403,"reason":"Forbidden","message":"[deny-policies] flagged a (np) at metadata.name \u2014 rename it\n)"
+            R"([deny-policies] flagged b (np) at metadata.name \u2014 rename it"},)"
+            R"("warnings":["[warn-policies] flagged w (np) at metadata.name \u2014 rename it"]}})");
+}
+
+TEST(ReviewTest, V1beta1IsAnsweredInV1beta1) {
+  std::string body = PolicyRequest("CREATE");
+  body.replace(body.find("admission.k8s.io/v1"), 19, "admission.k8s.io/v1beta1");
+  auto request = DecodeAdmissionReview(body);
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  EXPECT_EQ(request->version, AdmissionVersion::kV1beta1);
+  ReviewResult result = Review(*TestRules(), *request);
+  const std::string encoded = EncodeAdmissionReview(request->version, result.response);
+  EXPECT_TRUE(encoded.starts_with(R"({"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{"uid":"u-1",)"))
+      << encoded;
+}
+
+TEST(ReviewTest, DeleteLooksAtOldObjectAndStructuralRulesLetItGo) {
+  auto request = DecodeAdmissionReview(PolicyRequest("DELETE"));
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  ReviewResult result = Review(*TestRules(), *request);
+  EXPECT_TRUE(result.inspected);
+  EXPECT_EQ(result.object_description, "NetworkPolicy shop/np");
+  EXPECT_TRUE(result.response.allowed);
+  EXPECT_TRUE(result.evaluation.findings.empty());
+}
+
+TEST(ReviewTest, DryRunIsDecidedTheSameWay) {
+  auto request = DecodeAdmissionReview(PolicyRequest("UPDATE", R"(,"dryRun":true)"));
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  EXPECT_TRUE(request->dry_run);
+  EXPECT_FALSE(Review(*TestRules(), *request).response.allowed);
+}
+
+TEST(ReviewTest, ExcludedNamespaceAndOtherKindsAreAllowedUntouched) {
+  std::string body = PolicyRequest("CREATE");
+  for (auto at = body.find("shop"); at != std::string::npos; at = body.find("shop")) {
+    body.replace(at, 4, "kube-system");
+  }
+  auto excluded = DecodeAdmissionReview(body);
+  ASSERT_TRUE(excluded.ok());
+  EXPECT_TRUE(Review(*TestRules(), *excluded).response.allowed);
+
+  auto config_map = DecodeAdmissionReview(Request(
+      "admission.k8s.io/v1",
+      R"("uid":"u","kind":{"version":"v1","kind":"ConfigMap"},"operation":"CREATE","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}})"));
+  ASSERT_TRUE(config_map.ok());
+  ReviewResult result = Review(*TestRules(), *config_map);
+  EXPECT_TRUE(result.response.allowed);
+  EXPECT_FALSE(result.inspected);
+}
+
+TEST(ReviewTest, SubresourcesPassUntouched) {
+  auto request = DecodeAdmissionReview(PolicyRequest("UPDATE", R"(,"subResource":"status")"));
+  ASSERT_TRUE(request.ok());
+  ReviewResult result = Review(*TestRules(), *request);
+  EXPECT_TRUE(result.response.allowed);
+  EXPECT_FALSE(result.inspected);
+}
+
+TEST(ReviewTest, AuditFindingsOnlyInTheEvaluation) {
+  auto request = DecodeAdmissionReview(Request(
+      "admission.k8s.io/v1",
+      R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","namespace":"a","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}})"));
+  ASSERT_TRUE(request.ok());
+  ReviewResult result = Review(*TestRules(), *request);
+  EXPECT_TRUE(result.response.allowed);
+  EXPECT_TRUE(result.response.warnings.empty());
+  ASSERT_EQ(result.evaluation.findings.size(), 1u);
+  EXPECT_EQ(result.evaluation.findings[0].action, Action::kAudit);
+  EXPECT_EQ(result.object_description, "Pod a/p");
+}
+
+TEST(ReviewTest, UndecodableObjectFollowsTheErrorPolicy) {
+  auto request = DecodeAdmissionReview(Request(
+      "admission.k8s.io/v1",
+      R"("uid":"u","kind":{"group":"networking.k8s.io","version":"v1","kind":"NetworkPolicy"},"operation":"CREATE","namespace":"a","name":"n",)"
+      R"("object":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","spec":{"egress":7}})"));
+  ASSERT_TRUE(request.ok());
+  ReviewResult denied = Review(*TestRules(), *request, ErrorPolicy::kDeny);
+  EXPECT_FALSE(denied.response.allowed);
+  EXPECT_EQ(denied.response.code, 400);
+  EXPECT_EQ(denied.response.message,
+            "netadmit cannot evaluate request.object: spec.egress: expected a list");
+  ReviewResult allowed = Review(*TestRules(), *request, ErrorPolicy::kAllow);
+  EXPECT_TRUE(allowed.response.allowed);
+  EXPECT_EQ(allowed.response.warnings,
+            std::vector<std::string>{
+                "netadmit cannot evaluate request.object: spec.egress: expected a list (allowed)"});
+}
+
+TEST(BoundWarningsTest, LongWarningsAreCutOnACharacterBoundary) {
+  std::string long_warning = "[r] " + std::string(250, 'x') + "\u00e9\u00e9\u00e9";
+  auto bounded = BoundWarnings({long_warning});
+  ASSERT_EQ(bounded.size(), 1u);
+  EXPECT_LE(bounded[0].size(), kMaxWarningBytes);
+  EXPECT_TRUE(bounded[0].ends_with("..."));
+  // No broken UTF-8 sequence before the ellipsis.
+  const std::string body = bounded[0].substr(0, bounded[0].size() - 3);
+  EXPECT_NE(static_cast<unsigned char>(body.back()), 0xC3);
+}
+
+TEST(BoundWarningsTest, TotalStaysUnder4KiBAndSaysWhatWasLeftOut) {
+  std::vector<std::string> many(40, std::string(200, 'w'));
+  auto bounded = BoundWarnings(many);
+  size_t total = 0;
+  for (const auto& warning : bounded) {
+    total += warning.size();
+  }
+  EXPECT_LE(total, kMaxWarningsTotalBytes);
+  ASSERT_GE(bounded.size(), 2u);
+  const size_t kept = bounded.size() - 1;
+  EXPECT_EQ(bounded.back(), std::to_string(40 - kept) +
+                                " more warnings left out; run `netadmit check` on the manifest to "
+                                "see all");
+  EXPECT_EQ(BoundWarnings({"a", "b"}), (std::vector<std::string>{"a", "b"}));
+}
+
+}  // namespace
+}  // namespace netadmit
