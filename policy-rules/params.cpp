@@ -1,1 +1,464 @@
-// In progress.
+#include "netadmit/params.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <utility>
+
+namespace netadmit {
+
+namespace {
+
+constexpr int64_t kMinPort = 1;
+constexpr int64_t kMaxPort = 65535;
+constexpr std::size_t kMaxQuoted = 40;
+constexpr std::size_t kMaxSuggestionDistance = 2;
+
+// The value of `key` in a map, or nothing when the key is absent. Iterates instead of using
+// operator[], which yields an invalid node (that throws on use) for a missing key.
+std::optional<YAML::Node> FindValue(const YAML::Node& map, std::string_view key) {
+  if (!map.IsMap()) {
+    return std::nullopt;
+  }
+  for (const auto& entry : map) {
+    if (entry.first.IsScalar() && entry.first.Scalar() == key) {
+      return entry.second;
+    }
+  }
+  return std::nullopt;
+}
+
+// A scalar the author quoted (or tagged !!str) is a string, whatever its text looks like.
+bool IsQuotedString(const YAML::Node& node) {
+  return node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
+}
+
+std::string Quote(std::string_view text) {
+  if (text.size() > kMaxQuoted) {
+    return "\"" + std::string(text.substr(0, kMaxQuoted)) + "...\"";
+  }
+  return "\"" + std::string(text) + "\"";
+}
+
+// "string \"x\"", "a list", "a map", "null": what a value is, for type errors.
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return (IsQuotedString(node) ? "string " : "") + Quote(node.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return "null";
+  }
+  return "null";
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known name closest to an unknown one: the same but for case, or else a near typo.
+std::optional<std::string> Suggest(std::string_view unknown,
+                                   const std::set<std::string, std::less<>>& known) {
+  const std::string lowered = Lower(unknown);
+  std::optional<std::string> best;
+  std::size_t best_distance = kMaxSuggestionDistance + 1;
+  for (const auto& name : known) {
+    const std::size_t distance = EditDistance(lowered, Lower(name));
+    if (distance < best_distance) {
+      best = name;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+std::string UnknownField(std::string_view name, const std::set<std::string, std::less<>>& known) {
+  std::string message = "unknown field " + Quote(name);
+  if (auto suggestion = Suggest(name, known)) {
+    message += "; did you mean " + Quote(*suggestion) + "?";
+  }
+  return message;
+}
+
+// Parses a decimal integer scalar. Sets `message` and returns nullopt on anything else.
+std::optional<int64_t> ParseInteger(const YAML::Node& node, int64_t min, int64_t max,
+                                    std::string& message) {
+  const std::string range = "from " + std::to_string(min) + " to " + std::to_string(max);
+  if (!node.IsScalar() || IsQuotedString(node)) {
+    message = "must be an integer " + range + ", got " + Describe(node);
+    return std::nullopt;
+  }
+  const std::string& text = node.Scalar();
+  std::string_view digits = text;
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+    digits.remove_prefix(1);
+  }
+  const bool is_integer = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  if (!is_integer) {
+    message = "must be an integer " + range + ", got " + Quote(text);
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
+  const auto [end, status] = std::from_chars(begin, text.data() + text.size(), value);
+  if (status != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    message = "must be an integer " + range + ", got " + text;
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<Protocol> ParseProtocol(const std::string& text) {
+  if (text == "TCP") {
+    return Protocol::kTCP;
+  }
+  if (text == "UDP") {
+    return Protocol::kUDP;
+  }
+  if (text == "SCTP") {
+    return Protocol::kSCTP;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Error ErrorAt(const YAML::Node& node, std::string file, std::string path, std::string message) {
+  Error error;
+  error.file = std::move(file);
+  error.path = std::move(path);
+  error.message = std::move(message);
+  try {
+    if (node.IsDefined()) {
+      const YAML::Mark mark = node.Mark();
+      if (!mark.is_null()) {
+        // yaml-cpp counts from 0.
+        error.line = mark.line + 1;
+        error.column = mark.column + 1;
+      }
+    }
+  } catch (const YAML::Exception&) {
+    // An invalid node has no position; the error keeps line and column unknown.
+  }
+  return error;
+}
+
+ParamReader::ParamReader(YAML::Node params, std::string file, std::string path)
+    : params_(std::move(params)), file_(std::move(file)), path_(std::move(path)) {
+  try {
+    if (params_.IsDefined() && !params_.IsNull() && !params_.IsMap()) {
+      FailAt(params_, path_,
+             "must be a map of parameter names to values, got " + Describe(params_));
+    }
+  } catch (const YAML::Exception& e) {
+    FailAt(YAML::Node(), path_, std::string("unreadable params: ") + e.what());
+  }
+}
+
+YAML::Node ParamReader::Lookup(std::string_view key) {
+  read_.emplace(key);
+  if (error_) {
+    return YAML::Node();
+  }
+  // Absent and null are the same: the parameter is not given.
+  return FindValue(params_, key).value_or(YAML::Node());
+}
+
+void ParamReader::FailAt(const YAML::Node& node, std::string path, std::string message) {
+  if (!error_) {
+    error_ = ErrorAt(node, file_, std::move(path), std::move(message));
+  }
+}
+
+std::string ParamReader::PathOf(std::string_view key) const {
+  if (path_.empty()) {
+    return std::string(key);
+  }
+  return path_ + "." + std::string(key);
+}
+
+std::vector<std::string> ParamReader::StringList(std::string_view key) {
+  std::vector<std::string> out;
+  try {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      return out;
+    }
+    const std::string path = PathOf(key);
+    if (!node.IsSequence()) {
+      FailAt(node, path, "must be a list of strings, got " + Describe(node));
+      return {};
+    }
+    std::size_t index = 0;
+    for (const auto& item : node) {
+      if (!item.IsScalar()) {
+        FailAt(item, path + "[" + std::to_string(index) + "]",
+               "must be a string, got " + Describe(item));
+        return {};
+      }
+      out.push_back(item.Scalar());
+      ++index;
+    }
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+    return {};
+  }
+  return out;
+}
+
+bool ParamReader::Bool(std::string_view key, bool default_value) {
+  try {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      return default_value;
+    }
+    if (node.IsScalar() && !IsQuotedString(node)) {
+      const std::string& text = node.Scalar();
+      // The YAML 1.2 core schema: no yes/no/on/off.
+      if (text == "true" || text == "True" || text == "TRUE") {
+        return true;
+      }
+      if (text == "false" || text == "False" || text == "FALSE") {
+        return false;
+      }
+    }
+    FailAt(node, PathOf(key), "must be true or false, got " + Describe(node));
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+  }
+  return default_value;
+}
+
+int64_t ParamReader::Int(std::string_view key, int64_t default_value, int64_t min, int64_t max) {
+  try {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      return default_value;
+    }
+    std::string message;
+    if (auto value = ParseInteger(node, min, max, message)) {
+      return *value;
+    }
+    FailAt(node, PathOf(key), std::move(message));
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+  }
+  return default_value;
+}
+
+std::vector<Cidr> ParamReader::CidrList(std::string_view key) {
+  std::vector<Cidr> out;
+  try {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      return out;
+    }
+    const std::string path = PathOf(key);
+    if (!node.IsSequence()) {
+      FailAt(node, path, "must be a list of CIDRs, got " + Describe(node));
+      return {};
+    }
+    std::size_t index = 0;
+    for (const auto& item : node) {
+      const std::string item_path = path + "[" + std::to_string(index++) + "]";
+      if (!item.IsScalar()) {
+        FailAt(item, item_path, "must be a CIDR such as \"10.0.0.0/8\", got " + Describe(item));
+        return {};
+      }
+      auto cidr = Cidr::Parse(item.Scalar());
+      if (!cidr) {
+        FailAt(item, item_path, cidr.error().message);
+        return {};
+      }
+      out.push_back(*cidr);
+    }
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+    return {};
+  }
+  return out;
+}
+
+std::vector<PortSpec> ParamReader::PortList(std::string_view key) {
+  static const std::set<std::string, std::less<>> kPortFields = {"protocol", "port", "endPort"};
+  std::vector<PortSpec> out;
+  try {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      return out;
+    }
+    const std::string path = PathOf(key);
+    if (!node.IsSequence()) {
+      FailAt(node, path,
+             "must be a list of ports such as {protocol: UDP, port: 53}, got " + Describe(node));
+      return {};
+    }
+    std::size_t index = 0;
+    for (const auto& item : node) {
+      const std::string item_path = path + "[" + std::to_string(index++) + "]";
+      if (!item.IsMap()) {
+        FailAt(item, item_path,
+               "must be a port such as {protocol: UDP, port: 53}, got " + Describe(item));
+        return {};
+      }
+      for (const auto& field : item) {
+        if (!field.first.IsScalar() || kPortFields.count(field.first.Scalar()) == 0) {
+          const std::string name = field.first.IsScalar() ? field.first.Scalar() : "";
+          FailAt(field.first, item_path + (name.empty() ? "" : "." + name),
+                 UnknownField(name, kPortFields));
+          return {};
+        }
+      }
+      PortSpec spec;
+      const auto protocol = FindValue(item, "protocol");
+      if (protocol && !protocol->IsNull()) {
+        const auto parsed = protocol->IsScalar() ? ParseProtocol(protocol->Scalar()) : std::nullopt;
+        if (!parsed) {
+          FailAt(*protocol, item_path + ".protocol",
+                 "must be TCP, UDP or SCTP, got " + Describe(*protocol));
+          return {};
+        }
+        spec.protocol = *parsed;
+      }
+      const auto port = FindValue(item, "port");
+      if (!port || port->IsNull()) {
+        FailAt(item, item_path + ".port", "missing required field \"port\"");
+        return {};
+      }
+      std::string message;
+      const auto number = ParseInteger(*port, kMinPort, kMaxPort, message);
+      if (!number) {
+        FailAt(*port, item_path + ".port", std::move(message));
+        return {};
+      }
+      spec.port = static_cast<int32_t>(*number);
+      spec.end_port = spec.port;
+      const auto end_port = FindValue(item, "endPort");
+      if (end_port && !end_port->IsNull()) {
+        const auto end = ParseInteger(*end_port, spec.port, kMaxPort, message);
+        if (!end) {
+          FailAt(*end_port, item_path + ".endPort", message + " (endPort may not be below port)");
+          return {};
+        }
+        spec.end_port = static_cast<int32_t>(*end);
+      }
+      out.push_back(spec);
+    }
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+    return {};
+  }
+  return out;
+}
+
+std::vector<NamespacePattern> ParamReader::NamespaceList(std::string_view key) {
+  std::vector<NamespacePattern> out;
+  try {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      return out;
+    }
+    const std::string path = PathOf(key);
+    if (!node.IsSequence()) {
+      FailAt(node, path, "must be a list of namespace names or patterns, got " + Describe(node));
+      return {};
+    }
+    std::size_t index = 0;
+    for (const auto& item : node) {
+      const std::string item_path = path + "[" + std::to_string(index++) + "]";
+      if (!item.IsScalar()) {
+        FailAt(item, item_path, "must be a namespace name or pattern, got " + Describe(item));
+        return {};
+      }
+      auto pattern = NamespacePattern::Parse(item.Scalar());
+      if (!pattern) {
+        FailAt(item, item_path, pattern.error().message);
+        return {};
+      }
+      out.push_back(std::move(*pattern));
+    }
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+    return {};
+  }
+  return out;
+}
+
+void ParamReader::Require(std::string_view key) {
+  try {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      // Point at the params map when there is one, else the position is unknown.
+      FailAt(params_, PathOf(key), "missing required field " + Quote(key));
+    }
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+  }
+}
+
+void ParamReader::Fail(std::string_view key, std::string message) {
+  try {
+    const auto value = FindValue(params_, key);
+    FailAt(value ? *value : params_, PathOf(key), std::move(message));
+  } catch (const YAML::Exception&) {
+    FailAt(YAML::Node(), PathOf(key), std::move(message));
+  }
+}
+
+std::optional<Error> ParamReader::Finish() {
+  if (error_) {
+    return error_;
+  }
+  try {
+    if (!params_.IsMap()) {
+      return std::nullopt;
+    }
+    std::set<std::string, std::less<>> seen;
+    for (const auto& entry : params_) {
+      if (!entry.first.IsScalar()) {
+        FailAt(entry.first, path_, "parameter names must be strings, got " + Describe(entry.first));
+        break;
+      }
+      const std::string& name = entry.first.Scalar();
+      if (read_.count(name) == 0) {
+        FailAt(entry.first, PathOf(name), UnknownField(name, read_));
+        break;
+      }
+      if (!seen.insert(name).second) {
+        FailAt(entry.first, PathOf(name), "duplicate field " + Quote(name));
+        break;
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, path_, std::string("unreadable params: ") + e.what());
+  }
+  return error_;
+}
+
+}  // namespace netadmit
