@@ -147,6 +147,10 @@ std::optional<Protocol> ParseProtocol(const std::string& text) {
   return std::nullopt;
 }
 
+// A missing `params` looked up on a const node is an invalid node that throws on any use (even
+// assignment): it stands for no params, so it becomes a plain null.
+YAML::Node Usable(YAML::Node params) { return params.IsDefined() ? params : YAML::Node(); }
+
 }  // namespace
 
 Error ErrorAt(const YAML::Node& node, std::string file, std::string path, std::string message) {
@@ -170,9 +174,9 @@ Error ErrorAt(const YAML::Node& node, std::string file, std::string path, std::s
 }
 
 ParamReader::ParamReader(YAML::Node params, std::string file, std::string path)
-    : params_(std::move(params)), file_(std::move(file)), path_(std::move(path)) {
+    : params_(Usable(std::move(params))), file_(std::move(file)), path_(std::move(path)) {
   try {
-    if (params_.IsDefined() && !params_.IsNull() && !params_.IsMap()) {
+    if (!params_.IsNull() && !params_.IsMap()) {
       FailAt(params_, path_,
              "must be a map of parameter names to values, got " + Describe(params_));
     }

@@ -30,6 +30,17 @@ TEST(ParamReaderTest, AbsentOrNullParamsAreNoParams) {
   }
 }
 
+TEST(ParamReaderTest, MissingParamsLookedUpOnAConstNodeAreNoParams) {
+  const YAML::Node rule = YAML::Load("{id: x, kind: NoOpenEgress}");
+  ParamReader reader(rule["params"], kFile, kPath);
+  EXPECT_TRUE(reader.CidrList("allowedCIDRs").empty());
+  reader.Require("keys");
+  const auto error = reader.Finish();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->ToString(),
+            "rules.yaml: spec.rules[0].params.keys: missing required field \"keys\"");
+}
+
 TEST(ParamReaderTest, NullValueIsAbsent) {
   ParamReader reader = Reader("{allowedCIDRs: ~, allowHostPort: null, maxPortRange: }");
   EXPECT_TRUE(reader.CidrList("allowedCIDRs").empty());
