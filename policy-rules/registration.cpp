@@ -4,6 +4,14 @@
 #include <cstdlib>
 #include <utility>
 
+#include "kinds/explicit_policy_types.h"
+#include "kinds/no_host_network.h"
+#include "kinds/no_open_egress.h"
+#include "kinds/no_open_ingress.h"
+#include "kinds/require_pod_labels.h"
+#include "kinds/require_ports.h"
+#include "kinds/restrict_namespace_peers.h"
+
 namespace netadmit {
 
 namespace {
@@ -21,9 +29,14 @@ void Register(RuleCatalog& catalog, RuleKind kind) {
 }  // namespace
 
 void RegisterBuiltinKinds(RuleCatalog& catalog) {
-  // One line per kind; keep in the order of the rule reference.
-  (void)catalog;
-  (void)&Register;
+  // One line per kind, in the order of the rule reference.
+  Register(catalog, NoOpenEgressKind());
+  Register(catalog, NoOpenIngressKind());
+  Register(catalog, RequirePortsKind());
+  Register(catalog, ExplicitPolicyTypesKind());
+  Register(catalog, RestrictNamespacePeersKind());
+  Register(catalog, NoHostNetworkKind());
+  Register(catalog, RequirePodLabelsKind());
 }
 
 }  // namespace netadmit
