@@ -36,8 +36,9 @@ using Allocator = rapidjson::Document::AllocatorType;
 // bound is what stops aliases that nest into themselves.
 constexpr int kMaxDepth = 512;
 // Aliases may expand a small text into a huge tree. Without aliases a text cannot hold more
-// values than it has bytes, so the bound is the larger of this and the text's size.
-constexpr std::size_t kMinValueBudget = 1'000'000;
+// values than it has bytes, so the bound, for all documents of a text together, is the larger of
+// this and the text's size: only alias expansion can reach it.
+constexpr std::size_t kMinValueBudget = 200'000;
 
 constexpr std::string_view kStrTag = "tag:yaml.org,2002:str";
 
@@ -199,8 +200,12 @@ int LineOf(const YAML::Node& node) {
 // errors name it, and stops at the first error.
 class Converter {
  public:
-  Converter(std::string file, Allocator& allocator, std::size_t value_budget)
-      : file_(std::move(file)), allocator_(allocator), value_budget_(value_budget) {}
+  // `values` counts the values converted so far, across the documents of one text.
+  Converter(std::string file, Allocator& allocator, std::size_t value_budget, std::size_t& values)
+      : file_(std::move(file)),
+        allocator_(allocator),
+        value_budget_(value_budget),
+        values_(values) {}
 
   bool Convert(const YAML::Node& node, Value& out) { return ConvertNode(node, out, 0); }
 
@@ -379,7 +384,7 @@ class Converter {
   std::string file_;
   Allocator& allocator_;
   std::size_t value_budget_;
-  std::size_t values_ = 0;
+  std::size_t& values_;
   std::vector<Segment> path_;
   std::optional<Error> error_;
 };
@@ -391,6 +396,18 @@ Error ErrorAtNode(const std::string& file, const YAML::Node& node, std::string p
     return Error{file, 0, 0, std::move(path), std::move(message)};
   }
   return Error{file, mark.line + 1, mark.column + 1, std::move(path), std::move(message)};
+}
+
+// The value node of `key` in a YAML map, or an undefined node.
+// Where to point at the value of `key` in a YAML map: the value itself, or the key when the
+// value is empty (yaml-cpp places an empty value at the next token). The map when absent.
+YAML::Node NodeOfKey(const YAML::Node& map, std::string_view key) {
+  for (const auto& pair : map) {
+    if (pair.first.IsScalar() && pair.first.Scalar() == key) {
+      return pair.second.IsNull() ? pair.first : pair.second;
+    }
+  }
+  return map;
 }
 
 // The value node of `key` in a YAML map, or an undefined node.
@@ -417,8 +434,7 @@ std::optional<Error> CheckObject(const std::string& file, const YAML::Node& node
     if (found == json.MemberEnd()) {
       return ErrorAtNode(file, node, path, field + std::string(" is missing") + where);
     }
-    YAML::Node field_node = FindKey(node, field);
-    const YAML::Node& at = field_node.IsDefined() ? field_node : node;
+    const YAML::Node at = NodeOfKey(node, field);
     std::string field_path = path.empty() ? std::string(field) : path + '.' + field;
     if (!found->value.IsString()) {
       return ErrorAtNode(
@@ -451,6 +467,7 @@ Result<std::vector<ManifestObject>> ParseDocuments(const std::string& file,
                                                    const std::vector<YAML::Node>& documents,
                                                    std::size_t value_budget) {
   std::vector<ManifestObject> objects;
+  std::size_t values = 0;
   int index = 0;
   for (const YAML::Node& node : documents) {
     ++index;
@@ -459,7 +476,7 @@ Result<std::vector<ManifestObject>> ParseDocuments(const std::string& file,
     }
     const std::string where = " in document " + std::to_string(index);
     auto json = std::make_shared<rapidjson::Document>();
-    Converter converter(file, json->GetAllocator(), value_budget);
+    Converter converter(file, json->GetAllocator(), value_budget, values);
     if (!converter.Convert(node, *json)) {
       Error error = *converter.error();
       error.message += where;

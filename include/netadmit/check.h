@@ -24,6 +24,11 @@ struct ObjectReport {
   std::string description;  // "NetworkPolicy default/web"
   bool inspected = false;   // false for kinds no rule looks at
   Evaluation evaluation;
+  // The object's identity, as written (namespace defaulted), for the JSON report.
+  std::string api_version;
+  std::string kind;
+  std::string namespace_name;
+  std::string name;
 };
 
 struct CheckReport {

@@ -1,0 +1,435 @@
+#include "netadmit/check.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netadmit/catalog.h"
+#include "netadmit/rule_set.h"
+
+namespace netadmit {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kFixtures = std::string(NETADMIT_FIXTURES_DIR) + "/manifests/";
+
+// Test kinds that look at real content, so that good and bad fixtures tell apart:
+// `TestOpenEgress` flags egress rules without destinations and ipBlocks of 0.0.0.0/0;
+// `TestHostNetwork` flags pod templates on the host network.
+class OpenEgressCheck final : public RuleCheck {
+ public:
+  void Check(const Object& object, const CheckContext& /*context*/,
+             std::vector<Violation>& violations) const override {
+    const NetworkPolicySpec* spec = object.network_policy();
+    for (std::size_t i = 0; i < spec->egress.size(); ++i) {
+      const std::string rule_path = "spec.egress[" + std::to_string(i) + "]";
+      const auto& peers = spec->egress[i].peers;
+      if (peers.empty()) {
+        violations.push_back(Violation{rule_path, "egress rule allows every destination", "no `to`",
+                                       "list the destinations in `to`"});
+      }
+      for (std::size_t j = 0; j < peers.size(); ++j) {
+        if (peers[j].ip_block && peers[j].ip_block->cidr == "0.0.0.0/0") {
+          violations.push_back(Violation{rule_path + ".to[" + std::to_string(j) + "].ipBlock.cidr",
+                                         "egress rule allows every destination",
+                                         "ipBlock 0.0.0.0/0", "narrow the CIDR"});
+        }
+      }
+    }
+  }
+};
+
+class HostNetworkCheck final : public RuleCheck {
+ public:
+  void Check(const Object& object, const CheckContext& /*context*/,
+             std::vector<Violation>& violations) const override {
+    const PodTemplate* pod = object.pod_template();
+    if (pod->host_network) {
+      violations.push_back(Violation{pod->spec_path + ".hostNetwork", "pod uses the node's network",
+                                     "hostNetwork: true", "remove hostNetwork"});
+    }
+  }
+};
+
+template <typename CheckType>
+Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& /*params*/) {
+  return std::unique_ptr<const RuleCheck>(std::make_unique<CheckType>());
+}
+
+const RuleCatalog& Catalog() {
+  static const RuleCatalog catalog = [] {
+    RuleCatalog built;
+    (void)built.Add(
+        RuleKind{"TestOpenEgress", "test", Target::kNetworkPolicy, {}, Compile<OpenEgressCheck>});
+    (void)built.Add(
+        RuleKind{"TestHostNetwork", "test", Target::kPodTemplate, {}, Compile<HostNetworkCheck>});
+    return built;
+  }();
+  return catalog;
+}
+
+std::shared_ptr<const RuleSet> Rules(const std::string& rules) {
+  const RuleSource source{"rules.yaml",
+                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\n"
+                          "metadata: {name: check-test}\nspec:\n  rules:\n" +
+                              rules};
+  auto loaded = LoadRuleSet(std::span(&source, 1), Catalog());
+  EXPECT_TRUE(loaded.ok()) << loaded.error().ToString();
+  return loaded.ok() ? loaded.value() : nullptr;
+}
+
+// Open egress is denied, the host network warned about.
+std::shared_ptr<const RuleSet> DefaultTestRules() {
+  return Rules(
+      "    - {id: no-open-egress, kind: TestOpenEgress, action: deny}\n"
+      "    - {id: no-host-network, kind: TestHostNetwork, action: warn}\n");
+}
+
+CheckReport Check(const RuleSet& rules, std::vector<std::string> inputs,
+                  std::string default_namespace = "default") {
+  CheckOptions options;
+  options.inputs = std::move(inputs);
+  options.default_namespace = std::move(default_namespace);
+  auto report = RunCheck(rules, options);
+  EXPECT_TRUE(report.ok()) << report.error().ToString();
+  return report.ok() ? std::move(report).value() : CheckReport{};
+}
+
+TEST(CheckTest, TextReportOfTheSampleManifests) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  CheckReport report =
+      Check(*rules, {kFixtures + "good-networkpolicy.yaml", kFixtures + "open-egress.yaml",
+                     kFixtures + "deployment-host-network.yaml", kFixtures + "multi-doc.yaml",
+                     kFixtures + "list.yaml"});
+  EXPECT_EQ(RenderText(report),
+            kFixtures +
+                "open-egress.yaml:2: NetworkPolicy default/open-egress: denied\n"
+                "  deny  [no-open-egress] egress rule allows every destination (ipBlock "
+                "0.0.0.0/0) at spec.egress[0].to[0].ipBlock.cidr \u2014 narrow the CIDR\n" +
+                kFixtures +
+                "deployment-host-network.yaml:1: Deployment monitoring/node-agent: warned\n"
+                "  warn  [no-host-network] pod uses the node's network (hostNetwork: true) at "
+                "spec.template.spec.hostNetwork \u2014 remove hostNetwork\n" +
+                kFixtures +
+                "multi-doc.yaml:24: Pod shop/debug: warned\n"
+                "  warn  [no-host-network] pod uses the node's network (hostNetwork: true) at "
+                "spec.hostNetwork \u2014 remove hostNetwork\n" +
+                kFixtures +
+                "list.yaml:7: NetworkPolicy batch/allow-all-egress: denied\n"
+                "  deny  [no-open-egress] egress rule allows every destination (no `to`) at "
+                "spec.egress[0] \u2014 list the destinations in `to`\n"
+                "\n"
+                "8 objects checked: 2 denied, 2 with warnings, 1 skipped\n");
+  EXPECT_TRUE(report.Denied());
+  EXPECT_EQ(ExitCode(report), 1);
+}
+
+TEST(CheckTest, ReportKeepsEveryObjectInInputOrder) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  CheckReport report = Check(*rules, {kFixtures + "multi-doc.yaml", kFixtures + "list.json"});
+  std::vector<std::string> seen;
+  for (const auto& object : report.objects) {
+    seen.push_back(fs::path(object.file).filename().string() + ":" + std::to_string(object.line) +
+                   " " + object.description + (object.inspected ? "" : " (skipped)") + " " +
+                   std::to_string(object.evaluation.findings.size()));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"multi-doc.yaml:3 ConfigMap shop/settings (skipped) 0",
+                                            "multi-doc.yaml:14 NetworkPolicy shop/default-deny 0",
+                                            "multi-doc.yaml:24 Pod shop/debug 1",
+                                            "list.json:5 NetworkPolicy shop/api 0",
+                                            "list.json:15 Service shop/api (skipped) 0"}));
+}
+
+TEST(CheckTest, JsonReport) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  CheckReport report = Check(*rules, {kFixtures + "list.yaml", kFixtures + "list.json"});
+  const std::string list_yaml = kFixtures + "list.yaml";
+  const std::string list_json = kFixtures + "list.json";
+  EXPECT_EQ(RenderJson(report), R"({
+  "objects": [
+    {
+      "file": ")" + list_yaml + R"(",
+      "line": 7,
+      "object": {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "namespace": "batch",
+        "name": "allow-all-egress"
+      },
+      "decision": "denied",
+      "violations": [
+        {
+          "rule": "no-open-egress",
+          "action": "deny",
+          "path": "spec.egress[0]",
+          "message": "[no-open-egress] egress rule allows every destination (no `to`) at spec.egress[0] — list the destinations in `to`"
+        }
+      ]
+    },
+    {
+      "file": ")" + list_yaml + R"(",
+      "line": 17,
+      "object": {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "namespace": "batch",
+        "name": "worker"
+      },
+      "decision": "allowed",
+      "violations": []
+    },
+    {
+      "file": ")" + list_json + R"(",
+      "line": 5,
+      "object": {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "namespace": "shop",
+        "name": "api"
+      },
+      "decision": "allowed",
+      "violations": []
+    },
+    {
+      "file": ")" + list_json + R"(",
+      "line": 15,
+      "object": {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "namespace": "shop",
+        "name": "api"
+      },
+      "decision": "skipped",
+      "violations": []
+    }
+  ],
+  "summary": {
+    "objects": 4,
+    "denied": 1,
+    "warned": 0,
+    "skipped": 1
+  }
+}
+)");
+}
+
+TEST(CheckTest, WarnedObjectIsAllowedInJson) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  CheckReport report = Check(*rules, {kFixtures + "deployment-host-network.yaml"});
+  const std::string json = RenderJson(report);
+  EXPECT_NE(json.find("\"decision\": \"allowed\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"action\": \"warn\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"warned\": 1"), std::string::npos) << json;
+}
+
+struct ExitCase {
+  std::string name;
+  std::string rules;
+  std::vector<std::string> files;
+  int exit_code;
+  std::string summary;  // the last line of the text report
+};
+
+class CheckExitTest : public ::testing::TestWithParam<ExitCase> {};
+
+TEST_P(CheckExitTest, ExitCodeFollowsDenyFindings) {
+  const ExitCase& test = GetParam();
+  auto rules = Rules(test.rules);
+  ASSERT_NE(rules, nullptr);
+  std::vector<std::string> inputs;
+  for (const auto& file : test.files) {
+    inputs.push_back(kFixtures + file);
+  }
+  CheckReport report = Check(*rules, inputs);
+  EXPECT_EQ(ExitCode(report), test.exit_code);
+  EXPECT_EQ(report.Denied(), test.exit_code == 1);
+  const std::string text = RenderText(report);
+  const std::size_t last = text.rfind('\n', text.size() - 2);
+  EXPECT_EQ(text.substr(last == std::string::npos ? 0 : last + 1), test.summary + "\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Check, CheckExitTest,
+    ::testing::Values(
+        ExitCase{"CleanPolicy",
+                 "    - {id: no-open-egress, kind: TestOpenEgress, action: deny}\n",
+                 {"good-networkpolicy.yaml"},
+                 0,
+                 "1 object checked: 0 denied, 0 with warnings, 0 skipped"},
+        ExitCase{"DenyFinding",
+                 "    - {id: no-open-egress, kind: TestOpenEgress, action: deny}\n",
+                 {"good-networkpolicy.yaml", "open-egress.yaml"},
+                 1,
+                 "2 objects checked: 1 denied, 0 with warnings, 0 skipped"},
+        ExitCase{"WarnOnly",
+                 "    - {id: no-open-egress, kind: TestOpenEgress, action: warn}\n",
+                 {"open-egress.yaml"},
+                 0,
+                 "1 object checked: 0 denied, 1 with warnings, 0 skipped"},
+        ExitCase{"AuditOnly",
+                 "    - {id: no-open-egress, kind: TestOpenEgress, action: audit}\n",
+                 {"open-egress.yaml"},
+                 0,
+                 "1 object checked: 0 denied, 0 with warnings, 0 skipped"},
+        ExitCase{"NamespaceOutsideTheRule",
+                 "    - id: no-open-egress\n      kind: TestOpenEgress\n      action: deny\n"
+                 "      match: {namespaces: [prod]}\n",
+                 {"open-egress.yaml", "list.yaml"},
+                 0,
+                 "3 objects checked: 0 denied, 0 with warnings, 0 skipped"},
+        ExitCase{"SkippedKindsOnly",
+                 "    - {id: no-open-egress, kind: TestOpenEgress, action: deny}\n",
+                 {"list.json"},
+                 0,
+                 "2 objects checked: 0 denied, 0 with warnings, 1 skipped"}),
+    [](const ::testing::TestParamInfo<ExitCase>& case_info) { return case_info.param.name; });
+
+TEST(CheckTest, AuditFindingsAreListedButDoNotFail) {
+  auto rules = Rules("    - {id: no-open-egress, kind: TestOpenEgress, action: audit}\n");
+  ASSERT_NE(rules, nullptr);
+  CheckReport report = Check(*rules, {kFixtures + "open-egress.yaml"});
+  EXPECT_EQ(RenderText(report),
+            kFixtures +
+                "open-egress.yaml:2: NetworkPolicy default/open-egress: audited\n"
+                "  audit [no-open-egress] egress rule allows every destination (ipBlock "
+                "0.0.0.0/0) at spec.egress[0].to[0].ipBlock.cidr \u2014 narrow the CIDR\n"
+                "\n"
+                "1 object checked: 0 denied, 0 with warnings, 0 skipped\n");
+}
+
+TEST(CheckTest, ObjectsWithoutNamespaceGetTheDefaultNamespace) {
+  // The rule applies to team-a only: the policy is denied only when it lands there.
+  auto rules = Rules(
+      "    - id: no-open-egress\n      kind: TestOpenEgress\n      action: deny\n"
+      "      match: {namespaces: [team-a]}\n");
+  ASSERT_NE(rules, nullptr);
+  CheckReport in_default = Check(*rules, {kFixtures + "open-egress.yaml"});
+  ASSERT_EQ(in_default.objects.size(), 1u);
+  EXPECT_EQ(in_default.objects[0].description, "NetworkPolicy default/open-egress");
+  EXPECT_EQ(ExitCode(in_default), 0);
+  CheckReport in_team = Check(*rules, {kFixtures + "open-egress.yaml"}, "team-a");
+  ASSERT_EQ(in_team.objects.size(), 1u);
+  EXPECT_EQ(in_team.objects[0].description, "NetworkPolicy team-a/open-egress");
+  EXPECT_EQ(in_team.objects[0].namespace_name, "team-a");
+  EXPECT_EQ(ExitCode(in_team), 1);
+}
+
+TEST(CheckTest, EmptyReport) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  CheckReport report = Check(*rules, {});
+  EXPECT_EQ(RenderText(report), "0 objects checked: 0 denied, 0 with warnings, 0 skipped\n");
+  EXPECT_EQ(ExitCode(report), 0);
+  EXPECT_EQ(RenderJson(report), R"({
+  "objects": [],
+  "summary": {
+    "objects": 0,
+    "denied": 0,
+    "warned": 0,
+    "skipped": 0
+  }
+}
+)");
+}
+
+class CheckErrorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(::testing::TempDir()) / (std::string("netadmit-check-") + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const fs::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CheckErrorTest, DecodeErrorNamesFileLineAndField) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  const std::string file =
+      Write("bad.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n---\n"
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n"
+            "spec:\n  podSelector: {}\n  egress: 3\n");
+  CheckOptions options;
+  options.inputs = {kFixtures + "good-networkpolicy.yaml", file};
+  auto report = RunCheck(*rules, options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().file, file);
+  EXPECT_EQ(report.error().line, 5);
+  EXPECT_EQ(report.error().path, "spec.egress");
+  EXPECT_FALSE(report.error().message.empty());
+  EXPECT_EQ(report.error().ToString().rfind(file + ":5: spec.egress: ", 0), 0u)
+      << report.error().ToString();
+}
+
+TEST_F(CheckErrorTest, DecodeErrorInAListItemPointsAtTheItem) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  const std::string file =
+      Write("list.yaml",
+            "apiVersion: v1\nkind: List\nitems:\n"
+            "- {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: []}}\n"
+            "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n"
+            "    hostNetwork: \"yes\"\n");
+  CheckOptions options;
+  options.inputs = {file};
+  auto report = RunCheck(*rules, options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().file, file);
+  EXPECT_EQ(report.error().line, 5);
+  EXPECT_EQ(report.error().path, "spec.hostNetwork");
+}
+
+TEST_F(CheckErrorTest, UnreadableInputIsAnError) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  CheckOptions options;
+  const std::string missing = (dir_ / "nope.yaml").string();
+  options.inputs = {kFixtures + "open-egress.yaml", missing};
+  auto report = RunCheck(*rules, options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().file, missing);
+}
+
+TEST_F(CheckErrorTest, SyntaxErrorIsAnError) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  const std::string file = Write("broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a\n");
+  CheckOptions options;
+  options.inputs = {file};
+  auto report = RunCheck(*rules, options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().file, file);
+  EXPECT_GT(report.error().line, 0);
+}
+
+TEST_F(CheckErrorTest, DirectoryInputChecksEveryManifestInIt) {
+  auto rules = DefaultTestRules();
+  ASSERT_NE(rules, nullptr);
+  CheckReport report = Check(*rules, {kFixtures});
+  // Every sample manifest, files in path order: 1 + 1 + 2 + 2 + 3 + 1 objects.
+  ASSERT_EQ(report.objects.size(), 10u);
+  EXPECT_EQ(fs::path(report.objects[0].file).filename(), "deployment-host-network.yaml");
+  EXPECT_EQ(ExitCode(report), 1);
+}
+
+}  // namespace
+}  // namespace netadmit
