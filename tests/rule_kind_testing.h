@@ -1,0 +1,119 @@
+#pragma once
+
+// Helpers for the rule-kind tests: compile a kind from params written in YAML, decode test
+// objects from YAML manifests with the same decoder the webhook uses, run a check, and render
+// violations the way the engine does.
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netadmit/decode.h"
+#include "netadmit/engine.h"
+#include "netadmit/manifest.h"
+#include "netadmit/rule.h"
+
+namespace netadmit::testing {
+
+inline constexpr char kRulesFile[] = "rules.yaml";
+inline constexpr char kParamsPath[] = "spec.rules[0].params";
+
+// Compiles `kind` with `params_yaml` as its params ("" for none).
+inline Result<std::unique_ptr<const RuleCheck>> CompileKind(const RuleKind& kind,
+                                                            const std::string& params_yaml) {
+  ParamReader reader(params_yaml.empty() ? YAML::Node() : YAML::Load(params_yaml), kRulesFile,
+                     kParamsPath);
+  return kind.compile(reader);
+}
+
+// Compiles `kind` and fails the test when that does not work.
+inline std::unique_ptr<const RuleCheck> MustCompile(const RuleKind& kind,
+                                                    const std::string& params_yaml) {
+  auto compiled = CompileKind(kind, params_yaml);
+  if (!compiled) {
+    ADD_FAILURE() << "params " << params_yaml << ": " << compiled.error().ToString();
+    return nullptr;
+  }
+  return std::move(compiled.value());
+}
+
+// The error compiling `kind` with `params_yaml` gives, or an empty Error (and a test failure)
+// when it compiles.
+inline Error CompileError(const RuleKind& kind, const std::string& params_yaml) {
+  auto compiled = CompileKind(kind, params_yaml);
+  if (compiled) {
+    ADD_FAILURE() << "params " << params_yaml << " compiled";
+    return Error{};
+  }
+  return compiled.error();
+}
+
+// Decodes the one object of a YAML manifest.
+inline Object DecodeYaml(const std::string& yaml) {
+  auto manifests = ParseManifests("test.yaml", yaml);
+  if (!manifests || manifests->size() != 1) {
+    ADD_FAILURE() << "not one manifest: " << yaml
+                  << (manifests ? "" : "\n" + manifests.error().ToString());
+    return Object{};
+  }
+  auto object = DecodeObject(*manifests->front().object, "default");
+  if (!object) {
+    ADD_FAILURE() << object.error().ToString() << "\n" << yaml;
+    return Object{};
+  }
+  return std::move(object.value());
+}
+
+// A NetworkPolicy "test" in `namespace_name` with the given spec (YAML, flow style is fine).
+inline Object Policy(const std::string& spec_yaml, const std::string& namespace_name = "default") {
+  return DecodeYaml(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: test, namespace: " +
+      namespace_name + "}\nspec: " + spec_yaml + "\n");
+}
+
+inline std::vector<Violation> RunCheck(const RuleCheck* check, const Object& object) {
+  std::vector<Violation> violations;
+  if (check != nullptr) {
+    check->Check(object, CheckContext{}, violations);
+  }
+  return violations;
+}
+
+inline std::vector<std::string> Paths(const std::vector<Violation>& violations) {
+  std::vector<std::string> paths;
+  for (const auto& violation : violations) {
+    paths.push_back(violation.path);
+  }
+  return paths;
+}
+
+// "[rule-id] problem (detail) at path — fix", as the engine renders a finding.
+inline std::vector<std::string> Messages(const std::string& rule_id,
+                                         const std::vector<Violation>& violations) {
+  std::vector<std::string> messages;
+  for (const auto& violation : violations) {
+    messages.push_back(Finding{rule_id, Action::kDeny, violation}.Message());
+  }
+  return messages;
+}
+
+// A table row: params and object in, the paths of the violations expected out (none: allowed).
+struct PathCase {
+  std::string name;
+  std::string params;
+  Object object;
+  std::vector<std::string> paths;
+};
+
+inline void ExpectPaths(const RuleKind& kind, const std::vector<PathCase>& cases) {
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto check = MustCompile(kind, c.params);
+    EXPECT_EQ(Paths(RunCheck(check.get(), c.object)), c.paths);
+  }
+}
+
+}  // namespace netadmit::testing
