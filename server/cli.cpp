@@ -1,0 +1,236 @@
+#include "server/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "netadmit/check.h"
+#include "netadmit/rule_set.h"
+#include "server/log.h"
+#include "server/server.h"
+
+namespace netadmit::server {
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+struct DurationFlags {
+  std::string request_timeout = "10s";
+  std::string idle_timeout = "120s";
+  std::string reload_interval = "1s";
+  std::string drain_timeout = "5s";
+};
+
+struct CheckFlags {
+  std::vector<std::string> inputs;
+  std::string rules;
+  std::string output = "text";
+  std::string namespace_name = "default";
+};
+
+// Applies the duration flags; on a bad value prints why and returns false.
+bool ApplyDurations(const DurationFlags& flags, ServerOptions& options) {
+  const std::pair<const std::string*, std::chrono::milliseconds*> durations[] = {
+      {&flags.request_timeout, &options.session.request_timeout},
+      {&flags.idle_timeout, &options.session.idle_timeout},
+      {&flags.reload_interval, &options.reload_interval},
+      {&flags.drain_timeout, &options.drain_timeout},
+  };
+  for (const auto& [text, target] : durations) {
+    auto parsed = ParseDuration(*text);
+    if (!parsed) {
+      std::cerr << "netadmit serve: " << parsed.error().message << "\n";
+      return false;
+    }
+    *target = parsed.value();
+  }
+  return true;
+}
+
+int Serve(ServerOptions options) {
+  // A client gone mid-write must not kill the process; writes report EPIPE instead.
+  std::signal(SIGPIPE, SIG_IGN);
+  Logger logger;
+  auto server = Server::Create(std::move(options), logger);
+  if (!server) {
+    logger.Error("startup_failed", {{"error", server.error().ToString()}});
+    return 1;
+  }
+  (*server)->Start();
+  (*server)->Wait();
+  return 0;
+}
+
+int Check(const CheckFlags& flags) {
+  std::vector<RuleSource> sources;
+  if (flags.rules.empty()) {
+    sources.push_back(DefaultRuleSource());
+  } else {
+    auto read = ReadRuleSources(flags.rules);
+    if (!read) {
+      std::cerr << "netadmit check: " << read.error().ToString() << "\n";
+      return kUsageError;
+    }
+    sources = std::move(read.value());
+  }
+  auto rules = LoadRuleSet(sources);
+  if (!rules) {
+    std::cerr << "netadmit check: " << rules.error().ToString() << "\n";
+    return kUsageError;
+  }
+  CheckOptions options;
+  options.inputs = flags.inputs;
+  options.default_namespace = flags.namespace_name;
+  auto report = RunCheck(**rules, options);
+  if (!report) {
+    std::cerr << "netadmit check: " << report.error().ToString() << "\n";
+    return kUsageError;
+  }
+  std::cout << (flags.output == "json" ? RenderJson(*report) : RenderText(*report));
+  std::cout.flush();
+  return ExitCode(*report);
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{"netadmit: a validating admission webhook for Kubernetes network security"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", NETADMIT_VERSION);
+
+  ServerOptions serve_options;
+  DurationFlags durations;
+  std::string on_error = "deny";
+  CLI::App* serve = app.add_subcommand("serve", "Serve AdmissionReviews over HTTPS");
+  serve
+      ->add_option("--listen", serve_options.listen, "Address to listen on, HOST:PORT or [::]:PORT")
+      ->capture_default_str();
+  serve
+      ->add_option("--tls-cert", serve_options.tls_cert,
+                   "PEM certificate chain, leaf first; reloaded when the file changes")
+      ->required();
+  serve
+      ->add_option("--tls-key", serve_options.tls_key,
+                   "PEM private key of the certificate; reloaded when the file changes")
+      ->required();
+  serve->add_option("--rules", serve_options.rules,
+                    "Rule-set file or directory of *.yaml files, reloaded when they change "
+                    "(default: the embedded default rule set)");
+  serve
+      ->add_option("--on-error", on_error,
+                   "What to answer when an object cannot be evaluated (it does not decode): "
+                   "deny refuses it (fail closed, the default); allow admits it with a warning")
+      ->check(CLI::IsMember({"deny", "allow"}))
+      ->capture_default_str();
+  serve->add_option("--threads", serve_options.threads, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  serve
+      ->add_option("--max-connections", serve_options.max_connections,
+                   "Open connections allowed; past it new connections are closed at once")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-in-flight", serve_options.session.max_in_flight,
+                   "Requests to /validate handled at once; past it they get 503")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  serve
+      ->add_option("--request-timeout", durations.request_timeout,
+                   "Time allowed for a TLS handshake, for a whole request, and for a response")
+      ->capture_default_str();
+  serve
+      ->add_option("--idle-timeout", durations.idle_timeout,
+                   "Time a keep-alive connection may wait for its next request")
+      ->capture_default_str();
+  serve
+      ->add_option("--reload-interval", durations.reload_interval,
+                   "How often certificate, key and rule files are checked for changes")
+      ->capture_default_str();
+  serve
+      ->add_option("--drain-timeout", durations.drain_timeout,
+                   "On SIGTERM, how long requests under way may take before the process exits")
+      ->capture_default_str();
+
+  CheckFlags check_flags;
+  CLI::App* check = app.add_subcommand(
+      "check", "Check manifests offline with the webhook's rules; exit 1 on a deny finding");
+  check
+      ->add_option("-f,--filename", check_flags.inputs,
+                   "Manifest file, directory, or - for standard input (repeatable)")
+      ->required();
+  check->add_option("--rules", check_flags.rules,
+                    "Rule-set file or directory (default: the embedded default rule set)");
+  check->add_option("-o,--output", check_flags.output, "Report format: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  check
+      ->add_option("--namespace", check_flags.namespace_name, "Namespace of objects that name none")
+      ->capture_default_str();
+
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kUsageError;
+  }
+
+  if (*version) {
+    std::cout << "netadmit " << NETADMIT_VERSION << "\n";
+    return 0;
+  }
+  if (*check) {
+    return Check(check_flags);
+  }
+  serve_options.on_error = on_error == "allow" ? ErrorPolicy::kAllow : ErrorPolicy::kDeny;
+  if (!ApplyDurations(durations, serve_options)) {
+    return kUsageError;
+  }
+  return Serve(std::move(serve_options));
+}
+
+}  // namespace
+
+Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  auto fail = [&] {
+    return Error{"", 0, 0, "",
+                 "invalid duration \"" + std::string(text) +
+                     "\": write a positive number with ms, s or m, e.g. 250ms or 10s"};
+  };
+  double scale = 1000.0;  // a bare number is seconds
+  std::string_view number = text;
+  if (text.ends_with("ms")) {
+    scale = 1.0;
+    number.remove_suffix(2);
+  } else if (text.ends_with("s")) {
+    number.remove_suffix(1);
+  } else if (text.ends_with("m")) {
+    scale = 60'000.0;
+    number.remove_suffix(1);
+  }
+  double value = 0;
+  const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || error != std::errc() || end != number.data() + number.size()) {
+    return fail();
+  }
+  const double millis = value * scale;
+  if (!(millis >= 1.0) || millis > 86'400'000.0) {
+    return fail();
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(millis));
+}
+
+int RunCli(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "netadmit: " << e.what() << "\n";
+    return kUsageError;
+  }
+}
+
+}  // namespace netadmit::server

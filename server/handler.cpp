@@ -1,0 +1,132 @@
+#include "server/handler.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <chrono>
+
+namespace netadmit::server {
+
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kText = "text/plain; charset=utf-8";
+constexpr std::string_view kPrometheusText = "text/plain; version=0.0.4; charset=utf-8";
+// Reasons echo parts of the request; keep them short.
+constexpr std::size_t kMaxReasonBytes = 512;
+
+// One line, printable, bounded: control characters (a newline in an echoed field) become spaces.
+std::string OneLine(std::string_view text) {
+  std::string line(text.substr(0, kMaxReasonBytes));
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      c = ' ';
+    }
+  }
+  return line;
+}
+
+HttpResponse Respond(http::status status, unsigned version, std::string_view content_type,
+                     std::string body) {
+  HttpResponse response{status, version};
+  response.set(http::field::content_type, content_type);
+  response.set(http::field::cache_control, "no-store");
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+// GET and HEAD: HEAD gets GET's headers, Content-Length included, and no body.
+HttpResponse ForMethod(const HttpRequest& request, HttpResponse response) {
+  if (request.method() == http::verb::head) {
+    const std::size_t length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+  }
+  return response;
+}
+
+}  // namespace
+
+HttpResponse TextResponse(http::status status, unsigned version, std::string_view text) {
+  return Respond(status, version, kText, OneLine(text) + "\n");
+}
+
+std::string_view TargetPath(std::string_view target) { return target.substr(0, target.find('?')); }
+
+RequestHandler::RequestHandler(const RuleStore& rules, ErrorPolicy on_error, Metrics& metrics,
+                               Logger& logger, std::function<bool()> ready)
+    : rules_(rules),
+      on_error_(on_error),
+      metrics_(metrics),
+      logger_(logger),
+      ready_(std::move(ready)) {}
+
+HttpResponse RequestHandler::Handle(const HttpRequest& request) const {
+  const std::string_view path = TargetPath(request.target());
+  const http::verb method = request.method();
+  const bool get = method == http::verb::get || method == http::verb::head;
+  HttpResponse response;
+  if (path == kValidatePath) {
+    if (method == http::verb::post) {
+      response = Validate(request);
+    } else {
+      response = Refuse(BadRequest::kMethodNotAllowed, http::status::method_not_allowed, request,
+                        "method not allowed: use POST for /validate");
+      response.set(http::field::allow, "POST");
+    }
+  } else if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
+    if (!get) {
+      response = Refuse(BadRequest::kMethodNotAllowed, http::status::method_not_allowed, request,
+                        "method not allowed: use GET for " + std::string(path));
+      response.set(http::field::allow, "GET, HEAD");
+    } else if (path == "/healthz") {
+      response = ForMethod(request, TextResponse(http::status::ok, request.version(), "ok"));
+    } else if (path == "/readyz") {
+      const bool ready = ready_();
+      response = ForMethod(
+          request, TextResponse(ready ? http::status::ok : http::status::service_unavailable,
+                                request.version(), ready ? "ok" : "not ready"));
+    } else {
+      response = ForMethod(request, Respond(http::status::ok, request.version(), kPrometheusText,
+                                            metrics_.Serialize()));
+    }
+  } else {
+    response = Refuse(BadRequest::kNotFound, http::status::not_found, request,
+                      "not found: the webhook listens on POST /validate");
+  }
+  response.keep_alive(request.keep_alive());
+  return response;
+}
+
+HttpResponse RequestHandler::Validate(const HttpRequest& request) const {
+  const auto started = std::chrono::steady_clock::now();
+  auto decoded = DecodeAdmissionReview(request.body());
+  if (!decoded) {
+    const std::string reason = OneLine(decoded.error().ToString());
+    logger_.Warn("bad_request",
+                 {{"reason", BadRequestName(BadRequest::kInvalidReview)}, {"detail", reason}});
+    return Refuse(BadRequest::kInvalidReview, http::status::bad_request, request, reason);
+  }
+  const std::shared_ptr<const RuleSet> rules = rules_.Current();
+  if (rules == nullptr) {
+    // Not reachable once the server runs: it does not start without rules.
+    return TextResponse(http::status::service_unavailable, request.version(),
+                        "no rule set is loaded");
+  }
+  const ReviewResult result = Review(*rules, *decoded, on_error_);
+  HttpResponse response = Respond(http::status::ok, request.version(), kJson,
+                                  EncodeAdmissionReview(decoded->version, result.response));
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  metrics_.RecordReview(*decoded, result, std::chrono::duration<double>(took).count());
+  logger_.Decision(*decoded, result, took);
+  return response;
+}
+
+HttpResponse RequestHandler::Refuse(BadRequest reason, http::status status,
+                                    const HttpRequest& request, std::string_view text) const {
+  metrics_.RecordBadRequest(reason);
+  return TextResponse(status, request.version(), text);
+}
+
+}  // namespace netadmit::server

@@ -1,0 +1,143 @@
+#include "server/log.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdio>
+#include <ctime>
+
+namespace netadmit::server {
+
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteString(JsonWriter& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+void WriteMember(JsonWriter& writer, std::string_view key, std::string_view value) {
+  WriteString(writer, key);
+  WriteString(writer, value);
+}
+
+void WriteField(JsonWriter& writer, const LogField& field) {
+  WriteString(writer, field.key());
+  if (const auto* text = std::get_if<std::string_view>(&field.value())) {
+    WriteString(writer, *text);
+  } else if (const auto* number = std::get_if<int64_t>(&field.value())) {
+    writer.Int64(*number);
+  } else {
+    writer.Bool(std::get<bool>(field.value()));
+  }
+}
+
+std::string Finish(const rapidjson::StringBuffer& buffer) {
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::string FormatTime(std::chrono::system_clock::time_point time) {
+  const auto since_epoch = time.time_since_epoch();
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - seconds);
+  const std::time_t whole = static_cast<std::time_t>(seconds.count());
+  std::tm utc{};
+  gmtime_r(&whole, &utc);
+  char text[40];
+  const int written = std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
+                                    utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                                    utc.tm_min, utc.tm_sec, static_cast<long long>(micros.count()));
+  return std::string(text, written > 0 ? static_cast<size_t>(written) : 0);
+}
+
+std::string FormatDecision(const AdmissionRequest& request, const ReviewResult& result,
+                           std::chrono::microseconds took,
+                           std::chrono::system_clock::time_point now) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  WriteMember(writer, "time", FormatTime(now));
+  WriteMember(writer, "level", "info");
+  WriteMember(writer, "event", "admission");
+  WriteMember(writer, "uid", request.uid);
+  WriteMember(writer, "kind", request.kind.kind);
+  WriteMember(writer, "namespace", request.namespace_name);
+  WriteMember(writer, "name", request.name);
+  WriteMember(writer, "operation", OperationName(request.operation));
+  WriteMember(writer, "user", request.user.username);
+  writer.Key("dry_run");
+  writer.Bool(request.dry_run);
+  WriteMember(writer, "decision", result.response.allowed ? "allowed" : "denied");
+  writer.Key("inspected");
+  writer.Bool(result.inspected);
+  writer.Key("findings");
+  writer.StartArray();
+  for (const auto& finding : result.evaluation.findings) {
+    writer.StartObject();
+    WriteMember(writer, "rule", finding.rule_id);
+    WriteMember(writer, "action", ActionName(finding.action));
+    WriteMember(writer, "path", finding.violation.path);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  if (!result.error.empty()) {
+    WriteMember(writer, "error", result.error);
+  }
+  writer.Key("took_us");
+  writer.Int64(took.count());
+  writer.EndObject();
+  return Finish(buffer);
+}
+
+std::string FormatEvent(std::string_view level, std::string_view event,
+                        std::initializer_list<LogField> fields,
+                        std::chrono::system_clock::time_point now) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  WriteMember(writer, "time", FormatTime(now));
+  WriteMember(writer, "level", level);
+  WriteMember(writer, "event", event);
+  for (const auto& field : fields) {
+    WriteField(writer, field);
+  }
+  writer.EndObject();
+  return Finish(buffer);
+}
+
+Logger::Logger()
+    : sink_([](LogStream stream, std::string_view line) {
+        std::FILE* out = stream == LogStream::kDecision ? stdout : stderr;
+        std::fwrite(line.data(), 1, line.size(), out);
+        std::fputc('\n', out);
+        std::fflush(out);
+      }) {}
+
+Logger::Logger(Sink sink) : sink_(std::move(sink)) {}
+
+void Logger::Decision(const AdmissionRequest& request, const ReviewResult& result,
+                      std::chrono::microseconds took) {
+  Write(LogStream::kDecision,
+        FormatDecision(request, result, took, std::chrono::system_clock::now()));
+}
+
+void Logger::Info(std::string_view event, std::initializer_list<LogField> fields) {
+  Write(LogStream::kEvent, FormatEvent("info", event, fields, std::chrono::system_clock::now()));
+}
+
+void Logger::Warn(std::string_view event, std::initializer_list<LogField> fields) {
+  Write(LogStream::kEvent, FormatEvent("warn", event, fields, std::chrono::system_clock::now()));
+}
+
+void Logger::Error(std::string_view event, std::initializer_list<LogField> fields) {
+  Write(LogStream::kEvent, FormatEvent("error", event, fields, std::chrono::system_clock::now()));
+}
+
+void Logger::Write(LogStream stream, std::string_view line) {
+  const std::lock_guard lock(mutex_);
+  sink_(stream, line);
+}
+
+}  // namespace netadmit::server

@@ -1,0 +1,78 @@
+#pragma once
+
+// Structured logs: one JSON object per line. Decisions go to the decision stream (stdout), errors
+// and lifecycle events to the event stream (stderr). Lines are written whole, under a lock, so
+// threads never interleave. Request bodies and secrets are never logged.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "netadmit/admission.h"
+
+namespace netadmit::server {
+
+enum class LogStream { kDecision, kEvent };
+
+// One key/value pair of an event line.
+class LogField {
+ public:
+  LogField(std::string_view key, std::string_view value) : key_(key), value_(value) {}
+  LogField(std::string_view key, const char* value) : key_(key), value_(std::string_view(value)) {}
+  LogField(std::string_view key, const std::string& value)
+      : key_(key), value_(std::string_view(value)) {}
+  LogField(std::string_view key, int64_t value) : key_(key), value_(value) {}
+  LogField(std::string_view key, int value) : key_(key), value_(static_cast<int64_t>(value)) {}
+  LogField(std::string_view key, uint64_t value) : key_(key), value_(static_cast<int64_t>(value)) {}
+  LogField(std::string_view key, bool value) : key_(key), value_(value) {}
+
+  std::string_view key() const { return key_; }
+  const std::variant<std::string_view, int64_t, bool>& value() const { return value_; }
+
+ private:
+  std::string_view key_;
+  std::variant<std::string_view, int64_t, bool> value_;
+};
+
+// The JSON line for one admission decision: time, uid, kind, namespace, name, operation, user,
+// dry_run, decision, the rules with findings and their actions, and the microseconds taken.
+std::string FormatDecision(const AdmissionRequest& request, const ReviewResult& result,
+                           std::chrono::microseconds took,
+                           std::chrono::system_clock::time_point now);
+
+// The JSON line for an event: {"time", "level", "event", fields...}.
+std::string FormatEvent(std::string_view level, std::string_view event,
+                        std::initializer_list<LogField> fields,
+                        std::chrono::system_clock::time_point now);
+
+// RFC 3339 UTC time with microseconds: "2026-11-26T04:31:37.420009Z".
+std::string FormatTime(std::chrono::system_clock::time_point time);
+
+class Logger {
+ public:
+  using Sink = std::function<void(LogStream stream, std::string_view line)>;
+
+  // Writes decisions to stdout and events to stderr.
+  Logger();
+  // Hands every line (without its newline) to `sink`; used by tests.
+  explicit Logger(Sink sink);
+
+  void Decision(const AdmissionRequest& request, const ReviewResult& result,
+                std::chrono::microseconds took);
+  void Info(std::string_view event, std::initializer_list<LogField> fields = {});
+  void Warn(std::string_view event, std::initializer_list<LogField> fields = {});
+  void Error(std::string_view event, std::initializer_list<LogField> fields = {});
+
+ private:
+  void Write(LogStream stream, std::string_view line);
+
+  Sink sink_;
+  std::mutex mutex_;
+};
+
+}  // namespace netadmit::server

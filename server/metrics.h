@@ -1,0 +1,71 @@
+#pragma once
+
+// The Prometheus metrics of the webhook, kept in one prometheus-cpp Registry and served as text
+// on GET /metrics. Every method is safe to call from many threads.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "netadmit/admission.h"
+
+namespace netadmit::server {
+
+// Reasons a request is refused before it reaches the rules; the `reason` label of
+// netadmit_bad_requests_total.
+enum class BadRequest {
+  kInvalidReview,     // 400: the body is not a usable AdmissionReview
+  kMalformedHttp,     // 400: the HTTP message does not parse
+  kBodyTooLarge,      // 413
+  kHeadersTooLarge,   // 431
+  kMethodNotAllowed,  // 405
+  kNotFound,          // 404
+  kTimeout,           // the request did not arrive within the request timeout
+  kOverloaded,        // 503: too many requests in flight
+};
+const char* BadRequestName(BadRequest reason);
+
+class Metrics {
+ public:
+  Metrics();
+
+  // One reviewed request: counts it by kind, operation and decision, counts each finding by rule
+  // and action, and observes the time taken.
+  void RecordReview(const AdmissionRequest& request, const ReviewResult& result, double seconds);
+  void RecordBadRequest(BadRequest reason);
+  void RecordRuleSetLoad(bool ok, size_t rules_in_force);
+  void RecordCertificateLoad(bool ok);
+  void RecordRefusedConnection();
+  void RecordHandshakeError();
+  void ConnectionOpened();
+  void ConnectionClosed();
+  void RequestStarted();
+  void RequestFinished();
+
+  // The Prometheus text exposition format.
+  std::string Serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Counter>& violations_;
+  prometheus::Histogram& duration_;
+  prometheus::Counter& ruleset_load_errors_;
+  prometheus::Counter& ruleset_loads_;
+  prometheus::Gauge& rules_in_force_;
+  prometheus::Family<prometheus::Counter>& bad_requests_;
+  prometheus::Counter& certificate_load_errors_;
+  prometheus::Counter& certificate_loads_;
+  prometheus::Counter& refused_connections_;
+  prometheus::Counter& handshake_errors_;
+  prometheus::Gauge& open_connections_;
+  prometheus::Gauge& in_flight_;
+};
+
+}  // namespace netadmit::server

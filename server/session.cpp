@@ -1,0 +1,400 @@
+#include "server/session.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <exception>
+#include <utility>
+#include <vector>
+
+namespace netadmit::server {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+
+// Time allowed to write our close_notify.
+constexpr std::chrono::seconds kCloseTimeout{2};
+// After an answer that ends the connection, what the client still sends is read and dropped for
+// a moment before the socket closes: closing with unread data makes the kernel send a reset,
+// which can destroy the answer (a 413, say) before the client has read it.
+constexpr std::chrono::seconds kLingerTimeout{1};
+constexpr std::size_t kLingerLimit = 8 * 1024 * 1024;
+
+bool IsHttpError(const beast::error_code& ec) {
+  return ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category();
+}
+
+}  // namespace
+
+SessionHub::SessionHub(const RequestHandler& handler, Metrics& metrics, Logger& logger,
+                       SessionOptions options)
+    : handler_(handler), metrics_(metrics), logger_(logger), options_(options) {}
+
+std::size_t SessionHub::Count() const {
+  const std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+bool SessionHub::TryEnterRequest() {
+  std::size_t current = in_flight_.load();
+  do {
+    if (current >= options_.max_in_flight) {
+      return false;
+    }
+  } while (!in_flight_.compare_exchange_weak(current, current + 1));
+  metrics_.RequestStarted();
+  return true;
+}
+
+void SessionHub::LeaveRequest() {
+  in_flight_.fetch_sub(1);
+  metrics_.RequestFinished();
+}
+
+void SessionHub::BeginDrain(std::function<void()> on_empty) {
+  std::vector<std::shared_ptr<Session>> open;
+  bool empty = false;
+  {
+    const std::lock_guard lock(mutex_);
+    draining_ = true;
+    on_empty_ = on_empty;
+    for (const auto& [key, weak] : sessions_) {
+      if (auto session = weak.lock()) {
+        open.push_back(std::move(session));
+      }
+    }
+    empty = sessions_.empty();
+  }
+  for (const auto& session : open) {
+    session->Drain();
+  }
+  if (empty && on_empty) {
+    on_empty();
+  }
+}
+
+void SessionHub::ClearOnEmpty() {
+  const std::lock_guard lock(mutex_);
+  on_empty_ = nullptr;
+}
+
+void SessionHub::Add(const std::shared_ptr<Session>& session) {
+  {
+    const std::lock_guard lock(mutex_);
+    sessions_.emplace(session.get(), session);
+  }
+  // A connection accepted while the drain began closes as soon as it can.
+  if (draining_) {
+    session->Drain();
+  }
+}
+
+void SessionHub::Remove(const Session* session) {
+  std::function<void()> on_empty;
+  {
+    const std::lock_guard lock(mutex_);
+    sessions_.erase(session);
+    if (draining_ && sessions_.empty()) {
+      on_empty = std::move(on_empty_);
+      on_empty_ = nullptr;
+    }
+  }
+  if (on_empty) {
+    on_empty();
+  }
+}
+
+Session::Session(net::ip::tcp::socket&& socket, std::shared_ptr<net::ssl::context> tls_context,
+                 SessionHub& hub)
+    : tls_context_(std::move(tls_context)), stream_(std::move(socket), *tls_context_), hub_(hub) {
+  beast::error_code ec;
+  const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  if (!ec) {
+    peer_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+  }
+  hub_.metrics().ConnectionOpened();
+}
+
+Session::~Session() {
+  EndRequest();
+  hub_.metrics().ConnectionClosed();
+  hub_.Remove(this);
+}
+
+void Session::Run() {
+  hub_.Add(shared_from_this());
+  // The accept handler runs elsewhere; everything of this session runs on its own strand.
+  net::dispatch(stream_.get_executor(),
+                beast::bind_front_handler(&Session::DoHandshake, shared_from_this()));
+}
+
+void Session::Drain() {
+  net::post(stream_.get_executor(),
+            beast::bind_front_handler(&Session::OnDrain, shared_from_this()));
+}
+
+void Session::OnDrain() {
+  drain_requested_ = true;
+  // Nothing of a request has arrived yet: stop waiting. A request under way finishes and its
+  // response says Connection: close.
+  if (state_ == State::kHandshake || state_ == State::kIdle) {
+    beast::get_lowest_layer(stream_).cancel();
+  }
+}
+
+void Session::DoHandshake() {
+  state_ = State::kHandshake;
+  beast::get_lowest_layer(stream_).expires_after(hub_.options().request_timeout);
+  stream_.async_handshake(net::ssl::stream_base::server,
+                          beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
+}
+
+void Session::OnHandshake(beast::error_code ec) {
+  if (ec) {
+    if (ec == net::error::operation_aborted && drain_requested_) {
+      return;
+    }
+    // Plain HTTP on the TLS port, TLS 1.1 and older, no shared cipher, or a client that connected
+    // and said nothing: the connection just ends.
+    hub_.metrics().RecordHandshakeError();
+    hub_.logger().Warn("tls_handshake_failed", {{"peer", peer_}, {"error", ec.message()}});
+    return;
+  }
+  DoWaitForRequest();
+}
+
+void Session::DoWaitForRequest() {
+  if (drain_requested_) {
+    DoClose();
+    return;
+  }
+  // A pipelined request already in the buffer is read at once.
+  if (buffer_.size() > 0) {
+    DoReadHeader();
+    return;
+  }
+  // Idle until the first byte of the next request: the (short) request timeout starts only then,
+  // so that keep-alive connections may rest for the (long) idle timeout.
+  state_ = State::kIdle;
+  beast::get_lowest_layer(stream_).expires_after(hub_.options().idle_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(discard_.size()),
+      beast::bind_front_handler(&Session::OnWaitForRequest, shared_from_this()));
+}
+
+void Session::OnWaitForRequest(beast::error_code ec, std::size_t bytes) {
+  buffer_.commit(bytes);
+  if (ec) {
+    // The client closed with close_notify, or we are draining: answer with ours. A timeout has
+    // closed the socket already; a truncated stream or a reset leaves nothing to say.
+    if (ec == net::error::eof || (ec == net::error::operation_aborted && drain_requested_)) {
+      DoClose();
+    }
+    return;
+  }
+  DoReadHeader();
+}
+
+void Session::DoReadHeader() {
+  state_ = State::kReading;
+  deadline_ = std::chrono::steady_clock::now() + hub_.options().request_timeout;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(kHeaderLimit));
+  parser_->body_limit(kBodyLimit);
+  // One deadline for the whole request, head and body: a client that trickles bytes
+  // (slowloris) is cut off when it passes, however steadily it sends.
+  beast::get_lowest_layer(stream_).expires_at(deadline_);
+  beast::http::async_read_header(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
+}
+
+void Session::OnReadHeader(beast::error_code ec, std::size_t /*bytes*/) {
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  const auto& head = parser_->get();
+  if (TargetPath(head.target()) == kValidatePath) {
+    if (!hub_.TryEnterRequest()) {
+      RefuseAndClose(BadRequest::kOverloaded, beast::http::status::service_unavailable,
+                     "too many requests in flight; retry shortly");
+      return;
+    }
+    in_flight_ = true;
+  }
+  if (beast::iequals(head[beast::http::field::expect], "100-continue")) {
+    DoContinue();
+    return;
+  }
+  DoReadBody();
+}
+
+void Session::DoContinue() {
+  continue_.emplace(beast::http::status::continue_, parser_->get().version());
+  beast::get_lowest_layer(stream_).expires_at(deadline_);
+  beast::http::async_write(stream_, *continue_,
+                           beast::bind_front_handler(&Session::OnContinue, shared_from_this()));
+}
+
+void Session::OnContinue(beast::error_code ec, std::size_t /*bytes*/) {
+  continue_.reset();
+  if (ec) {
+    return;
+  }
+  DoReadBody();
+}
+
+void Session::DoReadBody() {
+  beast::get_lowest_layer(stream_).expires_at(deadline_);
+  beast::http::async_read(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));
+}
+
+void Session::OnReadBody(beast::error_code ec, std::size_t /*bytes*/) {
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  HandleRequest();
+}
+
+void Session::OnReadError(beast::error_code ec) {
+  namespace http = beast::http;
+  if (ec == beast::error::timeout) {
+    hub_.metrics().RecordBadRequest(BadRequest::kTimeout);
+    hub_.logger().Warn("bad_request",
+                       {{"reason", BadRequestName(BadRequest::kTimeout)}, {"peer", peer_}});
+    return;  // the stream has closed the socket
+  }
+  if (ec == http::error::body_limit) {
+    RefuseAndClose(BadRequest::kBodyTooLarge, http::status::payload_too_large,
+                   "request body exceeds 3 MiB");
+    return;
+  }
+  if (ec == http::error::header_limit) {
+    RefuseAndClose(BadRequest::kHeadersTooLarge, http::status::request_header_fields_too_large,
+                   "request headers exceed 16 KiB");
+    return;
+  }
+  if (ec == http::error::end_of_stream) {
+    DoClose();
+    return;
+  }
+  if (IsHttpError(ec) && ec != http::error::partial_message) {
+    RefuseAndClose(BadRequest::kMalformedHttp, http::status::bad_request,
+                   "malformed HTTP request: " + ec.message());
+    return;
+  }
+  // TLS or socket errors, or a client gone mid-request: nobody is left to answer.
+}
+
+void Session::RefuseAndClose(BadRequest reason, beast::http::status status, std::string_view text) {
+  hub_.metrics().RecordBadRequest(reason);
+  hub_.logger().Warn(
+      "bad_request",
+      {{"reason", BadRequestName(reason)}, {"status", static_cast<int>(status)}, {"peer", peer_}});
+  const unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+  HttpResponse response = TextResponse(status, version, text);
+  if (status == beast::http::status::service_unavailable) {
+    response.set(beast::http::field::retry_after, "1");
+  }
+  response.keep_alive(false);
+  parser_.reset();
+  DoWrite(std::move(response));
+}
+
+void Session::HandleRequest() {
+  HttpRequest request = parser_->release();
+  parser_.reset();
+  HttpResponse response;
+  try {
+    response = hub_.handler().Handle(request);
+  } catch (const std::exception& e) {
+    hub_.logger().Error("handler_failed", {{"error", e.what()}, {"peer", peer_}});
+    response = TextResponse(beast::http::status::internal_server_error, request.version(),
+                            "internal error");
+  }
+  if (drain_requested_ || hub_.Draining()) {
+    response.keep_alive(false);
+  }
+  DoWrite(std::move(response));
+}
+
+void Session::DoWrite(HttpResponse response) {
+  state_ = State::kWriting;
+  response_ = std::move(response);
+  beast::get_lowest_layer(stream_).expires_after(hub_.options().request_timeout);
+  beast::http::async_write(stream_, *response_,
+                           beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+}
+
+void Session::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
+  const bool keep_alive = response_->keep_alive();
+  response_.reset();
+  EndRequest();
+  if (ec) {
+    return;
+  }
+  if (!keep_alive || drain_requested_) {
+    DoClose();
+    return;
+  }
+  DoWaitForRequest();
+}
+
+void Session::DoClose() {
+  state_ = State::kClosing;
+  // Our close_notify is enough (RFC 8446, 6.1): marking the peer's as received makes the
+  // shutdown complete once ours is written, rather than wait on a client that may never answer.
+  SSL* ssl = stream_.native_handle();
+  SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+  beast::get_lowest_layer(stream_).expires_after(kCloseTimeout);
+  stream_.async_shutdown(beast::bind_front_handler(&Session::OnClose, shared_from_this()));
+}
+
+void Session::OnClose(beast::error_code ec) {
+  // A peer already gone (reset, truncated stream) is a normal end; there is nothing to linger for.
+  if (ec) {
+    return;
+  }
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  DoLinger();
+}
+
+void Session::DoLinger() {
+  beast::get_lowest_layer(stream_).expires_after(kLingerTimeout);
+  beast::get_lowest_layer(stream_).async_read_some(
+      net::buffer(discard_), beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
+}
+
+void Session::OnLinger(beast::error_code ec, std::size_t bytes) {
+  discarded_ += bytes;
+  // The client's end of stream, a timeout or enough dropped bytes: the socket closes with the
+  // session.
+  if (ec || discarded_ > kLingerLimit) {
+    return;
+  }
+  DoLinger();
+}
+
+void Session::EndRequest() {
+  if (in_flight_) {
+    in_flight_ = false;
+    hub_.LeaveRequest();
+  }
+}
+
+}  // namespace netadmit::server
