@@ -12,7 +12,6 @@ namespace {
 constexpr int64_t kMinPort = 1;
 constexpr int64_t kMaxPort = 65535;
 constexpr std::size_t kMaxQuoted = 40;
-constexpr std::size_t kMaxSuggestionDistance = 2;
 
 // The value of `key` in a map, or nothing when the key is absent. Iterates instead of using
 // operator[], which yields an invalid node (that throws on use) for a missing key.
@@ -63,37 +62,17 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
-  }
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-// The known name closest to an unknown one: the same but for case, or else a near typo.
+// The known name that differs from an unknown one only by case ("allowedCidrs" for
+// "allowedCIDRs"), the likeliest slip in a camel-case name.
 std::optional<std::string> Suggest(std::string_view unknown,
                                    const std::set<std::string, std::less<>>& known) {
   const std::string lowered = Lower(unknown);
-  std::optional<std::string> best;
-  std::size_t best_distance = kMaxSuggestionDistance + 1;
   for (const auto& name : known) {
-    const std::size_t distance = EditDistance(lowered, Lower(name));
-    if (distance < best_distance) {
-      best = name;
-      best_distance = distance;
+    if (Lower(name) == lowered) {
+      return name;
     }
   }
-  return best;
+  return std::nullopt;
 }
 
 std::string UnknownField(std::string_view name, const std::set<std::string, std::less<>>& known) {

@@ -97,7 +97,9 @@ TEST(RequirePodLabelsTest, ParamErrors) {
        "rules.yaml:1:7: spec.rules[0].params.keys: \"app-\" is not a valid label "
        "key"},
       {"{keys: [app], key: [team]}",
-       "rules.yaml:1:15: spec.rules[0].params.key: unknown field \"key\"; did you mean "
+       "rules.yaml:1:15: spec.rules[0].params.key: unknown field \"key\""},
+      {"{keys: [app], Keys: [team]}",
+       "rules.yaml:1:15: spec.rules[0].params.Keys: unknown field \"Keys\"; did you mean "
        "\"keys\"?"},
   };
   for (const auto& c : cases) {

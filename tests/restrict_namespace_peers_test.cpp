@@ -134,7 +134,7 @@ TEST(RestrictNamespacePeersTest, ParamErrors) {
   EXPECT_EQ(testing::CompileError(RestrictNamespacePeersKind(), "allowedNamespace: [monitoring]")
                 .ToString(),
             "rules.yaml:1:1: spec.rules[0].params.allowedNamespace: unknown field "
-            "\"allowedNamespace\"; did you mean \"allowedNamespaces\"?");
+            "\"allowedNamespace\"");
 }
 
 }  // namespace
