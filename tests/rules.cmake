@@ -9,4 +9,6 @@ set(RULE_TEST_SOURCES
   explicit_policy_types_test.cpp
   restrict_namespace_peers_test.cpp
   no_host_network_test.cpp
-  require_pod_labels_test.cpp)
+  require_pod_labels_test.cpp
+  registration_test.cpp
+  default_rules_test.cpp)
