@@ -123,30 +123,29 @@ TEST(DefaultRulesTest, ExemptsDnsAndIngressControllersAndSystemNamespaces) {
   EXPECT_TRUE(Findings(*rules, testing::DecodeYaml(in_system)).empty());
   std::string in_shop = host_pod;
   in_shop.replace(in_shop.find("NS"), 2, "shop");
-  EXPECT_EQ(Findings(*rules, testing::DecodeYaml(in_shop)),
-            std::vector<std::string>{
-                "deny [no-host-network] pod uses the node's network, bypassing NetworkPolicy "
-                "(hostNetwork: true) at spec.hostNetwork \u2014 remove `hostNetwork`; expose the "
-                "pod through a Service"});
+  EXPECT_EQ(
+      Findings(*rules, testing::DecodeYaml(in_shop)),
+      std::vector<std::string>{"deny [no-host-network] pod uses the node's network, bypassing "
+                               "NetworkPolicy (hostNetwork: true) at spec.hostNetwork \u2014 "
+                               "remove `hostNetwork`; expose the pod through a Service"});
 }
 
 TEST(DefaultRulesTest, OpenEgressIsDeniedWithEveryFinding) {
   const auto rules = DefaultRules();
   ASSERT_NE(rules, nullptr);
   const Object policy = testing::Policy("{podSelector: {}, egress: [{}]}", "shop");
-  EXPECT_EQ(
-      Findings(*rules, policy),
-      (std::vector<std::string>{
-          "deny [no-open-egress] egress rule has no `to`, so it allows every destination (on all "
-          "ports) at spec.egress[0] \u2014 add `to` with pod/namespace selectors or narrower "
-          "CIDRs; rules limited to 53/UDP, 53/TCP are exempt",
-          "warn [require-ports] egress rule does not list ports (every port is open) at "
-          "spec.egress[0].ports \u2014 list the ports it needs in `ports`, e.g. {protocol: TCP, "
-          "port: 8080}",
-          "warn [explicit-policy-types] policyTypes is not written out (Kubernetes infers "
-          "[Ingress, Egress], which denies all ingress) at spec.policyTypes \u2014 add "
-          "`policyTypes: [Ingress, Egress]`, or `[Egress]` if ingress should stay open",
-      }));
+  EXPECT_EQ(Findings(*rules, policy),
+            (std::vector<std::string>{
+                "deny [no-open-egress] egress rule has no `to`, so it allows every destination (on "
+                "all ports) at spec.egress[0] \u2014 add `to` with pod/namespace selectors or "
+                "narrower CIDRs; 53/UDP, 53/TCP alone are exempt",
+                "warn [require-ports] egress rule does not list ports (every port is open) at "
+                "spec.egress[0].ports \u2014 list the ports it needs in `ports`, e.g. {protocol: "
+                "TCP, port: 8080}",
+                "warn [explicit-policy-types] policyTypes is not written out (Kubernetes infers "
+                "[Ingress, Egress], which denies all ingress) at spec.policyTypes \u2014 add "
+                "`policyTypes: [Ingress, Egress]`, or `[Egress]` to leave ingress open",
+            }));
 }
 
 }  // namespace

@@ -36,8 +36,8 @@ TEST(ExplicitPolicyTypesTest, Cases) {
       {"absent, egress rules only",
        Policy("{egress: [{}]}"),
        {"[explicit-policy-types] policyTypes is not written out (Kubernetes infers [Ingress, "
-        "Egress], which denies all ingress) at spec.policyTypes \u2014 add `policyTypes: "
-        "[Ingress, Egress]`, or `[Egress]` if ingress should stay open"}},
+        "Egress], which denies all ingress) at spec.policyTypes \u2014 add `policyTypes: [Ingress, "
+        "Egress]`, or `[Egress]` to leave ingress open"}},
       {"empty list is not written out",
        Policy("{policyTypes: [], egress: [{}], ingress: [{}]}"),
        {"[explicit-policy-types] policyTypes is empty (Kubernetes infers [Ingress, Egress]) at "
@@ -56,8 +56,8 @@ TEST(ExplicitPolicyTypesTest, TakesNoParams) {
   EXPECT_EQ(testing::CompileError(ExplicitPolicyTypesKind(), "{strict: true}").ToString(),
             "rules.yaml:1:2: spec.rules[0].params.strict: unknown field \"strict\"");
   EXPECT_EQ(testing::CompileError(ExplicitPolicyTypesKind(), "[Ingress]").ToString(),
-            "rules.yaml:1:1: spec.rules[0].params: must be a map of parameter names to values, "
-            "got a list");
+            "rules.yaml:1:1: spec.rules[0].params: must be a map of parameter names to values, got "
+            "a list");
 }
 
 }  // namespace

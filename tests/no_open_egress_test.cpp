@@ -16,8 +16,8 @@ using testing::RunCheck;
 
 constexpr char kDns[] = "{allowedPorts: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}";
 constexpr char kDnsInside10[] =
-    "{allowedCIDRs: [10.0.0.0/8], allowedPorts: [{protocol: UDP, port: 53}, {protocol: TCP, "
-    "port: 53}]}";
+    "{allowedCIDRs: [10.0.0.0/8], allowedPorts: [{protocol: UDP, port: 53}, {protocol: TCP, port: "
+    "53}]}";
 
 TEST(NoOpenEgressTest, AllowsBoundedEgress) {
   ExpectPaths(
@@ -30,8 +30,8 @@ TEST(NoOpenEgressTest, AllowsBoundedEgress) {
            {}},
           {"namespace selector",
            kDns,
-           Policy("{policyTypes: [Egress], egress: [{to: [{namespaceSelector: {matchLabels: "
-                  "{team: a}}}]}]}"),
+           Policy("{policyTypes: [Egress], egress: [{to: [{namespaceSelector: {matchLabels: {team: "
+                  "a}}}]}]}"),
            {}},
           {"narrow ipBlock without allowedCIDRs",
            kDns,
@@ -51,8 +51,8 @@ TEST(NoOpenEgressTest, AllowsBoundedEgress) {
            {}},
           {"DNS to anywhere without `to`",
            kDns,
-           Policy("{policyTypes: [Egress], egress: [{ports: [{protocol: UDP, port: 53}, "
-                  "{protocol: TCP, port: 53}]}]}"),
+           Policy("{policyTypes: [Egress], egress: [{ports: [{protocol: UDP, port: 53}, {protocol: "
+                  "TCP, port: 53}]}]}"),
            {}},
           {"DNS to 0.0.0.0/0",
            kDns,
@@ -120,8 +120,8 @@ TEST(NoOpenEgressTest, FlagsOpenEgress) {
            {"spec.egress[0].to[0].ipBlock.cidr"}},
           {"IPv4-mapped everything",
            kDns,
-           Policy("{policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: "
-                  "'::ffff:0.0.0.0/96'}}]}]}"),
+           Policy(
+               "{policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: '::ffff:0.0.0.0/96'}}]}]}"),
            {"spec.egress[0].to[0].ipBlock.cidr"}},
           {"host bits set on /0",
            kDns,
@@ -207,19 +207,18 @@ TEST(NoOpenEgressTest, Messages) {
        kDns,
        Policy("{policyTypes: [Egress], egress: [{}]}"),
        {"[no-open-egress] egress rule has no `to`, so it allows every destination (on all ports) "
-        "at spec.egress[0] \u2014 add `to` with pod/namespace selectors or narrower CIDRs; rules "
-        "limited to 53/UDP, 53/TCP are exempt"}},
+        "at spec.egress[0] \u2014 add `to` with pod/namespace selectors or narrower CIDRs; 53/UDP, "
+        "53/TCP alone are exempt"}},
       {"0.0.0.0/0 with allowedCIDRs",
        kDnsInside10,
        Policy("{policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: "
               "[169.254.169.254/32]}}], ports: [{port: 443}]}]}"),
        {"[no-open-egress] egress rule allows every destination (ipBlock 0.0.0.0/0 minus 1 except "
         "block) at spec.egress[0].to[0].ipBlock.cidr \u2014 use pod/namespace selectors or CIDRs "
-        "inside 10.0.0.0/8; rules limited to 53/UDP, 53/TCP are exempt"}},
+        "inside 10.0.0.0/8; 53/UDP, 53/TCP alone are exempt"}},
       {"normalized everything",
        "",
-       Policy("{policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: "
-              "'::ffff:0.0.0.0/96'}}]}]}"),
+       Policy("{policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: '::ffff:0.0.0.0/96'}}]}]}"),
        {"[no-open-egress] egress rule allows every destination (ipBlock ::ffff:0.0.0.0/96, which "
         "is 0.0.0.0/0) at spec.egress[0].to[0].ipBlock.cidr \u2014 use pod/namespace selectors or "
         "narrower CIDRs"}},
@@ -227,13 +226,13 @@ TEST(NoOpenEgressTest, Messages) {
        kDnsInside10,
        Policy("{policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 203.0.113.0/24}}], ports: "
               "[{port: 443}, {port: 8000, endPort: 8080}, {protocol: UDP}, {port: https}]}]}"),
-       {"[no-open-egress] egress rule allows destinations outside the allowed CIDRs (ipBlock "
+       {"[no-open-egress] egress rule allows destinations outside allowedCIDRs (ipBlock "
         "203.0.113.0/24) at spec.egress[0].to[0].ipBlock.cidr \u2014 use pod/namespace selectors "
-        "or CIDRs inside 10.0.0.0/8; rules limited to 53/UDP, 53/TCP are exempt"}},
+        "or CIDRs inside 10.0.0.0/8; 53/UDP, 53/TCP alone are exempt"}},
       {"ports listed in the detail",
        "",
-       Policy("{policyTypes: [Egress], egress: [{ports: [{port: 443}, {port: 8000, endPort: "
-              "8080}, {protocol: UDP}, {port: https}]}]}"),
+       Policy("{policyTypes: [Egress], egress: [{ports: [{port: 443}, {port: 8000, endPort: 8080}, "
+              "{protocol: UDP}, {port: https}]}]}"),
        {"[no-open-egress] egress rule has no `to`, so it allows every destination (on 443/TCP, "
         "8000-8080/TCP, all UDP ports, ...) at spec.egress[0] \u2014 add `to` with pod/namespace "
         "selectors or narrower CIDRs"}},
@@ -244,8 +243,8 @@ TEST(NoOpenEgressTest, Messages) {
         "spec.egress[0].to[0].ipBlock.cidr \u2014 write it as address/prefix, e.g. 10.0.0.0/8"}},
       {"cluster-wide peer",
        "{clusterWideIsOpen: true}",
-       Policy("{policyTypes: [Egress], egress: [{to: [{namespaceSelector: {}, podSelector: "
-              "{}}]}]}"),
+       Policy(
+           "{policyTypes: [Egress], egress: [{to: [{namespaceSelector: {}, podSelector: {}}]}]}"),
        {"[no-open-egress] egress rule allows every pod in every namespace (namespaceSelector: {} "
         "and podSelector: {}) at spec.egress[0].to[0].namespaceSelector \u2014 select namespaces "
         "by label, e.g. kubernetes.io/metadata.name"}},
@@ -274,8 +273,8 @@ TEST(NoOpenEgressTest, ParamErrors) {
        "rules.yaml:3:5: spec.rules[0].params.allowedCIDRs[1]: invalid CIDR \"300.0.0.0/8\": not an "
        "IPv4 address"},
       {"allowedCidrs: [10.0.0.0/8]",
-       "rules.yaml:1:1: spec.rules[0].params.allowedCidrs: unknown field \"allowedCidrs\"; did "
-       "you mean \"allowedCIDRs\"?"},
+       "rules.yaml:1:1: spec.rules[0].params.allowedCidrs: unknown field \"allowedCidrs\"; did you "
+       "mean \"allowedCIDRs\"?"},
       {"allowedNamespaces: [ingress-nginx]",
        "rules.yaml:1:1: spec.rules[0].params.allowedNamespaces: unknown field "
        "\"allowedNamespaces\""},
@@ -283,8 +282,7 @@ TEST(NoOpenEgressTest, ParamErrors) {
        "rules.yaml:1:27: spec.rules[0].params.allowedPorts[0].protocol: must be TCP, UDP or SCTP, "
        "got \"ICMP\""},
       {"clusterWideIsOpen: 1",
-       "rules.yaml:1:20: spec.rules[0].params.clusterWideIsOpen: must be true or false, got "
-       "\"1\""},
+       "rules.yaml:1:20: spec.rules[0].params.clusterWideIsOpen: must be true or false, got \"1\""},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(testing::CompileError(NoOpenEgressKind(), c.params).ToString(), c.error);

@@ -62,8 +62,8 @@ TEST(RestrictNamespacePeersTest, FlagsUnpinnedOrForeignNamespaces) {
            {"spec.ingress[0].from[0].namespaceSelector"}},
           {"selector on another label",
            kMonitoring,
-           Policy("{ingress: [{from: [{podSelector: {}}, {namespaceSelector: {matchLabels: "
-                  "{team: obs}}}]}]}"),
+           Policy("{ingress: [{from: [{podSelector: {}}, {namespaceSelector: {matchLabels: {team: "
+                  "obs}}}]}]}"),
            {"spec.ingress[0].from[1].namespaceSelector"}},
           {"NotIn on the name label",
            kMonitoring,
@@ -82,15 +82,15 @@ TEST(RestrictNamespacePeersTest, FlagsUnpinnedOrForeignNamespaces) {
            {"spec.ingress[0].from[0].namespaceSelector"}},
           {"one of several names not allowed",
            kMonitoring,
-           Policy("{ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: "
-                  "kubernetes.io/metadata.name, operator: In, values: [monitoring, "
-                  "payments]}]}}]}]}"),
+           Policy(
+               "{ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: "
+               "kubernetes.io/metadata.name, operator: In, values: [monitoring, payments]}]}}]}]}"),
            {"spec.ingress[0].from[0].namespaceSelector"}},
           {"egress peers too",
            kMonitoring,
-           Policy("{policyTypes: [Egress], egress: [{to: [{namespaceSelector: {matchLabels: "
-                  "{kubernetes.io/metadata.name: monitoring}}}]}, {to: [{namespaceSelector: "
-                  "{}}]}]}"),
+           Policy(
+               "{policyTypes: [Egress], egress: [{to: [{namespaceSelector: {matchLabels: "
+               "{kubernetes.io/metadata.name: monitoring}}}]}, {to: [{namespaceSelector: {}}]}]}"),
            {"spec.egress[1].to[0].namespaceSelector"}},
           {"without allowedNamespaces only the own namespace",
            "",
@@ -106,22 +106,19 @@ TEST(RestrictNamespacePeersTest, Messages) {
       "{policyTypes: [Ingress, Egress], ingress: [{from: [{namespaceSelector: {}}, "
       "{namespaceSelector: {matchLabels: {team: obs}, matchExpressions: [{key: env, operator: "
       "NotIn, values: [prod]}]}}]}], egress: [{to: [{namespaceSelector: {matchExpressions: [{key: "
-      "kubernetes.io/metadata.name, operator: In, values: [payments, monitoring, "
-      "billing]}]}}]}]}",
+      "kubernetes.io/metadata.name, operator: In, values: [payments, monitoring, billing]}]}}]}]}",
       "shop");
   EXPECT_EQ(Messages("restrict-namespace-peers", RunCheck(check.get(), policy)),
             (std::vector<std::string>{
-                "[restrict-namespace-peers] namespaceSelector does not name namespaces "
-                "(namespaceSelector: {} matches every namespace) at "
-                "spec.ingress[0].from[0].namespaceSelector \u2014 select them by "
-                "`kubernetes.io/metadata.name` (matchLabels or operator In)",
-                "[restrict-namespace-peers] namespaceSelector does not name namespaces (selects "
-                "by team=obs, env NotIn) at spec.ingress[0].from[1].namespaceSelector \u2014 "
-                "select them by `kubernetes.io/metadata.name` (matchLabels or operator In)",
-                "[restrict-namespace-peers] namespaceSelector selects a namespace that is not "
-                "allowed (namespaces payments, billing) at "
-                "spec.egress[0].to[0].namespaceSelector \u2014 keep to the policy's own "
-                "namespace or monitoring, shared-*",
+                "[restrict-namespace-peers] namespaceSelector does not name namespaces ({} matches "
+                "every namespace) at spec.ingress[0].from[0].namespaceSelector \u2014 use "
+                "`kubernetes.io/metadata.name` in matchLabels or with operator In",
+                "[restrict-namespace-peers] namespaceSelector does not name namespaces (selects by "
+                "team=obs, env NotIn) at spec.ingress[0].from[1].namespaceSelector \u2014 use "
+                "`kubernetes.io/metadata.name` in matchLabels or with operator In",
+                "[restrict-namespace-peers] namespaceSelector names a namespace that is not "
+                "allowed (namespaces payments, billing) at spec.egress[0].to[0].namespaceSelector "
+                "\u2014 keep to the policy's own namespace or monitoring, shared-*",
             }));
 }
 
@@ -131,10 +128,10 @@ TEST(RestrictNamespacePeersTest, ParamErrors) {
           .ToString(),
       "rules.yaml:1:33: spec.rules[0].params.allowedNamespaces[1]: must be a namespace name or "
       "pattern, got null");
-  EXPECT_EQ(testing::CompileError(RestrictNamespacePeersKind(), "allowedNamespace: [monitoring]")
-                .ToString(),
-            "rules.yaml:1:1: spec.rules[0].params.allowedNamespace: unknown field "
-            "\"allowedNamespace\"");
+  EXPECT_EQ(
+      testing::CompileError(RestrictNamespacePeersKind(), "allowedNamespace: [monitoring]")
+          .ToString(),
+      "rules.yaml:1:1: spec.rules[0].params.allowedNamespace: unknown field \"allowedNamespace\"");
 }
 
 }  // namespace

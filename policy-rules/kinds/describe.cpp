@@ -6,7 +6,7 @@ namespace {
 
 // Enough to tell the rule apart; the full list is in the object itself.
 constexpr std::size_t kMaxListedPorts = 3;
-constexpr std::size_t kMaxListedParams = 4;
+constexpr std::size_t kMaxListedParams = 3;
 
 }  // namespace
 

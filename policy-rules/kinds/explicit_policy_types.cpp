@@ -28,7 +28,7 @@ class ExplicitPolicyTypesCheck final : public RuleCheck {
     std::string fix = "add `policyTypes: " + inferred + "`";
     if (egress && spec->ingress.empty()) {
       detail += ", which denies all ingress";
-      fix += ", or `[Egress]` if ingress should stay open";
+      fix += ", or `[Egress]` to leave ingress open";
     }
     violations.push_back(
         Violation{"spec.policyTypes",

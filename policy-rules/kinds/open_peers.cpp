@@ -67,7 +67,7 @@ class Reporter {
 
   void Outside(const std::string& cidr_path, const IPBlock& block) {
     Add(cidr_path,
-        Rule() + " allows " + std::string(direction_.peer_plural) + " outside the allowed CIDRs",
+        Rule() + " allows " + std::string(direction_.peer_plural) + " outside allowedCIDRs",
         "ipBlock " + block.cidr, "use " + Bounded());
   }
 
@@ -97,7 +97,7 @@ class Reporter {
     if (params_.allowed_ports.empty()) {
       return "";
     }
-    return "; rules limited to " + DescribePortSpecs(params_.allowed_ports) + " are exempt";
+    return "; " + DescribePortSpecs(params_.allowed_ports) + " alone are exempt";
   }
 
   void Add(std::string path, std::string problem, std::string detail, std::string fix) {

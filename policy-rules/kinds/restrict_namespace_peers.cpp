@@ -55,7 +55,7 @@ std::optional<std::vector<std::string>> PinnedNames(const LabelSelector& selecto
 // How an unpinned selector picks namespaces: "matches every namespace", "selects by team".
 std::string DescribeUnpinned(const LabelSelector& selector) {
   if (selector.Empty()) {
-    return "namespaceSelector: {} matches every namespace";
+    return "{} matches every namespace";
   }
   std::vector<std::string> terms;
   for (const auto& [key, value] : selector.match_labels) {
@@ -109,8 +109,8 @@ class RestrictNamespacePeersCheck final : public RuleCheck {
     if (!names) {
       violations.push_back(Violation{std::move(path), "namespaceSelector does not name namespaces",
                                      DescribeUnpinned(selector),
-                                     "select them by `kubernetes.io/metadata.name` (matchLabels "
-                                     "or operator In)"});
+                                     "use `kubernetes.io/metadata.name` in matchLabels or with "
+                                     "operator In"});
       return;
     }
     std::vector<std::string> refused;
@@ -127,7 +127,7 @@ class RestrictNamespacePeersCheck final : public RuleCheck {
       fix += " or " + DescribePatterns(allowed_);
     }
     violations.push_back(Violation{
-        std::move(path), "namespaceSelector selects a namespace that is not allowed",
+        std::move(path), "namespaceSelector names a namespace that is not allowed",
         (refused.size() == 1 ? "namespace " : "namespaces ") + JoinSome(refused, kMaxListedNames),
         std::move(fix)});
   }
