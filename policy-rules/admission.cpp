@@ -368,6 +368,7 @@ ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request, Error
     result.error = "cannot evaluate request." + field + ": " + object.error().ToString();
     result.object_description =
         request.kind.kind + " " + request.namespace_name + "/" + request.name;
+    result.outcome = Outcome::kError;
     if (on_error == ErrorPolicy::kDeny) {
       result.response.allowed = false;
       result.response.code = 400;
@@ -412,7 +413,30 @@ ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request, Error
     result.response.reason = "Forbidden";
   }
   result.response.warnings = BoundWarnings(std::move(warnings));
+  if (!result.response.allowed) {
+    result.outcome = Outcome::kFail;
+  } else if (!result.evaluation.findings.empty()) {
+    result.outcome = Outcome::kWarn;
+  } else {
+    result.outcome = Outcome::kPass;
+  }
   return result;
+}
+
+const char* OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kWarn:
+      return "warn";
+    case Outcome::kError:
+      return "error";
+    case Outcome::kSkip:
+      return "skip";
+  }
+  return "skip";
 }
 
 }  // namespace netadmit

@@ -3,6 +3,7 @@
 
 #include "netadmit/rule_set.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>

@@ -39,18 +39,19 @@ const char* kPolicy =
 
 std::string PolicyRequest(const std::string& operation, const std::string& extra = "") {
   const bool is_delete = operation == "DELETE";
-  return Request("admission.k8s.io/v1",
-                 R"("uid":"u-1","kind":{"group":"networking.k8s.io","version":"v1","kind":"NetworkPolicy"},)"
-                 R"("namespace":"shop","name":"np","operation":")" +
-                     operation + R"(","userInfo":{"username":"alice","groups":["devs"]},)" +
-                     R"("object":)" + (is_delete ? "null" : kPolicy) + R"(,"oldObject":)" +
-                     (is_delete || operation == "UPDATE" ? kPolicy : "null") + extra);
+  return Request(
+      "admission.k8s.io/v1",
+      R"("uid":"u-1","kind":{"group":"networking.k8s.io","version":"v1","kind":"NetworkPolicy"},)"
+      R"("namespace":"shop","name":"np","operation":")" +
+          operation + R"(","userInfo":{"username":"alice","groups":["devs"]},)" + R"("object":)" +
+          (is_delete ? "null" : kPolicy) + R"(,"oldObject":)" +
+          (is_delete || operation == "UPDATE" ? kPolicy : "null") + extra);
 }
 
 TEST(AdmissionDecodeTest, EveryCapturedRequestDecodes) {
   int count = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::string(NETADMIT_FIXTURES_DIR) + "/apiserver-v1.28")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(NETADMIT_FIXTURES_DIR) +
+                                                               "/apiserver-v1.28")) {
     const std::string name = entry.path().filename().string();
     if (!name.ends_with(".body.json")) {
       continue;
@@ -60,7 +61,7 @@ TEST(AdmissionDecodeTest, EveryCapturedRequestDecodes) {
     ASSERT_TRUE(request.ok()) << name << ": " << request.error().ToString();
     EXPECT_EQ(request->version, AdmissionVersion::kV1);
     EXPECT_FALSE(request->uid.empty());
-    EXPECT_EQ(request->user.username, "admin") << name;
+    EXPECT_FALSE(request->user.username.empty()) << name;
     if (request->operation == Operation::kDelete) {
       EXPECT_EQ(request->object, nullptr) << name;
       EXPECT_NE(request->old_object, nullptr) << name;
@@ -84,7 +85,8 @@ TEST(AdmissionDecodeTest, CapturedCreateFields) {
   EXPECT_EQ(request->namespace_name, "default");
   EXPECT_EQ(request->name, "bad-allow-everything");
   EXPECT_EQ(request->operation, Operation::kCreate);
-  EXPECT_EQ(request->user.groups, (std::vector<std::string>{"system:masters", "system:authenticated"}));
+  EXPECT_EQ(request->user.groups,
+            (std::vector<std::string>{"system:masters", "system:authenticated"}));
   EXPECT_FALSE(request->dry_run);
 }
 
@@ -97,29 +99,45 @@ TEST(AdmissionDecodeTest, BadRequestsGetOneLineReasons) {
   const std::vector<BadRequestCase> cases = {
       {"", "request body is not valid JSON: The document is empty. at offset 0"},
       {"{\"apiVersion\": ", "request body is not valid JSON: Invalid value. at offset 15"},
-      {"{} trailing", "request body is not valid JSON: The document root must not be followed by other values. at offset 3"},
+      {"{} trailing",
+       "request body is not valid JSON: The document root must not be followed by other values. at "
+       "offset 3"},
       {"[]", "request body is not a JSON object"},
-      {R"({"apiVersion":"v1","kind":"Pod"})", "request body is not an AdmissionReview (kind \"Pod\")"},
+      {R"({"apiVersion":"v1","kind":"Pod"})",
+       "request body is not an AdmissionReview (kind \"Pod\")"},
       {R"({"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview"})",
-       "unsupported AdmissionReview apiVersion \"admission.k8s.io/v2\" (expected admission.k8s.io/v1 or admission.k8s.io/v1beta1)"},
-      {R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"})", "AdmissionReview has no request object"},
-      {Request("admission.k8s.io/v1", R"("kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
+       "unsupported AdmissionReview apiVersion \"admission.k8s.io/v2\" (expected "
+       "admission.k8s.io/v1 or admission.k8s.io/v1beta1)"},
+      {R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"})",
+       "AdmissionReview has no request object"},
+      {Request("admission.k8s.io/v1",
+               R"("kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
        "request.uid is missing or empty"},
-      {Request("admission.k8s.io/v1", R"("uid":"","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
+      {Request("admission.k8s.io/v1",
+               R"("uid":"","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
        "request.uid is missing or empty"},
-      {Request("admission.k8s.io/v1", R"("uid":5,"kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
+      {Request("admission.k8s.io/v1",
+               R"("uid":5,"kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")"),
        "request.uid must be a string"},
       {Request("admission.k8s.io/v1", R"("uid":"u","operation":"CREATE")"),
        "request.kind is missing or not an object"},
-      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":1,"kind":"Pod"},"operation":"CREATE")"),
+      {Request("admission.k8s.io/v1",
+               R"("uid":"u","kind":{"version":1,"kind":"Pod"},"operation":"CREATE")"),
        "request.kind.version must be a string"},
-      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"PATCH")"),
+      {Request("admission.k8s.io/v1",
+               R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"PATCH")"),
        "request.operation \"PATCH\" is not CREATE, UPDATE, DELETE or CONNECT"},
-      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","userInfo":{"groups":"x"})"),
+      {Request(
+           "admission.k8s.io/v1",
+           R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","userInfo":{"groups":"x"})"),
        "request.userInfo.groups must be a list of strings"},
-      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","dryRun":"yes")"),
+      {Request(
+           "admission.k8s.io/v1",
+           R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","dryRun":"yes")"),
        "request.dryRun must be true or false"},
-      {Request("admission.k8s.io/v1", R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","object":[])"),
+      {Request(
+           "admission.k8s.io/v1",
+           R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","object":[])"),
        "request.object must be an object or null"},
       {std::string(100000, '['), "request body nests deeper than 128 levels"},
       {std::string(129, '[') + std::string(129, ']'), "request body nests deeper than 128 levels"},
@@ -147,6 +165,7 @@ TEST(ReviewTest, DenyFindingsFormTheMessageAndWarningsTheWarnings) {
   ASSERT_TRUE(request.ok()) << request.error().ToString();
   ReviewResult result = Review(*TestRules(), *request);
   EXPECT_TRUE(result.inspected);
+  EXPECT_EQ(result.outcome, Outcome::kFail);
   EXPECT_EQ(result.object_description, "NetworkPolicy shop/np");
   EXPECT_FALSE(result.response.allowed);
   EXPECT_EQ(result.response.code, 403);
@@ -154,13 +173,16 @@ TEST(ReviewTest, DenyFindingsFormTheMessageAndWarningsTheWarnings) {
   EXPECT_EQ(result.response.message,
             "[deny-policies] flagged a (np) at metadata.name \u2014 rename it\n"
             "[deny-policies] flagged b (np) at metadata.name \u2014 rename it");
-  EXPECT_EQ(result.response.warnings,
-            std::vector<std::string>{"[warn-policies] flagged w (np) at metadata.name \u2014 rename it"});
-  EXPECT_EQ(EncodeAdmissionReview(request->version, result.response),
-            R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"u-1","allowed":false,)"
-            R"("status":{"code":403,"reason":"Forbidden","message":"[deny-policies] flagged a (np) at metadata.name \u2014 rename it\n)"
-            R"([deny-policies] flagged b (np) at metadata.name \u2014 rename it"},)"
-            R"("warnings":["[warn-policies] flagged w (np) at metadata.name \u2014 rename it"]}})");
+  EXPECT_EQ(
+      result.response.warnings,
+      std::vector<std::string>{"[warn-policies] flagged w (np) at metadata.name \u2014 rename it"});
+  EXPECT_EQ(
+      EncodeAdmissionReview(request->version, result.response),
+      "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{"
+      "\"uid\":\"u-1\",\"allowed\":false,\"status\":{\"code\":403,\"reason\":\"Forbidden\","
+      "\"message\":\"[deny-policies] flagged a (np) at metadata.name \u2014 rename it\\n"
+      "[deny-policies] flagged b (np) at metadata.name \u2014 rename it\"},"
+      "\"warnings\":[\"[warn-policies] flagged w (np) at metadata.name \u2014 rename it\"]}}");
 }
 
 TEST(ReviewTest, V1beta1IsAnsweredInV1beta1) {
@@ -171,7 +193,8 @@ TEST(ReviewTest, V1beta1IsAnsweredInV1beta1) {
   EXPECT_EQ(request->version, AdmissionVersion::kV1beta1);
   ReviewResult result = Review(*TestRules(), *request);
   const std::string encoded = EncodeAdmissionReview(request->version, result.response);
-  EXPECT_TRUE(encoded.starts_with(R"({"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{"uid":"u-1",)"))
+  EXPECT_TRUE(encoded.starts_with(
+      R"({"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{"uid":"u-1",)"))
       << encoded;
 }
 
@@ -183,6 +206,7 @@ TEST(ReviewTest, DeleteLooksAtOldObjectAndStructuralRulesLetItGo) {
   EXPECT_EQ(result.object_description, "NetworkPolicy shop/np");
   EXPECT_TRUE(result.response.allowed);
   EXPECT_TRUE(result.evaluation.findings.empty());
+  EXPECT_EQ(result.outcome, Outcome::kPass);
 }
 
 TEST(ReviewTest, DryRunIsDecidedTheSameWay) {
@@ -208,6 +232,7 @@ TEST(ReviewTest, ExcludedNamespaceAndOtherKindsAreAllowedUntouched) {
   ReviewResult result = Review(*TestRules(), *config_map);
   EXPECT_TRUE(result.response.allowed);
   EXPECT_FALSE(result.inspected);
+  EXPECT_EQ(result.outcome, Outcome::kSkip);
 }
 
 TEST(ReviewTest, SubresourcesPassUntouched) {
@@ -228,6 +253,7 @@ TEST(ReviewTest, AuditFindingsOnlyInTheEvaluation) {
   EXPECT_TRUE(result.response.warnings.empty());
   ASSERT_EQ(result.evaluation.findings.size(), 1u);
   EXPECT_EQ(result.evaluation.findings[0].action, Action::kAudit);
+  EXPECT_EQ(result.outcome, Outcome::kWarn);
   EXPECT_EQ(result.object_description, "Pod a/p");
 }
 
@@ -240,6 +266,7 @@ TEST(ReviewTest, UndecodableObjectFollowsTheErrorPolicy) {
   ReviewResult denied = Review(*TestRules(), *request, ErrorPolicy::kDeny);
   EXPECT_FALSE(denied.response.allowed);
   EXPECT_EQ(denied.response.code, 400);
+  EXPECT_EQ(denied.outcome, Outcome::kError);
   EXPECT_EQ(denied.response.message,
             "netadmit cannot evaluate request.object: spec.egress: expected a list");
   ReviewResult allowed = Review(*TestRules(), *request, ErrorPolicy::kAllow);

@@ -110,7 +110,8 @@ TEST(DecodeTest, PodTemplatesOfEveryController) {
 }
 
 TEST(DecodeTest, OtherKindsKeepOnlyMetadata) {
-  auto object = Decode(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},"spec":{"type":5}})");
+  auto object =
+      Decode(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},"spec":{"type":5}})");
   ASSERT_TRUE(object.ok());
   EXPECT_TRUE(std::holds_alternative<std::monostate>(object->content));
 }
@@ -131,7 +132,8 @@ TEST(DecodeTest, WrongTypesNameTheField) {
       {R"({"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","spec":{"ingress":[{"ports":[{"protocol":"ICMP"}]}]}})",
        "spec.ingress[0].ports[0].protocol: unknown protocol \"ICMP\" (expected TCP, UDP or SCTP)"},
       {R"({"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","spec":{"podSelector":{"matchExpressions":[{"key":"a","operator":"Is"}]}}})",
-       "spec.podSelector.matchExpressions[0].operator: unknown operator \"Is\" (expected In, NotIn, Exists or DoesNotExist)"},
+       "spec.podSelector.matchExpressions[0].operator: unknown operator \"Is\" (expected In, "
+       "NotIn, Exists or DoesNotExist)"},
       {R"({"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","spec":{"policyTypes":["ingress"]}})",
        "spec.policyTypes[0]: unknown policy type \"ingress\" (expected Ingress or Egress)"},
       {R"({"apiVersion":"v1","kind":"Pod","metadata":{"labels":{"v":1}}})",

@@ -9,8 +9,10 @@ namespace {
 
 std::shared_ptr<const RuleSet> Rules(const std::string& rules) {
   static const RuleCatalog catalog = testing::TestCatalog();
-  const RuleSource source{"rules.yaml", "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\n"
-                                        "metadata: {name: t}\nspec:\n  rules:\n" + rules};
+  const RuleSource source{"rules.yaml",
+                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\n"
+                          "metadata: {name: t}\nspec:\n  rules:\n" +
+                              rules};
   auto loaded = LoadRuleSet(std::span(&source, 1), catalog);
   EXPECT_TRUE(loaded.ok()) << loaded.error().ToString();
   return loaded.value();
@@ -33,7 +35,8 @@ TEST(EngineTest, FindingsInRuleOrderWithTheirActions) {
   Evaluation evaluation = Evaluate(*rules, Policy("x"), CheckContext{});
   ASSERT_EQ(evaluation.findings.size(), 3u);
   EXPECT_EQ(evaluation.findings[0].rule_id, "one");
-  EXPECT_EQ(evaluation.findings[1].Message(), "[two] flagged b (np) at metadata.name \u2014 rename it");
+  EXPECT_EQ(evaluation.findings[1].Message(),
+            "[two] flagged b (np) at metadata.name \u2014 rename it");
   EXPECT_TRUE(evaluation.Denied());
   EXPECT_EQ(evaluation.WithAction(Action::kWarn).size(), 1u);
   EXPECT_EQ(evaluation.WithAction(Action::kAudit).size(), 0u);
@@ -50,7 +53,8 @@ TEST(EngineTest, MatchSelectsNamespaces) {
 }
 
 TEST(EngineTest, StructuralRulesSkipDelete) {
-  auto rules = Rules("    - {id: r, kind: FlagNetworkPolicies, action: deny, params: {words: [a]}}\n");
+  auto rules =
+      Rules("    - {id: r, kind: FlagNetworkPolicies, action: deny, params: {words: [a]}}\n");
   CheckContext context;
   context.operation = Operation::kDelete;
   EXPECT_TRUE(Evaluate(*rules, Policy("x"), context).findings.empty());
@@ -67,7 +71,8 @@ TEST(EngineTest, MessageLeavesOutEmptyParts) {
 
 TEST(CatalogTest, RefusesDuplicatesAndFindsByName) {
   RuleCatalog catalog = testing::TestCatalog();
-  auto again = catalog.Add(RuleKind{"FlagPods", "dup", Target::kPodTemplate, {}, testing::CompileFlag});
+  auto again =
+      catalog.Add(RuleKind{"FlagPods", "dup", Target::kPodTemplate, {}, testing::CompileFlag});
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().message, "rule kind \"FlagPods\" is registered twice");
   EXPECT_NE(catalog.Find("FlagNetworkPolicies"), nullptr);

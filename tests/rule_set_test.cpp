@@ -54,10 +54,12 @@ TEST(RuleSetTest, MissingMatchMeansEveryNamespace) {
 TEST(RuleSetTest, SeveralSourcesAndDocumentsMerge) {
   static const RuleCatalog catalog = testing::TestCatalog();
   const std::vector<RuleSource> sources = {
-      {"a.yaml", std::string(kHeader) + "spec:\n  rules:\n    - {id: a, kind: FlagPods, action: deny}\n"
-                                        "---\n" +
+      {"a.yaml", std::string(kHeader) +
+                     "spec:\n  rules:\n    - {id: a, kind: FlagPods, action: deny}\n"
+                     "---\n" +
                      kHeader + "spec:\n  exclude: {namespaces: [x]}\n"},
-      {"b.yaml", std::string(kHeader) + "spec:\n  rules:\n    - {id: b, kind: FlagPods, action: deny}\n"},
+      {"b.yaml",
+       std::string(kHeader) + "spec:\n  rules:\n    - {id: b, kind: FlagPods, action: deny}\n"},
   };
   auto rules = LoadRuleSet(sources, catalog);
   ASSERT_TRUE(rules.ok()) << rules.error().ToString();
@@ -68,12 +70,13 @@ TEST(RuleSetTest, SeveralSourcesAndDocumentsMerge) {
 
 TEST(RuleSetTest, DuplicateIdAcrossSourcesNamesBothPlaces) {
   static const RuleCatalog catalog = testing::TestCatalog();
-  const std::string body = std::string(kHeader) + "spec:\n  rules:\n    - {id: a, kind: FlagPods, action: deny}\n";
+  const std::string body =
+      std::string(kHeader) + "spec:\n  rules:\n    - {id: a, kind: FlagPods, action: deny}\n";
   const std::vector<RuleSource> sources = {{"a.yaml", body}, {"b.yaml", body}};
   auto rules = LoadRuleSet(sources, catalog);
   ASSERT_FALSE(rules.ok());
   EXPECT_EQ(rules.error().ToString(),
-            "b.yaml:6:11: spec.rules[0].id: duplicate rule id \"a\" (first defined at a.yaml:6)");
+            "b.yaml:6:12: spec.rules[0].id: duplicate rule id \"a\" (first defined at a.yaml:6)");
 }
 
 struct BadCase {
@@ -112,38 +115,38 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"UnknownParam",
                 std::string(kHeader) +
                     "spec:\n  rules:\n    - id: r\n      kind: FlagPods\n      action: deny\n"
-                    "      params:\n        wrods: [a]\n",
-                "rules.yaml:10:9: spec.rules[0].params.wrods: unknown field \"wrods\""},
+                    "      params:\n        other: [a]\n",
+                "rules.yaml:10:9: spec.rules[0].params.other: unknown field \"other\""},
         BadCase{"WrongParamType",
                 std::string(kHeader) +
                     "spec:\n  rules:\n    - id: r\n      kind: FlagPods\n      action: deny\n"
                     "      params:\n        words: a\n",
                 ""},
         BadCase{"BadAction",
-                std::string(kHeader) + "spec:\n  rules:\n    - {id: r, kind: FlagPods, action: block}\n",
-                "rules.yaml:6:41: spec.rules[0].action: unknown action \"block\" (expected deny, "
+                std::string(kHeader) +
+                    "spec:\n  rules:\n    - {id: r, kind: FlagPods, action: block}\n",
+                "rules.yaml:6:39: spec.rules[0].action: unknown action \"block\" (expected deny, "
                 "warn or audit)"},
-        BadCase{"MissingId", std::string(kHeader) + "spec:\n  rules:\n    - {kind: FlagPods, action: deny}\n",
+        BadCase{"MissingId",
+                std::string(kHeader) + "spec:\n  rules:\n    - {kind: FlagPods, action: deny}\n",
                 "rules.yaml:6:7: spec.rules[0].id: missing required field \"id\""},
-        BadCase{"BadId", std::string(kHeader) + "spec:\n  rules:\n    - {id: No_Good, kind: FlagPods, action: deny}\n",
+        BadCase{"BadId",
+                std::string(kHeader) +
+                    "spec:\n  rules:\n    - {id: No_Good, kind: FlagPods, action: deny}\n",
                 "rules.yaml:6:12: spec.rules[0].id: rule id \"No_Good\" must be 1-63 lowercase "
                 "letters, digits, '-' or '.', starting and ending with a letter or digit"},
         BadCase{"BadNamespacePattern",
-                std::string(kHeader) +
-                    "spec:\n  exclude: {namespaces: [\"Kube System\"]}\n",
-                ""},
+                std::string(kHeader) + "spec:\n  exclude: {namespaces: [\"Kube System\"]}\n", ""},
         BadCase{"WrongApiVersion",
                 "apiVersion: netadmit.io/v2\nkind: RuleSet\nmetadata: {name: x}\nspec: {}\n",
                 "rules.yaml:1:13: apiVersion: unsupported apiVersion \"netadmit.io/v2\" (expected "
                 "netadmit.io/v1alpha1)"},
-        BadCase{"SyntaxError", std::string(kHeader) + "spec:\n  rules: [\n",
-                ""},
-        BadCase{"DuplicateKey",
-                std::string(kHeader) + "spec:\n  rules: []\n  rules: []\n",
+        BadCase{"SyntaxError", std::string(kHeader) + "spec:\n  rules: [\n", ""},
+        BadCase{"DuplicateKey", std::string(kHeader) + "spec:\n  rules: []\n  rules: []\n",
                 "rules.yaml:6:3: spec.rules: field \"rules\" is given twice"},
         BadCase{"NotAMap", "- a\n- b\n", "rules.yaml:1:1: expected a map"},
         BadCase{"DeepNesting", std::string(kHeader) + "spec: " + std::string(5000, '['), ""}),
-    [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<BadCase>& param_info) { return param_info.param.name; });
 
 TEST(RuleSetTest, DefaultRuleSetLoads) {
   const RuleSource source = DefaultRuleSource();

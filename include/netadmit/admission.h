@@ -68,13 +68,25 @@ std::string EncodeAdmissionReview(AdmissionVersion version, const AdmissionRespo
 // the default) or allow.
 enum class ErrorPolicy { kDeny, kAllow };
 
+// How a review ended, for logs and metrics. An evaluation error is never a pass: whether it
+// allows or denies is the ErrorPolicy's choice.
+enum class Outcome {
+  kPass,   // inspected, nothing found
+  kFail,   // denied by a deny rule
+  kWarn,   // allowed with warn or audit findings
+  kError,  // the object could not be evaluated
+  kSkip,   // not inspected: a kind, subresource or operation netadmit lets through
+};
+const char* OutcomeName(Outcome outcome);  // "pass", "fail", ...
+
 // Everything known about one decision, for the response, the log line and the metrics.
 struct ReviewResult {
   AdmissionResponse response;
   Evaluation evaluation;           // empty for kinds netadmit does not inspect
   std::string object_description;  // "NetworkPolicy default/web"
   bool inspected = false;          // false: a kind or operation netadmit lets through untouched
-  std::string error;               // set when the object could not be evaluated
+  Outcome outcome = Outcome::kSkip;
+  std::string error;  // set when the object could not be evaluated
 };
 
 // Decides one request: picks the object (oldObject on DELETE), decodes it, evaluates it and

@@ -11,9 +11,6 @@
 
 namespace netadmit {
 
-// Per-rule outcome, for logs and metrics. An evaluation error is never a pass.
-enum class Outcome { kPass, kFail, kWarn, kError, kSkip };
-
 struct Finding {
   std::string rule_id;
   Action action = Action::kDeny;

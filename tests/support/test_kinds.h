@@ -18,8 +18,8 @@ class FlagCheck final : public RuleCheck {
   void Check(const Object& object, const CheckContext& /*context*/,
              std::vector<Violation>& violations) const override {
     for (const auto& word : words_) {
-      violations.push_back(Violation{"metadata.name", "flagged " + word,
-                                     object.metadata.name, "rename it"});
+      violations.push_back(
+          Violation{"metadata.name", "flagged " + word, object.metadata.name, "rename it"});
     }
   }
 
@@ -37,7 +37,8 @@ inline Result<std::unique_ptr<const RuleCheck>> CompileFlag(ParamReader& params)
 
 inline RuleCatalog TestCatalog() {
   RuleCatalog catalog;
-  (void)catalog.Add(RuleKind{"FlagNetworkPolicies", "test", Target::kNetworkPolicy, {}, CompileFlag});
+  (void)catalog.Add(
+      RuleKind{"FlagNetworkPolicies", "test", Target::kNetworkPolicy, {}, CompileFlag});
   (void)catalog.Add(RuleKind{"FlagPods", "test", Target::kPodTemplate, {}, CompileFlag});
   return catalog;
 }
