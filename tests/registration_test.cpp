@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "netadmit/catalog.h"
+#include "rule_kind_testing.h"
 
 namespace netadmit {
 namespace {
@@ -31,6 +32,49 @@ TEST(RegistrationTest, BuiltinCatalogListsEveryKindOnce) {
   EXPECT_EQ(BuiltinCatalog().Find("NoHostNetwork")->target, Target::kPodTemplate);
   EXPECT_EQ(BuiltinCatalog().Find("RequirePodLabels")->target, Target::kPodTemplate);
   EXPECT_EQ(BuiltinCatalog().Find("NoOpenEgress")->target, Target::kNetworkPolicy);
+}
+
+// Every documented param of every kind, given values of every shape: each either compiles or
+// fails with an Error located in the params, and nothing throws.
+TEST(RegistrationTest, EveryKindSurvivesMalformedParams) {
+  const std::vector<std::string> values = {
+      "~",
+      "0",
+      "-1",
+      "99999999999999999999",
+      "\"x\"",
+      "[]",
+      "[~]",
+      "[[1]]",
+      "{}",
+      "{a: b}",
+      "[{}]",
+      "[{port: ~}]",
+      "[{port: 1, endPort: [2]}]",
+      "[{protocol: [TCP], port: 1}]",
+      "[{1: 2}]",
+      "!!binary AAAA",
+      "[0.0.0.0/0, '::/0']",
+      "[\"*\", \"\"]",
+      "[a, a]",
+  };
+  for (const auto& kind : BuiltinCatalog().kinds()) {
+    for (const auto& param : kind.params) {
+      for (const auto& value : values) {
+        const std::string params = "{" + std::string(param.name) + ": " + value + "}";
+        SCOPED_TRACE(std::string(kind.name) + " " + params);
+        auto compiled = testing::CompileKind(kind, params);
+        if (!compiled) {
+          EXPECT_FALSE(compiled.error().message.empty());
+          EXPECT_EQ(compiled.error().path.rfind("spec.rules[0].params", 0), 0u);
+        }
+      }
+    }
+    for (const std::string params : {"[]", "x", "{[a]: 1}", "{~: 1}"}) {
+      SCOPED_TRACE(std::string(kind.name) + " " + params);
+      EXPECT_FALSE(testing::CompileKind(kind, params).ok());
+    }
+  }
 }
 
 TEST(RegistrationDeathTest, RegisteringTwiceAborts) {
