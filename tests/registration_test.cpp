@@ -10,6 +10,7 @@
 
 #include "netadmit/catalog.h"
 #include "rule_kind_testing.h"
+#include "support/files.h"
 
 namespace netadmit {
 namespace {
@@ -75,6 +76,42 @@ TEST(RegistrationTest, EveryKindSurvivesMalformedParams) {
       EXPECT_FALSE(testing::CompileKind(kind, params).ok());
     }
   }
+}
+
+// The reference block of docs/rules.md, rendered from the catalog.
+std::string RenderReference(const RuleCatalog& catalog) {
+  std::string out;
+  for (const auto& kind : catalog.kinds()) {
+    out += "### " + std::string(kind.name) + "\n\n" + std::string(kind.summary) + "\n\n";
+    out += kind.target == Target::kNetworkPolicy ? "Checks: NetworkPolicy.\n\n"
+                                                 : "Checks: Pods and pod templates.\n\n";
+    if (kind.params.empty()) {
+      out += "No params.\n\n";
+      continue;
+    }
+    out += "| Param | Type | Meaning |\n| --- | --- | --- |\n";
+    for (const auto& param : kind.params) {
+      out += "| `" + std::string(param.name) + "` | " + std::string(param.type) + " | " +
+             std::string(param.description) + " |\n";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// The reference in docs/rules.md is the catalog's own text, so the two cannot drift apart.
+TEST(RegistrationTest, DocsMatchTheCatalog) {
+  const std::string docs = testing::ReadFile(std::string(NETADMIT_SOURCE_DIR) + "/docs/rules.md");
+  const std::string begin = "<!-- reference: begin -->\n\n";
+  const std::string end = "<!-- reference: end -->";
+  const auto from = docs.find(begin);
+  const auto to = docs.find(end);
+  ASSERT_NE(from, std::string::npos);
+  ASSERT_NE(to, std::string::npos);
+  const std::string expected = RenderReference(BuiltinCatalog());
+  EXPECT_EQ(docs.substr(from + begin.size(), to - from - begin.size()), expected)
+      << "replace the block between the reference markers in docs/rules.md with:\n"
+      << expected;
 }
 
 TEST(RegistrationDeathTest, RegisteringTwiceAborts) {
