@@ -26,9 +26,12 @@ FileStamp Stamp(const std::string& path) {
   return stamp;
 }
 
+// As the rule-set reader picks them: visible *.yaml and *.yml entries. Hidden ones are a
+// mounted ConfigMap's "..data" machinery or editors' temporary files.
 bool IsRuleFile(const std::filesystem::path& path) {
   const std::string extension = path.extension().string();
-  return extension == ".yaml" || extension == ".yml";
+  return !path.filename().string().starts_with('.') &&
+         (extension == ".yaml" || extension == ".yml");
 }
 
 }  // namespace

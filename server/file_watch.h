@@ -23,8 +23,8 @@ struct FileStamp {
   bool operator==(const FileStamp&) const = default;
 };
 
-// The stamps of `paths`. A directory stands for its *.yaml and *.yml entries (not recursive,
-// sorted by name), which is what a rule-set directory or a mounted ConfigMap holds.
+// The stamps of `paths`. A directory stands for its visible *.yaml and *.yml entries (not
+// recursive, sorted by name), which is what a rule-set directory or a mounted ConfigMap holds.
 std::vector<FileStamp> StampFiles(const std::vector<std::string>& paths);
 
 // Remembers the stamps of a set of paths and says when they differ from the last look.

@@ -4,8 +4,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509err.h>
 
 #include <array>
+#include <boost/asio/ssl/error.hpp>
 
 namespace netadmit::server {
 
@@ -110,7 +112,15 @@ Result<TlsIdentity> LoadTlsIdentity(const std::string& cert_file, const std::str
   }
   context->use_private_key_file(key_file, ssl::context::pem, ec);
   if (ec) {
-    return LoadError(key_file, "cannot load the private key: " + OpenSslReason(ec));
+    // OpenSSL checks the key against the certificate as it loads it; say so plainly, since a
+    // half-rotated pair (new certificate, old key) is the usual cause.
+    const bool mismatch =
+        ec.category() == boost::asio::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+    return LoadError(key_file, (mismatch ? "the private key does not match the certificate in " +
+                                               cert_file + ": "
+                                         : std::string("cannot load the private key: ")) +
+                                   OpenSslReason(ec));
   }
   if (SSL_CTX_check_private_key(native) != 1) {
     return LoadError(key_file, "the private key does not match the certificate in " + cert_file +

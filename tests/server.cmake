@@ -1,1 +1,21 @@
-# Server tests are defined here.
+# The server's tests: the request handler without sockets, HTTPS over real TLS on 127.0.0.1,
+# certificate and rule reload, and the `netadmit` executable as a child process (SIGTERM, exit
+# codes, scripts/dev-certs.sh).
+add_executable(netadmit_server_tests
+  server_https_test.cpp
+  server_process_test.cpp
+  server_reload_test.cpp
+  server_units_test.cpp
+  support/child_process.cpp
+  support/https_client.cpp
+  support/test_certs.cpp
+  support/test_server.cpp)
+target_link_libraries(netadmit_server_tests PRIVATE netadmit_server GTest::gtest_main)
+target_compile_definitions(netadmit_server_tests PRIVATE
+  NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures"
+  NETADMIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  NETADMIT_BINARY="$<TARGET_FILE:netadmit>"
+  NETADMIT_PROJECT_VERSION="${PROJECT_VERSION}")
+# Process-level tests run the executable: build it with the tests.
+add_dependencies(netadmit_server_tests netadmit)
+gtest_discover_tests(netadmit_server_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
