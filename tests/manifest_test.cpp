@@ -190,6 +190,9 @@ INSTANTIATE_TEST_SUITE_P(
                   4, 10, "", "invalid YAML: illegal map value"},
         ErrorCase{"UnclosedFlowMap", "apiVersion: v1\nkind: Pod\nx: {a: 1\n", 4, 1, "",
                   "invalid YAML: end of map flow not found"},
+        // yaml-cpp alone would loop forever on this.
+        ErrorCase{"CommaAfterAJsonObject", "{\"apiVersion\": \"v1\", \"kind\": \"Pod\"},\n", 1, 36,
+                  "", "invalid YAML: unexpected token after the end of a node"},
         ErrorCase{"BadIndentation", "apiVersion: v1\nkind: Pod\n  bad: indent\n", 3, 6, "",
                   "invalid YAML: illegal map value"},
         ErrorCase{"DuplicateKey",
