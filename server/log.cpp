@@ -70,8 +70,7 @@ std::string FormatDecision(const AdmissionRequest& request, const ReviewResult& 
   writer.Key("dry_run");
   writer.Bool(request.dry_run);
   WriteMember(writer, "decision", result.response.allowed ? "allowed" : "denied");
-  writer.Key("inspected");
-  writer.Bool(result.inspected);
+  WriteMember(writer, "outcome", OutcomeName(result.outcome));
   writer.Key("findings");
   writer.StartArray();
   for (const auto& finding : result.evaluation.findings) {

@@ -469,6 +469,19 @@ TEST(ServerHttpsTest, HealthReadinessAndMetrics) {
   EXPECT_EQ(MetricValue(text, "netadmit_connections_open"), 1);
 }
 
+TEST(ServerHttpsTest, ListensOnAllAddressesOfBothFamilies) {
+  TestServer::Config config;
+  config.adjust = [](server::ServerOptions& options) { options.listen = "[::]:0"; };
+  std::unique_ptr<TestServer> server;
+  try {
+    server = std::make_unique<TestServer>(config);
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << "no IPv6 here: " << e.what();
+  }
+  // An IPv4 client reaches the IPv6 wildcard socket.
+  ExpectServing(*server);
+}
+
 TEST(ServerHttpsTest, PlainHttpOnTheTlsPortIsDropped) {
   TestServer server;
   const PlainExchange exchange =

@@ -196,7 +196,11 @@ TEST_F(HandlerTest, ErrorPolicyDecidesObjectsThatCannotBeEvaluated) {
     EXPECT_TRUE(json["response"].HasMember("warnings"));
   }
   ASSERT_EQ(decisions_.size(), 2u);
-  EXPECT_TRUE(ParseJson(decisions_[0]).HasMember("error"));
+  for (const auto& line : decisions_) {
+    const auto json = ParseJson(line);
+    EXPECT_TRUE(json.HasMember("error"));
+    EXPECT_STREQ(json["outcome"].GetString(), "error");
+  }
 }
 
 struct ListenCase {
@@ -311,6 +315,7 @@ TEST(LogTest, DecisionLineNamesTheRequestAndTheFindings) {
   EXPECT_STREQ(json["uid"].GetString(), request->uid.c_str());
   EXPECT_TRUE(json["dry_run"].GetBool());
   EXPECT_STREQ(json["decision"].GetString(), "denied");
+  EXPECT_STREQ(json["outcome"].GetString(), "fail");
   EXPECT_EQ(json["took_us"].GetInt(), 1234);
   ASSERT_EQ(json["findings"].Size(), result.evaluation.findings.size());
   EXPECT_STREQ(json["findings"][0]["rule"].GetString(), "no-open-ingress");
