@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds and runs every test: first a debug build, then the same suite under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Installs missing Debian packages first.
-# Usage: scripts/test.sh            (both builds)
-#        scripts/test.sh debug      (one preset: debug, release or asan-ubsan)
+# Builds and runs every test: a debug build, the same suite under AddressSanitizer and
+# UndefinedBehaviorSanitizer, and a short run of each libFuzzer target (clang). Installs missing
+# Debian packages first.
+# Usage: scripts/test.sh            (all three)
+#        scripts/test.sh debug      (chosen presets: debug, release, asan-ubsan, fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ scripts/install-deps.sh
 
 presets=("$@")
 if [ ${#presets[@]} -eq 0 ]; then
-  presets=(debug asan-ubsan)
+  presets=(debug asan-ubsan fuzz)
 fi
 
 jobs=$(nproc)
