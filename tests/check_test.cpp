@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -339,6 +341,34 @@ TEST(CheckTest, EmptyReport) {
   }
 }
 )");
+}
+
+// The shipped rule set on the sample manifests: which rules deny which objects. Messages are
+// the rule kinds' own and are tested with them.
+TEST(CheckTest, DefaultRuleSetOnTheSampleManifests) {
+  const RuleSource source = DefaultRuleSource();
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  CheckReport report = Check(**rules, {kFixtures});
+  std::map<std::string, std::set<std::string>> denied_by;
+  std::set<std::string> skipped;
+  for (const auto& object : report.objects) {
+    if (!object.inspected) {
+      skipped.insert(object.description);
+    }
+    for (const Finding* finding : object.evaluation.WithAction(Action::kDeny)) {
+      denied_by[object.description].insert(finding->rule_id);
+    }
+  }
+  using Rules = std::set<std::string>;
+  EXPECT_EQ(denied_by["NetworkPolicy default/open-egress"], Rules{"no-open-egress"});
+  EXPECT_EQ(denied_by["NetworkPolicy batch/allow-all-egress"], Rules{"no-open-egress"});
+  EXPECT_EQ(denied_by["Deployment monitoring/node-agent"], Rules{"no-host-network"});
+  EXPECT_EQ(denied_by["Pod shop/debug"], Rules{"no-host-network"});
+  EXPECT_EQ(denied_by["NetworkPolicy shop/web"], Rules{});
+  EXPECT_EQ(denied_by["NetworkPolicy shop/default-deny"], Rules{});
+  EXPECT_EQ(skipped, (std::set<std::string>{"ConfigMap shop/settings", "Service shop/api"}));
+  EXPECT_EQ(ExitCode(report), 1);
 }
 
 class CheckErrorTest : public ::testing::Test {
