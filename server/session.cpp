@@ -185,9 +185,12 @@ void Session::DoWaitForRequest() {
     return;
   }
   // Idle until the first byte of the next request: the (short) request timeout starts only then,
-  // so that keep-alive connections may rest for the (long) idle timeout.
+  // so that keep-alive connections may rest for the (long) idle timeout. A new connection has
+  // no such excuse: a client connects when it has something to send, so one that stays silent
+  // after the handshake is cut off like a slow request instead of holding a place for long.
   state_ = State::kIdle;
-  beast::get_lowest_layer(stream_).expires_after(hub_.options().idle_timeout);
+  beast::get_lowest_layer(stream_).expires_after(requests_ == 0 ? hub_.options().request_timeout
+                                                                : hub_.options().idle_timeout);
   stream_.async_read_some(
       buffer_.prepare(discard_.size()),
       beast::bind_front_handler(&Session::OnWaitForRequest, shared_from_this()));
@@ -316,6 +319,7 @@ void Session::RefuseAndClose(BadRequest reason, beast::http::status status, std:
 }
 
 void Session::HandleRequest() {
+  ++requests_;
   HttpRequest request = parser_->release();
   parser_.reset();
   HttpResponse response;
@@ -371,11 +375,13 @@ void Session::OnClose(beast::error_code ec) {
   }
   beast::error_code ignored;
   beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  // One deadline for all of the lingering, so a client trickling bytes cannot stretch it.
+  linger_deadline_ = std::chrono::steady_clock::now() + kLingerTimeout;
   DoLinger();
 }
 
 void Session::DoLinger() {
-  beast::get_lowest_layer(stream_).expires_after(kLingerTimeout);
+  beast::get_lowest_layer(stream_).expires_at(linger_deadline_);
   beast::get_lowest_layer(stream_).async_read_some(
       net::buffer(discard_), beast::bind_front_handler(&Session::OnLinger, shared_from_this()));
 }

@@ -138,7 +138,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
   std::array<char, 4096> discard_{};
   std::size_t discarded_ = 0;
+  std::size_t requests_ = 0;  // answered on this connection
   std::chrono::steady_clock::time_point deadline_;
+  std::chrono::steady_clock::time_point linger_deadline_;
   State state_ = State::kHandshake;
   bool in_flight_ = false;
   bool drain_requested_ = false;

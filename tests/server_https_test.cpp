@@ -272,6 +272,24 @@ TEST(ServerHttpsTest, BodyOverThreeMiBWithContentLengthGets413AndClose) {
   ExpectServing(server);
 }
 
+TEST(ServerHttpsTest, ClientTricklingAfterARefusalIsNotReadForever) {
+  TestServer server;
+  auto client = server.Connect();
+  ASSERT_FALSE(client->WriteRaw(RawHead("Content-Length: 4194304\r\n")));
+  Reply reply = client->ReadResponse();
+  ASSERT_FALSE(reply.ec) << reply.ec.message();
+  EXPECT_EQ(reply.response.result(), http::status::payload_too_large);
+  // The server drops what still comes for a moment, then closes: writes start failing.
+  const auto started = std::chrono::steady_clock::now();
+  bool failed = false;
+  while (!failed && std::chrono::steady_clock::now() - started < 6s) {
+    failed = static_cast<bool>(client->WriteRaw(std::string(100, ' ')));
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(failed);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
+}
+
 TEST(ServerHttpsTest, ChunkedBodyFoundOverThreeMiBWhileReadingGets413AndClose) {
   TestServer server;
   auto client = server.Connect();
@@ -379,6 +397,15 @@ TEST(ServerHttpsTest, IdleKeepAliveConnectionsStayOpenBetweenRequests) {
   Reply reply = client->Send(ValidateRequest(body));
   ASSERT_FALSE(reply.ec) << reply.ec.message();
   EXPECT_EQ(reply.response.body(), CoreAnswer(body));
+}
+
+TEST(ServerHttpsTest, ConnectionThatNeverSendsARequestIsCutOff) {
+  TestServer server(ShortRequestTimeout());
+  auto client = server.Connect();
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client->WaitForClose(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  ExpectServing(server);
 }
 
 TEST(ServerHttpsTest, IdleTimeoutClosesForgottenConnections) {
