@@ -237,6 +237,15 @@ std::vector<YAML::Node> LoadAllDocuments(const std::string& text) {
   return YAML::LoadAll(text);
 }
 
+Error ErrorAtNode(const std::string& file, const YAML::Node& node, std::string path,
+                  std::string message) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.is_null()) {
+    return Error{file, 0, 0, std::move(path), std::move(message)};
+  }
+  return Error{file, mark.line + 1, mark.column + 1, std::move(path), std::move(message)};
+}
+
 int LineOf(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
   return mark.is_null() ? 0 : mark.line + 1;
@@ -421,9 +430,7 @@ class Converter {
   }
 
   bool Fail(const YAML::Node& node, std::string message) {
-    const YAML::Mark mark = node.Mark();
-    error_ = Error{file_, mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1,
-                   Path(), std::move(message)};
+    error_ = ErrorAtNode(file_, node, Path(), std::move(message));
     return false;
   }
 
@@ -435,16 +442,6 @@ class Converter {
   std::optional<Error> error_;
 };
 
-Error ErrorAtNode(const std::string& file, const YAML::Node& node, std::string path,
-                  std::string message) {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null()) {
-    return Error{file, 0, 0, std::move(path), std::move(message)};
-  }
-  return Error{file, mark.line + 1, mark.column + 1, std::move(path), std::move(message)};
-}
-
-// The value node of `key` in a YAML map, or an undefined node.
 // Where to point at the value of `key` in a YAML map: the value itself, or the key when the
 // value is empty (yaml-cpp places an empty value at the next token). The map when absent.
 YAML::Node NodeOfKey(const YAML::Node& map, std::string_view key) {
