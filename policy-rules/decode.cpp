@@ -14,15 +14,45 @@ namespace {
 
 using rapidjson::Value;
 
-std::string Indexed(std::string_view path, rapidjson::SizeType index) {
-  return std::string(path) + '[' + std::to_string(index) + ']';
-}
+// A field path built on the stack as decoding descends, and rendered to text
+// ("spec.egress[1].to[0]") only when an error needs it: most objects decode without error, and
+// building path strings for every field would cost more than the decoding itself.
+class Path {
+ public:
+  Path() = default;
+  // A root path with a prefix such as "spec" or "spec.template.spec".
+  Path(std::string_view prefix) : key_(prefix) {}    // NOLINT(google-explicit-constructor)
+  Path(const char* prefix) : key_(prefix) {}         // NOLINT(google-explicit-constructor)
+  Path(const std::string& prefix) : key_(prefix) {}  // NOLINT(google-explicit-constructor)
 
-std::string Field(std::string_view path, std::string_view key) {
-  if (path.empty()) {
-    return std::string(key);
+  Path Field(std::string_view key) const { return Path(this, key, kNoIndex); }
+  Path Index(rapidjson::SizeType index) const { return Path(this, {}, index); }
+
+  std::string ToString() const {
+    std::string out = parent_ != nullptr ? parent_->ToString() : std::string();
+    if (index_ != kNoIndex) {
+      out += '[' + std::to_string(index_) + ']';
+    } else if (!key_.empty()) {
+      if (!out.empty()) {
+        out += '.';
+      }
+      out += key_;
+    }
+    return out;
   }
-  return std::string(path) + '.' + std::string(key);
+
+ private:
+  static constexpr int64_t kNoIndex = -1;
+  Path(const Path* parent, std::string_view key, int64_t index)
+      : parent_(parent), key_(key), index_(index) {}
+
+  const Path* parent_ = nullptr;
+  std::string_view key_;
+  int64_t index_ = kNoIndex;
+};
+
+std::string Joined(std::string_view path, std::string_view key) {
+  return path.empty() ? std::string(key) : std::string(path) + '.' + std::string(key);
 }
 
 // Reads typed fields, keeping the first error. After an error every getter returns a default,
@@ -31,9 +61,9 @@ class Decoder {
  public:
   std::optional<Error> error_;
 
-  void Fail(std::string path, std::string message) {
+  void Fail(const Path& path, std::string message) {
     if (!error_) {
-      error_ = Error{"", 0, 0, std::move(path), std::move(message)};
+      error_ = Error{"", 0, 0, path.ToString(), std::move(message)};
     }
   }
 
@@ -50,71 +80,71 @@ class Decoder {
   }
 
   // The member if it is an object; a type error otherwise.
-  const Value* Object(const Value& parent, std::string_view key, std::string_view path) {
+  const Value* Object(const Value& parent, std::string_view key, const Path& path) {
     const Value* value = Member(parent, key);
     if (value != nullptr && !value->IsObject()) {
-      Fail(Field(path, key), "expected an object");
+      Fail(path.Field(key), "expected an object");
       return nullptr;
     }
     return value;
   }
 
-  const Value* Array(const Value& parent, std::string_view key, std::string_view path) {
+  const Value* Array(const Value& parent, std::string_view key, const Path& path) {
     const Value* value = Member(parent, key);
     if (value != nullptr && !value->IsArray()) {
-      Fail(Field(path, key), "expected a list");
+      Fail(path.Field(key), "expected a list");
       return nullptr;
     }
     return value;
   }
 
-  std::string String(const Value& parent, std::string_view key, std::string_view path) {
+  std::string String(const Value& parent, std::string_view key, const Path& path) {
     const Value* value = Member(parent, key);
     if (value == nullptr) {
       return {};
     }
     if (!value->IsString()) {
-      Fail(Field(path, key), "expected a string");
+      Fail(path.Field(key), "expected a string");
       return {};
     }
     return std::string(value->GetString(), value->GetStringLength());
   }
 
-  bool Bool(const Value& parent, std::string_view key, std::string_view path) {
+  bool Bool(const Value& parent, std::string_view key, const Path& path) {
     const Value* value = Member(parent, key);
     if (value == nullptr) {
       return false;
     }
     if (!value->IsBool()) {
-      Fail(Field(path, key), "expected true or false");
+      Fail(path.Field(key), "expected true or false");
       return false;
     }
     return value->GetBool();
   }
 
-  std::optional<int32_t> Int32(const Value& parent, std::string_view key, std::string_view path) {
+  std::optional<int32_t> Int32(const Value& parent, std::string_view key, const Path& path) {
     const Value* value = Member(parent, key);
     if (value == nullptr) {
       return std::nullopt;
     }
     if (!value->IsInt()) {
-      Fail(Field(path, key), "expected a 32-bit integer");
+      Fail(path.Field(key), "expected a 32-bit integer");
       return std::nullopt;
     }
     return value->GetInt();
   }
 
-  Labels StringMap(const Value& parent, std::string_view key, std::string_view path) {
+  Labels StringMap(const Value& parent, std::string_view key, const Path& path) {
     Labels out;
     const Value* map = Object(parent, key, path);
     if (map == nullptr) {
       return out;
     }
-    const std::string map_path = Field(path, key);
+    const Path map_path = path.Field(key);
     for (const auto& member : map->GetObject()) {
       std::string name(member.name.GetString(), member.name.GetStringLength());
       if (!member.value.IsString()) {
-        Fail(Field(map_path, name), "expected a string");
+        Fail(map_path.Field(name), "expected a string");
         return out;
       }
       out.emplace(std::move(name),
@@ -123,18 +153,17 @@ class Decoder {
     return out;
   }
 
-  std::vector<std::string> StringList(const Value& parent, std::string_view key,
-                                      std::string_view path) {
+  std::vector<std::string> StringList(const Value& parent, std::string_view key, const Path& path) {
     std::vector<std::string> out;
     const Value* list = Array(parent, key, path);
     if (list == nullptr) {
       return out;
     }
-    const std::string list_path = Field(path, key);
+    const Path list_path = path.Field(key);
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
       const Value& item = (*list)[i];
       if (!item.IsString()) {
-        Fail(Indexed(list_path, i), "expected a string");
+        Fail(list_path.Index(i), "expected a string");
         return out;
       }
       out.emplace_back(item.GetString(), item.GetStringLength());
@@ -142,10 +171,10 @@ class Decoder {
     return out;
   }
 
-  LabelSelector Selector(const Value& json, std::string_view path) {
+  LabelSelector Selector(const Value& json, const Path& path) {
     LabelSelector selector;
     if (!json.IsObject()) {
-      Fail(std::string(path), "expected a label selector object");
+      Fail(path, "expected a label selector object");
       return selector;
     }
     selector.match_labels = StringMap(json, "matchLabels", path);
@@ -153,10 +182,10 @@ class Decoder {
     if (expressions == nullptr) {
       return selector;
     }
-    const std::string list_path = Field(path, "matchExpressions");
+    const Path list_path = path.Field("matchExpressions");
     for (rapidjson::SizeType i = 0; i < expressions->Size(); ++i) {
       const Value& item = (*expressions)[i];
-      const std::string item_path = Indexed(list_path, i);
+      const Path item_path = list_path.Index(i);
       if (!item.IsObject()) {
         Fail(item_path, "expected an object");
         return selector;
@@ -166,7 +195,7 @@ class Decoder {
       const std::string op = String(item, "operator", item_path);
       requirement.values = StringList(item, "values", item_path);
       if (requirement.key.empty()) {
-        Fail(Field(item_path, "key"), "a selector requirement needs a key");
+        Fail(item_path.Field("key"), "a selector requirement needs a key");
       }
       if (op == "In") {
         requirement.op = SelectorOperator::kIn;
@@ -177,7 +206,7 @@ class Decoder {
       } else if (op == "DoesNotExist") {
         requirement.op = SelectorOperator::kDoesNotExist;
       } else {
-        Fail(Field(item_path, "operator"),
+        Fail(item_path.Field("operator"),
              "unknown operator \"" + op + "\" (expected In, NotIn, Exists or DoesNotExist)");
       }
       selector.match_expressions.push_back(std::move(requirement));
@@ -185,7 +214,7 @@ class Decoder {
     return selector;
   }
 
-  Protocol ProtocolOf(const Value& parent, std::string_view path) {
+  Protocol ProtocolOf(const Value& parent, const Path& path) {
     const std::string name = String(parent, "protocol", path);
     if (name.empty() || name == "TCP") {
       return Protocol::kTCP;
@@ -196,14 +225,14 @@ class Decoder {
     if (name == "SCTP") {
       return Protocol::kSCTP;
     }
-    Fail(Field(path, "protocol"), "unknown protocol \"" + name + "\" (expected TCP, UDP or SCTP)");
+    Fail(path.Field("protocol"), "unknown protocol \"" + name + "\" (expected TCP, UDP or SCTP)");
     return Protocol::kTCP;
   }
 
-  NetworkPolicyPort Port(const Value& json, std::string_view path) {
+  NetworkPolicyPort Port(const Value& json, const Path& path) {
     NetworkPolicyPort port;
     if (!json.IsObject()) {
-      Fail(std::string(path), "expected an object");
+      Fail(path, "expected an object");
       return port;
     }
     port.protocol = ProtocolOf(json, path);
@@ -213,27 +242,27 @@ class Decoder {
       } else if (value->IsString()) {
         port.named_port = std::string(value->GetString(), value->GetStringLength());
       } else {
-        Fail(Field(path, "port"), "expected a port number or a port name");
+        Fail(path.Field("port"), "expected a port number or a port name");
       }
     }
     port.end_port = Int32(json, "endPort", path);
     return port;
   }
 
-  NetworkPolicyPeer Peer(const Value& json, std::string_view path) {
+  NetworkPolicyPeer Peer(const Value& json, const Path& path) {
     NetworkPolicyPeer peer;
     if (!json.IsObject()) {
-      Fail(std::string(path), "expected an object");
+      Fail(path, "expected an object");
       return peer;
     }
     if (const Value* selector = Member(json, "podSelector")) {
-      peer.pod_selector = Selector(*selector, Field(path, "podSelector"));
+      peer.pod_selector = Selector(*selector, path.Field("podSelector"));
     }
     if (const Value* selector = Member(json, "namespaceSelector")) {
-      peer.namespace_selector = Selector(*selector, Field(path, "namespaceSelector"));
+      peer.namespace_selector = Selector(*selector, path.Field("namespaceSelector"));
     }
     if (const Value* block = Object(json, "ipBlock", path)) {
-      const std::string block_path = Field(path, "ipBlock");
+      const Path block_path = path.Field("ipBlock");
       peer.ip_block =
           IPBlock{String(*block, "cidr", block_path), StringList(*block, "except", block_path)};
     }
@@ -243,14 +272,15 @@ class Decoder {
   std::vector<NetworkPolicyRule> Rules(const Value& spec, std::string_view key,
                                        std::string_view peers_key) {
     std::vector<NetworkPolicyRule> rules;
-    const Value* list = Array(spec, key, "spec");
+    const Path spec_path("spec");
+    const Value* list = Array(spec, key, spec_path);
     if (list == nullptr) {
       return rules;
     }
-    const std::string list_path = Field("spec", key);
+    const Path list_path = spec_path.Field(key);
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
       const Value& item = (*list)[i];
-      const std::string item_path = Indexed(list_path, i);
+      const Path item_path = list_path.Index(i);
       if (!item.IsObject()) {
         Fail(item_path, "expected an object");
         return rules;
@@ -258,12 +288,12 @@ class Decoder {
       NetworkPolicyRule rule;
       if (const Value* ports = Array(item, "ports", item_path)) {
         for (rapidjson::SizeType k = 0; k < ports->Size(); ++k) {
-          rule.ports.push_back(Port((*ports)[k], Indexed(Field(item_path, "ports"), k)));
+          rule.ports.push_back(Port((*ports)[k], item_path.Field("ports").Index(k)));
         }
       }
       if (const Value* peers = Array(item, peers_key, item_path)) {
         for (rapidjson::SizeType k = 0; k < peers->Size(); ++k) {
-          rule.peers.push_back(Peer((*peers)[k], Indexed(Field(item_path, peers_key), k)));
+          rule.peers.push_back(Peer((*peers)[k], item_path.Field(peers_key).Index(k)));
         }
       }
       rules.push_back(std::move(rule));
@@ -291,7 +321,7 @@ class Decoder {
         } else if (names[i] == "Egress") {
           types.push_back(PolicyType::kEgress);
         } else {
-          Fail(Indexed("spec.policyTypes", static_cast<rapidjson::SizeType>(i)),
+          Fail(Path("spec").Field("policyTypes").Index(static_cast<rapidjson::SizeType>(i)),
                "unknown policy type \"" + names[i] + "\" (expected Ingress or Egress)");
         }
       }
@@ -301,16 +331,16 @@ class Decoder {
   }
 
   std::vector<Container> Containers(const Value& spec, std::string_view key,
-                                    std::string_view spec_path) {
+                                    const Path& spec_path) {
     std::vector<Container> out;
     const Value* list = Array(spec, key, spec_path);
     if (list == nullptr) {
       return out;
     }
-    const std::string list_path = Field(spec_path, key);
+    const Path list_path = spec_path.Field(key);
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
       const Value& item = (*list)[i];
-      const std::string item_path = Indexed(list_path, i);
+      const Path item_path = list_path.Index(i);
       if (!item.IsObject()) {
         Fail(item_path, "expected an object");
         return out;
@@ -318,10 +348,10 @@ class Decoder {
       Container container;
       container.name = String(item, "name", item_path);
       if (const Value* ports = Array(item, "ports", item_path)) {
-        const std::string ports_path = Field(item_path, "ports");
+        const Path ports_path = item_path.Field("ports");
         for (rapidjson::SizeType k = 0; k < ports->Size(); ++k) {
           const Value& port_json = (*ports)[k];
-          const std::string port_path = Indexed(ports_path, k);
+          const Path port_path = ports_path.Index(k);
           if (!port_json.IsObject()) {
             Fail(port_path, "expected an object");
             return out;
@@ -342,8 +372,8 @@ class Decoder {
   // Decodes the pod template found at `template_path` ("" for a Pod itself).
   PodTemplate Template(const Value& object, std::string_view template_path) {
     PodTemplate pod;
-    pod.metadata_path = Field(template_path, "metadata");
-    pod.spec_path = Field(template_path, "spec");
+    pod.metadata_path = Joined(template_path, "metadata");
+    pod.spec_path = Joined(template_path, "spec");
     const Value* root = &object;
     if (!template_path.empty()) {
       // Walk "spec.template" or "spec.jobTemplate.spec.template" one segment at a time.
@@ -353,7 +383,7 @@ class Decoder {
         const size_t dot = rest.find('.');
         const std::string_view segment = rest.substr(0, dot);
         root = Object(*root, segment, walked);
-        walked = Field(walked, segment);
+        walked = Joined(walked, segment);
         rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
       }
       if (root == nullptr) {
