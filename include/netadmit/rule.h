@@ -15,6 +15,8 @@
 
 namespace netadmit {
 
+class ClusterView;  // netadmit/cluster.h
+
 // What a rule does with a violation: refuse the request, warn the user, or only log and count.
 enum class Action { kDeny, kWarn, kAudit };
 const char* ActionName(Action action);  // "deny", "warn", "audit"
@@ -33,6 +35,8 @@ struct CheckContext {
   Operation operation = Operation::kCreate;
   const Object* old_object = nullptr;  // on UPDATE and DELETE
   const UserInfo* user = nullptr;      // absent in `netadmit check`
+  // The cached cluster (namespaces, policies, pods); absent without a cluster connection.
+  const ClusterView* cluster = nullptr;
 };
 
 class RuleCheck {

@@ -1,0 +1,262 @@
+// The cluster view's cache: decoding of real v1.28 LIST items, events, relists, and what readers
+// see while a relist is swapped in.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "netadmit/cluster.h"
+
+namespace netadmit {
+namespace {
+
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(NETADMIT_FIXTURES_DIR) + "/apiserver-v1.28-watch/" + name,
+                   std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::vector<ClusterObject> DecodeList(ClusterKind kind, const std::string& fixture) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(ReadFixture(fixture).c_str());
+  EXPECT_FALSE(doc.HasParseError()) << fixture;
+  std::vector<ClusterObject> out;
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("items")) {
+    ADD_FAILURE() << fixture << " has no items";
+    return out;
+  }
+  for (const auto& item : doc["items"].GetArray()) {
+    auto decoded = DecodeClusterObject(kind, item);
+    EXPECT_TRUE(decoded.ok()) << (decoded.ok() ? "" : decoded.error().ToString());
+    if (decoded.ok()) {
+      out.push_back(std::move(*decoded));
+    }
+  }
+  return out;
+}
+
+ClusterObject Pod(const std::string& namespace_name, const std::string& name, Labels labels,
+                  const std::string& rv = "1") {
+  return ClusterObject{ClusterKind::kPod, rv,
+                       CachedPod{namespace_name, name, std::move(labels), {}, {}}};
+}
+
+std::vector<std::string> Names(const auto& objects) {
+  std::vector<std::string> names;
+  for (const auto& object : objects) {
+    names.push_back(object->name);
+  }
+  return names;
+}
+
+TEST(ClusterStateTest, PodsFromTheFixtureListKeepLabelsAndNamedPorts) {
+  ClusterState state;
+  state.Replace(ClusterKind::kPod, DecodeList(ClusterKind::kPod, "02-pods-list-all.body"));
+  EXPECT_EQ(state.Count(ClusterKind::kPod), 4u);
+  EXPECT_EQ(Names(state.Pods("shop", {})), (std::vector<std::string>{"api-1", "frontend-1"}));
+  auto ledger = state.Pods("payments", {});
+  ASSERT_EQ(ledger.size(), 1u);
+  EXPECT_EQ(ledger[0]->namespace_name, "payments");
+  EXPECT_EQ(ledger[0]->labels, (Labels{{"app", "ledger"}}));
+  ASSERT_EQ(ledger[0]->named_ports.size(), 3u);
+  EXPECT_EQ(ledger[0]->named_ports[0].name, "grpc");
+  EXPECT_EQ(ledger[0]->named_ports[0].port, 50051);
+  EXPECT_EQ(ledger[0]->named_ports[2].name, "dns-udp");
+  EXPECT_EQ(ledger[0]->named_ports[2].port, 5353);
+  EXPECT_EQ(ledger[0]->named_ports[2].protocol, Protocol::kUDP);
+  EXPECT_TRUE(ledger[0]->ips.empty());  // Pending
+
+  LabelSelector backend;
+  backend.match_labels = {{"tier", "backend"}};
+  EXPECT_EQ(Names(state.Pods("shop", backend)), (std::vector<std::string>{"api-1"}));
+  EXPECT_TRUE(state.Pods("nowhere", {}).empty());
+}
+
+TEST(ClusterStateTest, NamespacesFromTheFixtureListKeepTheirLabels) {
+  ClusterState state;
+  state.Replace(ClusterKind::kNamespace,
+                DecodeList(ClusterKind::kNamespace, "02-namespaces-list.body"));
+  EXPECT_EQ(state.Count(ClusterKind::kNamespace), 8u);
+  auto monitoring = state.Namespace("monitoring");
+  ASSERT_NE(monitoring, nullptr);
+  EXPECT_EQ(monitoring->labels, (Labels{{"kubernetes.io/metadata.name", "monitoring"},
+                                        {"netadmit.io/monitoring", "true"},
+                                        {"team", "monitoring"}}));
+  EXPECT_EQ(state.Namespace("absent"), nullptr);
+}
+
+TEST(ClusterStateTest, PoliciesFromTheFixtureListAreDecodedSpecs) {
+  ClusterState state;
+  state.Replace(ClusterKind::kNetworkPolicy,
+                DecodeList(ClusterKind::kNetworkPolicy, "01-netpol-list-all.body"));
+  EXPECT_EQ(state.Count(ClusterKind::kNetworkPolicy), 5u);
+  auto shop = state.Policies("shop");
+  ASSERT_EQ(Names(shop), (std::vector<std::string>{"allow-frontend-to-api", "default-deny"}));
+  const CachedPolicy& deny = *shop[1];
+  EXPECT_TRUE(deny.spec.pod_selector.Empty());
+  EXPECT_TRUE(deny.spec.ingress.empty());
+  EXPECT_TRUE(deny.spec.egress.empty());
+  EXPECT_TRUE(deny.spec.AffectsIngress());
+  EXPECT_TRUE(deny.spec.AffectsEgress());
+  EXPECT_EQ(shop[0]->labels, (Labels{{"netadmit.io/managed", "true"}}));
+  EXPECT_FALSE(shop[0]->spec.ingress.empty());
+  auto payments = state.Policies("payments");
+  ASSERT_EQ(payments.size(), 2u);
+  EXPECT_FALSE(payments[0]->spec.AffectsEgress());  // default-deny-ingress
+}
+
+TEST(ClusterStateTest, ConfigMapsFromTheFixtureListKeepTheirData) {
+  ClusterState state;
+  state.Replace(ClusterKind::kConfigMap,
+                DecodeList(ClusterKind::kConfigMap, "03-configmaps-list-labelselector.body"));
+  auto maps = state.ConfigMaps("netadmit-system");
+  ASSERT_EQ(Names(maps), (std::vector<std::string>{"rules-base", "rules-extra"}));
+  ASSERT_EQ(maps[0]->data.count("rules.yaml"), 1u);
+  EXPECT_EQ(maps[0]->data.at("rules.yaml"),
+            "- id: np-no-allow-all\n  kind: no-allow-all-ingress\n  action: deny\n");
+}
+
+TEST(ClusterStateTest, EventsAddModifyAndDelete) {
+  ClusterState state;
+  state.Apply(EventType::kAdded, Pod("a", "p1", {{"app", "x"}}));
+  state.Apply(EventType::kAdded, Pod("a", "p2", {{"app", "y"}}));
+  state.Apply(EventType::kAdded, Pod("b", "p1", {}));
+  EXPECT_EQ(state.Count(ClusterKind::kPod), 3u);
+  const uint64_t generation = state.Generation(ClusterKind::kPod);
+
+  auto before = state.Pods("a", {});
+  state.Apply(EventType::kModified, Pod("a", "p1", {{"app", "z"}}));
+  EXPECT_EQ(state.Count(ClusterKind::kPod), 3u);
+  EXPECT_EQ(state.Pods("a", {})[0]->labels.at("app"), "z");
+  EXPECT_EQ(before[0]->labels.at("app"), "x");  // what a reader holds stays as it was
+  EXPECT_GT(state.Generation(ClusterKind::kPod), generation);
+
+  state.Apply(EventType::kDeleted, Pod("a", "p1", {}));
+  state.Apply(EventType::kDeleted, Pod("a", "never-seen", {}));
+  EXPECT_EQ(Names(state.Pods("a", {})), (std::vector<std::string>{"p2"}));
+  EXPECT_EQ(state.Count(ClusterKind::kPod), 2u);
+  state.Apply(EventType::kDeleted, Pod("a", "p2", {}));
+  EXPECT_TRUE(state.Pods("a", {}).empty());
+  EXPECT_EQ(state.Count(ClusterKind::kPod), 1u);
+}
+
+TEST(ClusterStateTest, ReplaceDropsWhatTheNewListLacks) {
+  ClusterState state;
+  state.Apply(EventType::kAdded, Pod("a", "old", {}));
+  std::vector<ClusterObject> list;
+  list.push_back(Pod("a", "new", {}));
+  list.push_back(ClusterObject{ClusterKind::kNamespace, "1", CachedNamespace{"ignored", {}}});
+  state.Replace(ClusterKind::kPod, std::move(list));
+  EXPECT_EQ(Names(state.Pods("a", {})), (std::vector<std::string>{"new"}));
+  EXPECT_EQ(state.Count(ClusterKind::kNamespace), 0u);
+}
+
+TEST(ClusterStateTest, SyncedOnceEveryWatchedKindWasListed) {
+  ClusterState state({ClusterKind::kNamespace, ClusterKind::kPod});
+  EXPECT_FALSE(state.Synced());
+  state.Apply(EventType::kAdded, Pod("a", "p", {}));
+  EXPECT_FALSE(state.Listed(ClusterKind::kPod));
+  state.Replace(ClusterKind::kPod, {});
+  EXPECT_FALSE(state.Synced());
+  state.Replace(ClusterKind::kNamespace, {});
+  EXPECT_TRUE(state.Synced());
+  EXPECT_FALSE(state.Listed(ClusterKind::kConfigMap));
+}
+
+TEST(ClusterStateTest, ReadersNeverSeeAHalfAppliedRelist) {
+  constexpr int kOld = 500;
+  constexpr int kNew = 1500;
+  auto list_of = [](int count, const std::string& prefix) {
+    std::vector<ClusterObject> list;
+    for (int i = 0; i < count; ++i) {
+      list.push_back(Pod("ns", prefix + std::to_string(i), {}));
+    }
+    return list;
+  };
+  ClusterState state;
+  state.Replace(ClusterKind::kPod, list_of(kOld, "old-"));
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
+  std::thread reader([&] {
+    while (!stop) {
+      const auto size = state.Pods("ns", {}).size();
+      if (size != kOld && size != kNew) {
+        ++torn;
+      }
+      ++reads;
+    }
+  });
+  for (int round = 0; round < 20; ++round) {
+    state.Replace(ClusterKind::kPod, list_of(round % 2 == 0 ? kNew : kOld, "r-"));
+  }
+  while (reads < 10) {
+    std::this_thread::yield();
+  }
+  stop = true;
+  reader.join();
+  EXPECT_EQ(torn, 0);
+}
+
+TEST(ClusterStateTest, MalformedObjectsAreErrorsNotCrashes) {
+  struct Case {
+    ClusterKind kind;
+    const char* json;
+    const char* path;
+  };
+  const Case cases[] = {
+      {ClusterKind::kPod, R"([])", ""},
+      {ClusterKind::kPod, R"({})", "metadata"},
+      {ClusterKind::kPod, R"({"metadata":[]})", "metadata"},
+      {ClusterKind::kPod, R"({"metadata":{"name":1,"namespace":"a"}})", "metadata.name"},
+      {ClusterKind::kPod, R"({"metadata":{"name":"p"}})", "metadata.namespace"},
+      {ClusterKind::kPod, R"({"metadata":{"name":"p","namespace":"a","labels":{"x":1}}})",
+       "metadata.labels.x"},
+      {ClusterKind::kPod, R"({"metadata":{"name":"p","namespace":"a"},"spec":{"containers":{}}})",
+       "spec.containers"},
+      {ClusterKind::kPod,
+       R"({"metadata":{"name":"p","namespace":"a"},"spec":{"containers":[{"ports":[{"name":"x","containerPort":"80"}]}]}})",
+       "spec.containers[0].ports[0].containerPort"},
+      {ClusterKind::kPod,
+       R"({"metadata":{"name":"p","namespace":"a"},"status":{"podIPs":[{"ip":7}]}})",
+       "status.podIPs[0].ip"},
+      {ClusterKind::kNetworkPolicy,
+       R"({"metadata":{"name":"n","namespace":"a"},"spec":{"podSelector":[]}})",
+       "spec.podSelector"},
+      {ClusterKind::kConfigMap, R"({"metadata":{"name":"c","namespace":"a"},"data":{"k":[]}})",
+       "data.k"},
+  };
+  for (const auto& c : cases) {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(c.json);
+    ASSERT_FALSE(doc.HasParseError()) << c.json;
+    auto decoded = DecodeClusterObject(c.kind, doc);
+    ASSERT_FALSE(decoded.ok()) << c.json;
+    EXPECT_EQ(decoded.error().path, c.path) << c.json << ": " << decoded.error().ToString();
+  }
+}
+
+TEST(ClusterStateTest, PodIpsComeFromPodIPsOrPodIP) {
+  rapidjson::Document doc;
+  doc.Parse(
+      R"({"metadata":{"name":"p","namespace":"a"},"status":{"podIP":"10.0.0.1","podIPs":[{"ip":"10.0.0.1"},{"ip":"fd00::1"}]}})");
+  auto both = DecodeClusterObject(ClusterKind::kPod, doc);
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(std::get<CachedPod>(both->value).ips,
+            (std::vector<std::string>{"10.0.0.1", "fd00::1"}));
+  doc.Parse(R"({"metadata":{"name":"p","namespace":"a"},"status":{"podIP":"10.0.0.2"}})");
+  auto one = DecodeClusterObject(ClusterKind::kPod, doc);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(std::get<CachedPod>(one->value).ips, (std::vector<std::string>{"10.0.0.2"}));
+}
+
+}  // namespace
+}  // namespace netadmit
