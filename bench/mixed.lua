@@ -1,0 +1,32 @@
+-- wrk script: POST /validate with a mix of recorded AdmissionReviews, round robin per thread.
+-- The body files are listed in the environment variable NETADMIT_BENCH_BODIES (space separated).
+local bodies = {}
+for path in string.gmatch(os.getenv("NETADMIT_BENCH_BODIES") or "", "%S+") do
+  local file = assert(io.open(path, "rb"))
+  bodies[#bodies + 1] = file:read("*a")
+  file:close()
+end
+assert(#bodies > 0, "NETADMIT_BENCH_BODIES lists no files")
+
+local next_body = 0
+wrk.method = "POST"
+wrk.path = "/validate?timeout=10s"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, */*"
+wrk.headers["User-Agent"] = "kube-apiserver-admission"
+
+request = function()
+  next_body = next_body % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[next_body])
+end
+
+local errors = 0
+response = function(status, headers, body)
+  if status ~= 200 then
+    errors = errors + 1
+  end
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("non-200 responses: %d\n", summary.errors.status))
+end
