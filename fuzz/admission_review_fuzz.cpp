@@ -6,25 +6,15 @@
 #include <cstdint>
 #include <string_view>
 
+#include "default_rules.h"
 #include "netadmit/admission.h"
-
-namespace {
-
-const netadmit::RuleSet& DefaultRules() {
-  static const auto rules = [] {
-    const netadmit::RuleSource source = netadmit::DefaultRuleSource();
-    return netadmit::LoadRuleSet(std::span(&source, 1)).value();
-  }();
-  return *rules;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto request =
       netadmit::DecodeAdmissionReview(std::string_view(reinterpret_cast<const char*>(data), size));
   if (request.ok()) {
-    const netadmit::ReviewResult result = netadmit::Review(DefaultRules(), request.value());
+    const netadmit::ReviewResult result =
+        netadmit::Review(netadmit::fuzzing::DefaultRules(), request.value());
     (void)netadmit::EncodeAdmissionReview(request->version, result.response);
   }
   return 0;

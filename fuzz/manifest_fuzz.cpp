@@ -5,32 +5,22 @@
 #include <cstdint>
 #include <string>
 
+#include "default_rules.h"
 #include "netadmit/decode.h"
 #include "netadmit/engine.h"
 #include "netadmit/manifest.h"
 
-namespace {
-
-const netadmit::RuleSet& DefaultRules() {
-  static const auto rules = [] {
-    const netadmit::RuleSource source = netadmit::DefaultRuleSource();
-    return netadmit::LoadRuleSet(std::span(&source, 1)).value();
-  }();
-  return *rules;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto objects = netadmit::ParseManifests(
-      "fuzz.yaml", std::string(reinterpret_cast<const char*>(data), size));
+  auto objects =
+      netadmit::ParseManifests("fuzz.yaml", std::string(reinterpret_cast<const char*>(data), size));
   if (!objects.ok()) {
     return 0;
   }
   for (const auto& manifest : objects.value()) {
     auto object = netadmit::DecodeObject(*manifest.object, "default");
     if (object.ok()) {
-      (void)netadmit::Evaluate(DefaultRules(), object.value(), netadmit::CheckContext{});
+      (void)netadmit::Evaluate(netadmit::fuzzing::DefaultRules(), object.value(),
+                               netadmit::CheckContext{});
     }
   }
   return 0;

@@ -154,21 +154,39 @@ class Decoder {
   }
 
   std::vector<std::string> StringList(const Value& parent, std::string_view key, const Path& path) {
-    std::vector<std::string> out;
-    const Value* list = Array(parent, key, path);
-    if (list == nullptr) {
-      return out;
-    }
-    const Path list_path = path.Field(key);
-    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-      const Value& item = (*list)[i];
+    return List<std::string>(parent, key, path, [&](const Value& item, const Path& item_path) {
       if (!item.IsString()) {
-        Fail(list_path.Index(i), "expected a string");
-        return out;
+        Fail(item_path, "expected a string");
+        return std::string();
       }
-      out.emplace_back(item.GetString(), item.GetStringLength());
+      return std::string(item.GetString(), item.GetStringLength());
+    });
+  }
+
+  SelectorRequirement Requirement(const Value& item, const Path& path) {
+    SelectorRequirement requirement;
+    if (!ExpectObject(item, path)) {
+      return requirement;
     }
-    return out;
+    requirement.key = String(item, "key", path);
+    const std::string op = String(item, "operator", path);
+    requirement.values = StringList(item, "values", path);
+    if (requirement.key.empty()) {
+      Fail(path.Field("key"), "a selector requirement needs a key");
+    }
+    if (op == "In") {
+      requirement.op = SelectorOperator::kIn;
+    } else if (op == "NotIn") {
+      requirement.op = SelectorOperator::kNotIn;
+    } else if (op == "Exists") {
+      requirement.op = SelectorOperator::kExists;
+    } else if (op == "DoesNotExist") {
+      requirement.op = SelectorOperator::kDoesNotExist;
+    } else {
+      Fail(path.Field("operator"),
+           "unknown operator \"" + op + "\" (expected In, NotIn, Exists or DoesNotExist)");
+    }
+    return requirement;
   }
 
   LabelSelector Selector(const Value& json, const Path& path) {
@@ -178,39 +196,9 @@ class Decoder {
       return selector;
     }
     selector.match_labels = StringMap(json, "matchLabels", path);
-    const Value* expressions = Array(json, "matchExpressions", path);
-    if (expressions == nullptr) {
-      return selector;
-    }
-    const Path list_path = path.Field("matchExpressions");
-    for (rapidjson::SizeType i = 0; i < expressions->Size(); ++i) {
-      const Value& item = (*expressions)[i];
-      const Path item_path = list_path.Index(i);
-      if (!item.IsObject()) {
-        Fail(item_path, "expected an object");
-        return selector;
-      }
-      SelectorRequirement requirement;
-      requirement.key = String(item, "key", item_path);
-      const std::string op = String(item, "operator", item_path);
-      requirement.values = StringList(item, "values", item_path);
-      if (requirement.key.empty()) {
-        Fail(item_path.Field("key"), "a selector requirement needs a key");
-      }
-      if (op == "In") {
-        requirement.op = SelectorOperator::kIn;
-      } else if (op == "NotIn") {
-        requirement.op = SelectorOperator::kNotIn;
-      } else if (op == "Exists") {
-        requirement.op = SelectorOperator::kExists;
-      } else if (op == "DoesNotExist") {
-        requirement.op = SelectorOperator::kDoesNotExist;
-      } else {
-        Fail(item_path.Field("operator"),
-             "unknown operator \"" + op + "\" (expected In, NotIn, Exists or DoesNotExist)");
-      }
-      selector.match_expressions.push_back(std::move(requirement));
-    }
+    selector.match_expressions = List<SelectorRequirement>(
+        json, "matchExpressions", path,
+        [&](const Value& item, const Path& item_path) { return Requirement(item, item_path); });
     return selector;
   }
 
@@ -269,36 +257,44 @@ class Decoder {
     return peer;
   }
 
+  // Decodes each element of the list parent[key] with `decode(element, element_path)`. A missing
+  // list is empty; the first error stops the walk.
+  template <typename Element, typename DecodeFn>
+  std::vector<Element> List(const Value& parent, std::string_view key, const Path& path,
+                            DecodeFn decode) {
+    std::vector<Element> out;
+    const Value* list = Array(parent, key, path);
+    if (list == nullptr) {
+      return out;
+    }
+    const Path list_path = path.Field(key);
+    out.reserve(list->Size());
+    for (rapidjson::SizeType i = 0; i < list->Size() && !error_; ++i) {
+      out.push_back(decode((*list)[i], list_path.Index(i)));
+    }
+    return out;
+  }
+
+  bool ExpectObject(const Value& json, const Path& path) {
+    if (!json.IsObject()) {
+      Fail(path, "expected an object");
+      return false;
+    }
+    return true;
+  }
+
   std::vector<NetworkPolicyRule> Rules(const Value& spec, std::string_view key,
                                        std::string_view peers_key) {
-    std::vector<NetworkPolicyRule> rules;
-    const Path spec_path("spec");
-    const Value* list = Array(spec, key, spec_path);
-    if (list == nullptr) {
-      return rules;
-    }
-    const Path list_path = spec_path.Field(key);
-    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-      const Value& item = (*list)[i];
-      const Path item_path = list_path.Index(i);
-      if (!item.IsObject()) {
-        Fail(item_path, "expected an object");
-        return rules;
-      }
+    return List<NetworkPolicyRule>(spec, key, "spec", [&](const Value& item, const Path& path) {
       NetworkPolicyRule rule;
-      if (const Value* ports = Array(item, "ports", item_path)) {
-        for (rapidjson::SizeType k = 0; k < ports->Size(); ++k) {
-          rule.ports.push_back(Port((*ports)[k], item_path.Field("ports").Index(k)));
-        }
+      if (ExpectObject(item, path)) {
+        rule.ports = List<NetworkPolicyPort>(
+            item, "ports", path, [&](const Value& v, const Path& p) { return Port(v, p); });
+        rule.peers = List<NetworkPolicyPeer>(
+            item, peers_key, path, [&](const Value& v, const Path& p) { return Peer(v, p); });
       }
-      if (const Value* peers = Array(item, peers_key, item_path)) {
-        for (rapidjson::SizeType k = 0; k < peers->Size(); ++k) {
-          rule.peers.push_back(Peer((*peers)[k], item_path.Field(peers_key).Index(k)));
-        }
-      }
-      rules.push_back(std::move(rule));
-    }
-    return rules;
+      return rule;
+    });
   }
 
   NetworkPolicySpec PolicySpec(const Value& object) {
@@ -330,43 +326,29 @@ class Decoder {
     return spec;
   }
 
+  ContainerPort PortOfContainer(const Value& json, const Path& path) {
+    ContainerPort port;
+    if (ExpectObject(json, path)) {
+      port.name = String(json, "name", path);
+      port.container_port = Int32(json, "containerPort", path).value_or(0);
+      port.host_port = Int32(json, "hostPort", path).value_or(0);
+      port.protocol = ProtocolOf(json, path);
+    }
+    return port;
+  }
+
   std::vector<Container> Containers(const Value& spec, std::string_view key,
                                     const Path& spec_path) {
-    std::vector<Container> out;
-    const Value* list = Array(spec, key, spec_path);
-    if (list == nullptr) {
-      return out;
-    }
-    const Path list_path = spec_path.Field(key);
-    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-      const Value& item = (*list)[i];
-      const Path item_path = list_path.Index(i);
-      if (!item.IsObject()) {
-        Fail(item_path, "expected an object");
-        return out;
-      }
+    return List<Container>(spec, key, spec_path, [&](const Value& item, const Path& path) {
       Container container;
-      container.name = String(item, "name", item_path);
-      if (const Value* ports = Array(item, "ports", item_path)) {
-        const Path ports_path = item_path.Field("ports");
-        for (rapidjson::SizeType k = 0; k < ports->Size(); ++k) {
-          const Value& port_json = (*ports)[k];
-          const Path port_path = ports_path.Index(k);
-          if (!port_json.IsObject()) {
-            Fail(port_path, "expected an object");
-            return out;
-          }
-          ContainerPort port;
-          port.name = String(port_json, "name", port_path);
-          port.container_port = Int32(port_json, "containerPort", port_path).value_or(0);
-          port.host_port = Int32(port_json, "hostPort", port_path).value_or(0);
-          port.protocol = ProtocolOf(port_json, port_path);
-          container.ports.push_back(std::move(port));
-        }
+      if (ExpectObject(item, path)) {
+        container.name = String(item, "name", path);
+        container.ports = List<ContainerPort>(
+            item, "ports", path,
+            [&](const Value& v, const Path& p) { return PortOfContainer(v, p); });
       }
-      out.push_back(std::move(container));
-    }
-    return out;
+      return container;
+    });
   }
 
   // Decodes the pod template found at `template_path` ("" for a Pod itself).
