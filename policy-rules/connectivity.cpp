@@ -50,13 +50,13 @@ std::string PolicyName(const PolicyInfo& policy) {
 }
 
 // Compiles the peers of one rule; `list` is "from" or "to".
-Result<CompiledRule> CompileRule(const NetworkPolicyRule& rule, const std::string& rule_path,
-                                 std::string_view list, uint32_t& next_block) {
-  CompiledRule compiled;
+Result<ConnRule> CompileRule(const NetworkPolicyRule& rule, const std::string& rule_path,
+                             std::string_view list, uint32_t& next_block) {
+  ConnRule compiled;
   compiled.rule = &rule;
   for (std::size_t i = 0; i < rule.peers.size(); ++i) {
     const NetworkPolicyPeer& peer = rule.peers[i];
-    CompiledPeer out;
+    ConnPeer out;
     out.peer = &peer;
     if (peer.ip_block) {
       const std::string path =
@@ -65,7 +65,7 @@ Result<CompiledRule> CompileRule(const NetworkPolicyRule& rule, const std::strin
       if (!cidr) {
         return StateError(path + ".cidr", cidr.error().message);
       }
-      CompiledIpBlock block;
+      ConnIpBlock block;
       block.cidr = *cidr;
       for (std::size_t j = 0; j < peer.ip_block->except.size(); ++j) {
         auto except = Cidr::Parse(peer.ip_block->except[j]);
@@ -120,7 +120,7 @@ void BuildClasses(Connectivity::Compiled& compiled) {
   for (std::size_t pod = 0; pod < pods; ++pod) {
     blocks.clear();
     if (!compiled.pod_addresses[pod].empty()) {
-      for (const CompiledIpBlock* block : compiled.ip_blocks) {
+      for (const ConnIpBlock* block : compiled.ip_blocks) {
         const auto& addresses = compiled.pod_addresses[pod];
         if (std::any_of(addresses.begin(), addresses.end(),
                         [&](const Cidr& host) { return block->Matches(host); })) {
@@ -145,7 +145,7 @@ void BuildClasses(Connectivity::Compiled& compiled) {
 }
 
 bool PeerMatches(const Connectivity::Compiled& compiled, uint32_t policy_namespace,
-                 const CompiledPeer& peer, const Endpoint& endpoint,
+                 const ConnPeer& peer, const Endpoint& endpoint,
                  const std::optional<Cidr>& external_address) {
   if (peer.ip_block) {
     if (!endpoint.pod) {
@@ -188,7 +188,7 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
     peer_address = ParseAddress(peer.ip);
   }
   for (std::size_t index : compiled.policies_by_namespace[pod_namespace]) {
-    const CompiledPolicy& policy = compiled.policies[index];
+    const ConnPolicy& policy = compiled.policies[index];
     const PolicyInfo& info = compiled.state.policies[index];
     if (!(ingress ? policy.affects_ingress : policy.affects_egress) ||
         !info.spec.pod_selector.Matches(compiled.state.pods[pod].labels)) {
@@ -198,7 +198,7 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
     const auto& rules = ingress ? policy.ingress : policy.egress;
     const std::string prefix = ingress ? "spec.ingress[" : "spec.egress[";
     for (std::size_t r = 0; r < rules.size(); ++r) {
-      const CompiledRule& rule = rules[r];
+      const ConnRule& rule = rules[r];
       if (!RulePortsMatch(compiled, *rule.rule, port, to)) {
         continue;
       }
@@ -306,7 +306,7 @@ void ExplainDirection(const Connectivity::Compiled& compiled, const DirectionDec
 
 }  // namespace
 
-bool CompiledIpBlock::Matches(const Cidr& host) const {
+bool ConnIpBlock::Matches(const Cidr& host) const {
   return cidr.Contains(host) && std::none_of(except.begin(), except.end(),
                                              [&](const Cidr& e) { return e.Contains(host); });
 }
@@ -425,7 +425,7 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
   }
   uint32_t blocks = 0;
   for (const PolicyInfo& policy : c.state.policies) {
-    CompiledPolicy out;
+    ConnPolicy out;
     out.namespace_index = AddNamespace(c, policy.namespace_name);
     out.affects_ingress = policy.spec.AffectsIngress();
     out.affects_egress = policy.spec.AffectsEgress();
@@ -455,10 +455,10 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
   }
   // Peers hold their own copy of the block; the index points at those copies.
   c.ip_blocks.resize(blocks);
-  for (CompiledPolicy& policy : c.policies) {
+  for (ConnPolicy& policy : c.policies) {
     for (auto* rules : {&policy.ingress, &policy.egress}) {
-      for (CompiledRule& rule : *rules) {
-        for (CompiledPeer& peer : rule.peers) {
+      for (ConnRule& rule : *rules) {
+        for (ConnPeer& peer : rule.peers) {
           if (peer.ip_block) {
             c.ip_blocks[peer.ip_block->id] = &*peer.ip_block;
           }

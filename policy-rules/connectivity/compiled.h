@@ -16,7 +16,7 @@
 
 namespace netadmit {
 
-struct CompiledIpBlock {
+struct ConnIpBlock {
   uint32_t id = 0;  // index into Connectivity::Compiled::ip_blocks
   Cidr cidr;
   std::vector<Cidr> except;
@@ -24,22 +24,22 @@ struct CompiledIpBlock {
   bool Matches(const Cidr& host) const;
 };
 
-struct CompiledPeer {
+struct ConnPeer {
   const NetworkPolicyPeer* peer = nullptr;
-  std::optional<CompiledIpBlock> ip_block;
+  std::optional<ConnIpBlock> ip_block;
 };
 
-struct CompiledRule {
+struct ConnRule {
   const NetworkPolicyRule* rule = nullptr;
-  std::vector<CompiledPeer> peers;
+  std::vector<ConnPeer> peers;
 };
 
-struct CompiledPolicy {
+struct ConnPolicy {
   uint32_t namespace_index = 0;
   bool affects_ingress = false;
   bool affects_egress = false;
-  std::vector<CompiledRule> ingress;
-  std::vector<CompiledRule> egress;
+  std::vector<ConnRule> ingress;
+  std::vector<ConnRule> egress;
 };
 
 struct Connectivity::Compiled {
@@ -48,9 +48,9 @@ struct Connectivity::Compiled {
   std::map<std::pair<std::string, std::string>, std::size_t, std::less<>> pod_index;
   std::vector<uint32_t> pod_namespace;           // per pod
   std::vector<std::vector<Cidr>> pod_addresses;  // per pod, host blocks (/32, /128)
-  std::vector<CompiledPolicy> policies;
+  std::vector<ConnPolicy> policies;
   std::vector<std::vector<std::size_t>> policies_by_namespace;
-  std::vector<const CompiledIpBlock*> ip_blocks;
+  std::vector<const ConnIpBlock*> ip_blocks;
 
   // Classes: pods that no policy can tell apart.
   std::vector<uint32_t> class_of_pod;

@@ -23,7 +23,7 @@ class MatrixBuilder {
     ingress_peers_.resize(policies);
     egress_peers_.resize(policies);
     for (std::size_t p = 0; p < policies; ++p) {
-      const CompiledPolicy& policy = c_.policies[p];
+      const ConnPolicy& policy = c_.policies[p];
       if (!policy.affects_ingress && !policy.affects_egress) {
         continue;
       }
@@ -37,12 +37,12 @@ class MatrixBuilder {
         continue;
       }
       if (policy.affects_ingress) {
-        for (const CompiledRule& rule : policy.ingress) {
+        for (const ConnRule& rule : policy.ingress) {
           ingress_peers_[p].push_back(PeerBits(policy, rule));
         }
       }
       if (policy.affects_egress) {
-        for (const CompiledRule& rule : policy.egress) {
+        for (const ConnRule& rule : policy.egress) {
           egress_peers_[p].push_back(PeerBits(policy, rule));
         }
       }
@@ -61,7 +61,7 @@ class MatrixBuilder {
       if (selected_[p].empty()) {
         continue;
       }
-      const CompiledPolicy& policy = c_.policies[p];
+      const ConnPolicy& policy = c_.policies[p];
       if (policy.affects_ingress) {
         for (uint32_t to : selected_[p]) {
           ingress_isolated[to] = 1;
@@ -157,12 +157,12 @@ class MatrixBuilder {
   }
 
   // The classes a rule's peers match (every class when the rule has no peers).
-  Bits PeerBits(const CompiledPolicy& policy, const CompiledRule& rule) const {
+  Bits PeerBits(const ConnPolicy& policy, const ConnRule& rule) const {
     if (rule.peers.empty()) {
       return AllOnes();
     }
     Bits bits(words_, 0);
-    for (const CompiledPeer& peer : rule.peers) {
+    for (const ConnPeer& peer : rule.peers) {
       if (peer.ip_block) {
         for (uint32_t cls : c_.classes_in_ip_block[peer.ip_block->id]) {
           Set(bits, cls);

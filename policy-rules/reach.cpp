@@ -1,0 +1,751 @@
+// `netadmit reach`: manifests in, the connectivity engine's answers out — tables, JSON, DOT,
+// differences between two sets of manifests, and exposed pods.
+
+#include "netadmit/reach.h"
+
+#include <arpa/inet.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "netadmit/cidr.h"
+#include "netadmit/decode.h"
+#include "netadmit/manifest.h"
+
+namespace netadmit {
+
+namespace {
+
+using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+Error ReachError(std::string message) {
+  Error error;
+  error.message = std::move(message);
+  return error;
+}
+
+std::string Trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    return "";
+  }
+  const auto last = text.find_last_not_of(" \t");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+bool IsAddress(std::string_view text) {
+  std::array<uint8_t, 16> bytes{};
+  const std::string copy(text);
+  return inet_pton(AF_INET, copy.c_str(), bytes.data()) == 1 ||
+         inet_pton(AF_INET6, copy.c_str(), bytes.data()) == 1;
+}
+
+// status.podIPs[].ip, or status.podIP; values of the wrong type are ignored.
+std::vector<std::string> PodAddresses(const rapidjson::Value& object) {
+  std::vector<std::string> out;
+  auto status = object.FindMember("status");
+  if (status == object.MemberEnd() || !status->value.IsObject()) {
+    return out;
+  }
+  const rapidjson::Value& value = status->value;
+  auto ips = value.FindMember("podIPs");
+  if (ips != value.MemberEnd() && ips->value.IsArray()) {
+    for (const rapidjson::Value& entry : ips->value.GetArray()) {
+      if (!entry.IsObject()) {
+        continue;
+      }
+      auto ip = entry.FindMember("ip");
+      if (ip != entry.MemberEnd() && ip->value.IsString()) {
+        out.emplace_back(ip->value.GetString(), ip->value.GetStringLength());
+      }
+    }
+  }
+  auto ip = value.FindMember("podIP");
+  if (out.empty() && ip != value.MemberEnd() && ip->value.IsString() &&
+      ip->value.GetStringLength() > 0) {
+    out.emplace_back(ip->value.GetString(), ip->value.GetStringLength());
+  }
+  return out;
+}
+
+// Parses a kubectl-style equality selector: "app=web,tier!=db,canary,!legacy".
+Result<LabelSelector> ParseSelector(std::string_view text) {
+  LabelSelector selector;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const std::string term = Trim(text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
+    auto invalid = [&] {
+      return ReachError("invalid selector \"" + std::string(text) + "\" at \"" + term +
+                        "\": write KEY=VALUE, KEY!=VALUE, KEY or !KEY, separated by commas");
+    };
+    if (term.empty()) {
+      return invalid();
+    }
+    if (term[0] == '!') {
+      const std::string key = Trim(std::string_view(term).substr(1));
+      if (key.empty() || key.find_first_of("=!") != std::string::npos) {
+        return invalid();
+      }
+      selector.match_expressions.push_back({key, SelectorOperator::kDoesNotExist, {}});
+      continue;
+    }
+    const auto bang = term.find("!=");
+    if (bang != std::string::npos) {
+      const std::string key = Trim(std::string_view(term).substr(0, bang));
+      const std::string value = Trim(std::string_view(term).substr(bang + 2));
+      if (key.empty() || value.find_first_of("=!") != std::string::npos) {
+        return invalid();
+      }
+      selector.match_expressions.push_back({key, SelectorOperator::kNotIn, {value}});
+      continue;
+    }
+    const auto equals = term.find('=');
+    if (equals == std::string::npos) {
+      selector.match_expressions.push_back({term, SelectorOperator::kExists, {}});
+      continue;
+    }
+    const std::size_t value_start = term.compare(equals, 2, "==") == 0 ? equals + 2 : equals + 1;
+    const std::string key = Trim(std::string_view(term).substr(0, equals));
+    const std::string value = Trim(std::string_view(term).substr(value_start));
+    if (key.empty() || value.find_first_of("=!") != std::string::npos) {
+      return invalid();
+    }
+    selector.match_labels[key] = value;
+  }
+  return selector;
+}
+
+// SelectEndpoints without the check that something was selected.
+Result<std::vector<Endpoint>> Select(const Connectivity& engine, std::string_view text) {
+  std::vector<Endpoint> out;
+  const std::vector<PodInfo>& pods = engine.state().pods;
+  if (text.empty()) {
+    for (std::size_t i = 0; i < pods.size(); ++i) {
+      out.push_back(Endpoint::Pod(i));
+    }
+    return out;
+  }
+  if (IsAddress(text)) {
+    out.push_back(Endpoint::External(std::string(text)));
+    return out;
+  }
+  std::optional<std::string> namespace_name;
+  std::string_view rest = text;
+  const auto slash = text.find('/');
+  if (slash != std::string_view::npos) {
+    namespace_name = std::string(text.substr(0, slash));
+    rest = text.substr(slash + 1);
+    if (namespace_name->empty()) {
+      return ReachError("invalid endpoint \"" + std::string(text) + "\": the namespace is empty");
+    }
+    if (!rest.empty() && rest != "*" && rest.find_first_of("=!,") == std::string_view::npos) {
+      if (auto pod = engine.FindPod(*namespace_name, rest)) {
+        out.push_back(Endpoint::Pod(*pod));
+      }
+      return out;
+    }
+  }
+  LabelSelector selector;
+  if (!rest.empty() && rest != "*") {
+    auto parsed = ParseSelector(rest);
+    if (!parsed) {
+      return parsed.error();
+    }
+    selector = std::move(*parsed);
+  }
+  for (std::size_t i = 0; i < pods.size(); ++i) {
+    if ((!namespace_name || pods[i].namespace_name == *namespace_name) &&
+        selector.Matches(pods[i].labels)) {
+      out.push_back(Endpoint::Pod(i));
+    }
+  }
+  return out;
+}
+
+void WriteString(JsonWriter& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+void WritePort(JsonWriter& writer, const PortProtocol& port) {
+  WriteString(writer, "port");
+  writer.Int(port.port);
+  WriteString(writer, "protocol");
+  WriteString(writer, ProtocolName(port.protocol));
+}
+
+void WritePortList(JsonWriter& writer, const std::vector<PortProtocol>& ports) {
+  WriteString(writer, "ports");
+  writer.StartArray();
+  for (const PortProtocol& port : ports) {
+    WriteString(writer, port.ToString());
+  }
+  writer.EndArray();
+}
+
+std::string NamespaceOf(const std::string& endpoint) {
+  const auto slash = endpoint.find('/');
+  return slash == std::string::npos ? std::string() : endpoint.substr(0, slash);
+}
+
+std::string Quote(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string PortList(const std::vector<PortProtocol>& ports) {
+  std::string out;
+  for (const PortProtocol& port : ports) {
+    out += (out.empty() ? "" : ", ") + port.ToString();
+  }
+  return out;
+}
+
+// The first address after `block`; nullopt past the end of the address space.
+std::optional<std::string> NextBlock(const Cidr& block) {
+  const std::string text = block.ToString();
+  const std::string address = text.substr(0, text.find('/'));
+  std::array<uint8_t, 16> bytes{};
+  const int family = block.is_v6() ? AF_INET6 : AF_INET;
+  if (inet_pton(family, address.c_str(), bytes.data()) != 1 || block.IsEverything()) {
+    return std::nullopt;
+  }
+  // Add 1 at the last bit of the prefix, carrying towards the first byte.
+  const int bit = block.prefix_length() - 1;
+  int carry = 1 << (7 - bit % 8);
+  for (int i = bit / 8; i >= 0 && carry != 0; --i) {
+    const int sum = bytes[i] + carry;
+    bytes[i] = static_cast<uint8_t>(sum & 0xff);
+    carry = sum >> 8;
+  }
+  if (carry != 0) {
+    return std::nullopt;
+  }
+  char buffer[INET6_ADDRSTRLEN] = {};
+  if (inet_ntop(family, bytes.data(), buffer, sizeof(buffer)) == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(buffer);
+}
+
+std::vector<std::string> OutsideCandidates(const Connectivity& engine) {
+  std::set<std::string> out = {"192.0.2.1", "2001:db8::1"};
+  for (const PolicyInfo& policy : engine.state().policies) {
+    for (const NetworkPolicyRule& rule : policy.spec.ingress) {
+      for (const NetworkPolicyPeer& peer : rule.peers) {
+        if (!peer.ip_block) {
+          continue;
+        }
+        auto cidr = Cidr::Parse(peer.ip_block->cidr);
+        if (cidr) {
+          const std::string text = cidr->ToString();
+          out.insert(text.substr(0, text.find('/')));
+        }
+        for (const std::string& except : peer.ip_block->except) {
+          auto block = Cidr::Parse(except);
+          if (!block) {
+            continue;
+          }
+          if (auto next = NextBlock(*block)) {
+            out.insert(*next);
+          }
+        }
+      }
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace
+
+Result<ReachInput> ReadReachInput(const std::vector<std::string>& inputs,
+                                  std::string_view default_namespace) {
+  ReachInput input;
+  struct Candidate {
+    PodInfo pod;
+    std::vector<PortProtocol> ports;
+  };
+  std::vector<Candidate> pods;
+  std::vector<Candidate> workloads;
+  for (const std::string& path : inputs) {
+    auto manifests = ReadManifests(path);
+    if (!manifests) {
+      return manifests.error();
+    }
+    for (const ManifestObject& manifest : *manifests) {
+      auto object = DecodeObject(*manifest.object, default_namespace);
+      if (!object) {
+        Error error = object.error();
+        error.file = manifest.file;
+        if (error.line == 0) {
+          error.line = manifest.line;
+        }
+        return error;
+      }
+      if (object->api_version == "v1" && object->kind == "Namespace") {
+        input.state.namespaces.push_back(
+            NamespaceInfo{object->metadata.name, object->metadata.labels});
+        continue;
+      }
+      if (const NetworkPolicySpec* spec = object->network_policy()) {
+        input.state.policies.push_back(
+            PolicyInfo{object->metadata.namespace_name, object->metadata.name, *spec});
+        continue;
+      }
+      const PodTemplate* pod_template = object->pod_template();
+      if (pod_template == nullptr || pod_template->host_network) {
+        continue;
+      }
+      Candidate candidate;
+      candidate.pod.namespace_name = object->metadata.namespace_name;
+      candidate.pod.name = object->metadata.name;
+      candidate.pod.labels = pod_template->labels;
+      for (const Container& container : pod_template->containers) {
+        for (const ContainerPort& port : container.ports) {
+          if (port.container_port <= 0) {
+            continue;
+          }
+          if (!port.name.empty()) {
+            candidate.pod.ports.push_back({port.name, port.container_port, port.protocol});
+          }
+          candidate.ports.push_back(PortProtocol{port.container_port, port.protocol});
+        }
+      }
+      if (object->kind == "Pod") {
+        candidate.pod.ips = PodAddresses(*manifest.object);
+        pods.push_back(std::move(candidate));
+      } else {
+        workloads.push_back(std::move(candidate));
+      }
+    }
+  }
+  for (Candidate& candidate : pods.empty() ? workloads : pods) {
+    input.state.pods.push_back(std::move(candidate.pod));
+    input.container_ports.push_back(std::move(candidate.ports));
+  }
+  return input;
+}
+
+Result<std::vector<Endpoint>> SelectEndpoints(const Connectivity& engine, std::string_view text) {
+  auto selected = Select(engine, text);
+  if (selected && selected->empty()) {
+    return ReachError("\"" + std::string(text) + "\" selects no pod");
+  }
+  return selected;
+}
+
+std::vector<PortProtocol> DeclaredPorts(const ReachInput& input,
+                                        const std::vector<Endpoint>& pods) {
+  std::set<PortProtocol> ports;
+  for (const Endpoint& endpoint : pods) {
+    if (endpoint.pod && *endpoint.pod < input.container_ports.size()) {
+      ports.insert(input.container_ports[*endpoint.pod].begin(),
+                   input.container_ports[*endpoint.pod].end());
+    }
+  }
+  return {ports.begin(), ports.end()};
+}
+
+ReachTable ComputeReachTable(const Connectivity& engine, const std::vector<Endpoint>& sources,
+                             const std::vector<Endpoint>& destinations,
+                             const std::vector<PortProtocol>& ports) {
+  ReachTable table;
+  table.ports = ports;
+  for (const Endpoint& endpoint : sources) {
+    table.sources.push_back(engine.Describe(endpoint));
+  }
+  for (const Endpoint& endpoint : destinations) {
+    table.destinations.push_back(engine.Describe(endpoint));
+  }
+  const ReachMatrix matrix = engine.ComputeMatrix(ports);
+  for (std::size_t p = 0; p < ports.size(); ++p) {
+    std::vector<uint8_t> allowed(sources.size() * destinations.size(), 0);
+    for (std::size_t s = 0; s < sources.size(); ++s) {
+      for (std::size_t d = 0; d < destinations.size(); ++d) {
+        const Endpoint& from = sources[s];
+        const Endpoint& to = destinations[d];
+        const bool yes = from.pod && to.pod ? matrix.Allowed(p, *from.pod, *to.pod)
+                                            : engine.Decide(from, to, ports[p]).Allowed();
+        allowed[s * destinations.size() + d] = yes ? 1 : 0;
+      }
+    }
+    table.allowed.push_back(std::move(allowed));
+  }
+  return table;
+}
+
+std::string RenderReachText(const ReachTable& table) {
+  // The first column as wide as the longest source, every other as wide as its destination.
+  std::size_t first = 1;
+  for (const std::string& name : table.sources) {
+    first = std::max(first, name.size());
+  }
+  auto pad = [](std::string_view text, std::size_t width) {
+    return std::string(text) + std::string(width + 1 - std::min(width, text.size()), ' ');
+  };
+  std::string out;
+  for (std::size_t p = 0; p < table.ports.size(); ++p) {
+    if (p > 0) {
+      out += '\n';
+    }
+    out += table.ports[p].ToString() + " (rows: from, columns: to; . allowed, X blocked)\n";
+    std::string header = pad("-", first);
+    for (const std::string& destination : table.destinations) {
+      header += pad(destination, destination.size());
+    }
+    out += Trim(header) + '\n';
+    for (std::size_t s = 0; s < table.sources.size(); ++s) {
+      std::string line = pad(table.sources[s], first);
+      for (std::size_t d = 0; d < table.destinations.size(); ++d) {
+        line += pad(table.Allowed(p, s, d) ? "." : "X", table.destinations[d].size());
+      }
+      out += Trim(line) + '\n';
+    }
+  }
+  return out;
+}
+
+std::string RenderReachJson(const ReachTable& table) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.SetIndent(' ', 2);
+  writer.StartObject();
+  WritePortList(writer, table.ports);
+  WriteString(writer, "connections");
+  writer.StartArray();
+  for (std::size_t p = 0; p < table.ports.size(); ++p) {
+    for (std::size_t s = 0; s < table.sources.size(); ++s) {
+      for (std::size_t d = 0; d < table.destinations.size(); ++d) {
+        writer.StartObject();
+        WriteString(writer, "from");
+        WriteString(writer, table.sources[s]);
+        WriteString(writer, "to");
+        WriteString(writer, table.destinations[d]);
+        WritePort(writer, table.ports[p]);
+        WriteString(writer, "allowed");
+        writer.Bool(table.Allowed(p, s, d));
+        writer.EndObject();
+      }
+    }
+  }
+  writer.EndArray();
+  WriteString(writer, "summary");
+  writer.StartArray();
+  for (std::size_t p = 0; p < table.ports.size(); ++p) {
+    const auto allowed = std::count(table.allowed[p].begin(), table.allowed[p].end(), 1);
+    writer.StartObject();
+    WritePort(writer, table.ports[p]);
+    WriteString(writer, "allowed");
+    writer.Int64(allowed);
+    WriteString(writer, "blocked");
+    writer.Int64(static_cast<int64_t>(table.allowed[p].size()) - allowed);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + '\n';
+}
+
+std::string RenderReachDot(const ReachTable& table) {
+  std::set<std::string> nodes(table.sources.begin(), table.sources.end());
+  nodes.insert(table.destinations.begin(), table.destinations.end());
+  std::map<std::string, std::vector<std::string>> by_namespace;
+  for (const std::string& node : nodes) {
+    by_namespace[NamespaceOf(node)].push_back(node);
+  }
+  std::string out = "digraph reach {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+  for (const auto& [ns, members] : by_namespace) {
+    std::string indent = "  ";
+    if (!ns.empty()) {
+      out += "  subgraph " + Quote("cluster_" + ns) + " {\n    label=" + Quote(ns) + ";\n";
+      indent = "    ";
+    }
+    for (const std::string& node : members) {
+      const std::string label = ns.empty() ? node : node.substr(ns.size() + 1);
+      out += indent + Quote(node) + " [label=" + Quote(label) +
+             (ns.empty() ? ", shape=ellipse" : "") + "];\n";
+    }
+    if (!ns.empty()) {
+      out += "  }\n";
+    }
+  }
+  for (std::size_t s = 0; s < table.sources.size(); ++s) {
+    for (std::size_t d = 0; d < table.destinations.size(); ++d) {
+      if (table.sources[s] == table.destinations[d]) {
+        continue;
+      }
+      std::vector<PortProtocol> ports;
+      for (std::size_t p = 0; p < table.ports.size(); ++p) {
+        if (table.Allowed(p, s, d)) {
+          ports.push_back(table.ports[p]);
+        }
+      }
+      if (!ports.empty()) {
+        out += "  " + Quote(table.sources[s]) + " -> " + Quote(table.destinations[d]) +
+               " [label=" + Quote(PortList(ports)) + "];\n";
+      }
+    }
+  }
+  return out + "}\n";
+}
+
+Result<ReachDiff> DiffReach(const DiffOptions& options) {
+  struct Side {
+    ReachInput input;
+    std::optional<Connectivity> engine;
+    std::vector<Endpoint> from;
+    std::vector<Endpoint> to;
+  };
+  std::array<Side, 2> sides;
+  const std::array<const std::string*, 2> paths = {&options.old_input, &options.new_input};
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto input = ReadReachInput({*paths[i]}, options.default_namespace);
+    if (!input) {
+      return input.error();
+    }
+    sides[i].input = std::move(*input);
+    auto engine = Connectivity::Build(sides[i].input.state);
+    if (!engine) {
+      Error error = engine.error();
+      if (error.file.empty()) {
+        error.file = *paths[i];
+      }
+      return error;
+    }
+    sides[i].engine.emplace(std::move(*engine));
+    for (auto [text, target] :
+         {std::pair{&options.from, &sides[i].from}, std::pair{&options.to, &sides[i].to}}) {
+      auto selected = Select(*sides[i].engine, *text);
+      if (!selected) {
+        return selected.error();
+      }
+      for (const Endpoint& endpoint : *selected) {
+        if (!endpoint.pod) {
+          return ReachError("--diff compares pods: \"" + *text + "\" is an address");
+        }
+      }
+      *target = std::move(*selected);
+    }
+  }
+  ReachDiff diff;
+  diff.ports = options.ports;
+  if (diff.ports.empty()) {
+    std::set<PortProtocol> ports;
+    for (const Side& side : sides) {
+      for (const PortProtocol& port : DeclaredPorts(side.input, side.to)) {
+        ports.insert(port);
+      }
+    }
+    diff.ports.assign(ports.begin(), ports.end());
+  }
+  if (diff.ports.empty()) {
+    return ReachError(
+        "no container ports declared by the destination pods: name the ports "
+        "with --port, e.g. --port 80/TCP");
+  }
+  std::array<std::set<std::tuple<std::size_t, std::string, std::string>>, 2> allowed;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const ReachTable table =
+        ComputeReachTable(*sides[i].engine, sides[i].from, sides[i].to, diff.ports);
+    for (std::size_t p = 0; p < table.ports.size(); ++p) {
+      for (std::size_t s = 0; s < table.sources.size(); ++s) {
+        for (std::size_t d = 0; d < table.destinations.size(); ++d) {
+          if (table.Allowed(p, s, d)) {
+            allowed[i].emplace(p, table.sources[s], table.destinations[d]);
+          }
+        }
+      }
+    }
+  }
+  for (int gained = 0; gained < 2; ++gained) {
+    const auto& mine = allowed[gained == 1 ? 1 : 0];
+    const auto& other = allowed[gained == 1 ? 0 : 1];
+    for (const auto& [port, from, to] : mine) {
+      if (!other.contains(std::tuple(port, from, to))) {
+        diff.changes.push_back(ReachChange{from, to, diff.ports[port], gained == 1});
+      }
+    }
+  }
+  return diff;
+}
+
+std::string RenderDiffText(const ReachDiff& diff) {
+  std::string out;
+  int gained = 0;
+  for (const ReachChange& change : diff.changes) {
+    out += std::string(change.gained ? "+ " : "- ") + change.from + " -> " + change.to + ' ' +
+           change.port.ToString() + '\n';
+    gained += change.gained ? 1 : 0;
+  }
+  const int lost = static_cast<int>(diff.changes.size()) - gained;
+  out += std::to_string(gained) + " connection" + (gained == 1 ? "" : "s") + " gained, " +
+         std::to_string(lost) + " lost on " + PortList(diff.ports) + '\n';
+  return out;
+}
+
+std::string RenderDiffJson(const ReachDiff& diff) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.SetIndent(' ', 2);
+  writer.StartObject();
+  WritePortList(writer, diff.ports);
+  for (const bool gained : {true, false}) {
+    WriteString(writer, gained ? "gained" : "lost");
+    writer.StartArray();
+    for (const ReachChange& change : diff.changes) {
+      if (change.gained != gained) {
+        continue;
+      }
+      writer.StartObject();
+      WriteString(writer, "from");
+      WriteString(writer, change.from);
+      WriteString(writer, "to");
+      WriteString(writer, change.to);
+      WritePort(writer, change.port);
+      writer.EndObject();
+    }
+    writer.EndArray();
+  }
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + '\n';
+}
+
+Exposure ComputeExposure(const Connectivity& engine, const std::vector<Endpoint>& pods,
+                         const std::vector<PortProtocol>& ports) {
+  Exposure exposure;
+  exposure.ports = ports;
+  const std::vector<PodInfo>& all = engine.state().pods;
+  const std::vector<std::string> outside = OutsideCandidates(engine);
+  // A representative pod per class, and the namespaces that have pods.
+  std::map<std::size_t, std::size_t> representative;
+  std::set<std::string> namespaces;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    representative.try_emplace(engine.ClassOf(i), i);
+    namespaces.insert(all[i].namespace_name);
+  }
+  const ReachMatrix matrix = engine.ComputeMatrix(ports);
+  struct ClassExposure {
+    std::vector<PortProtocol> outside;
+    std::vector<PortProtocol> every_namespace;
+    bool ingress_isolated = false;
+    bool egress_isolated = false;
+  };
+  std::map<std::size_t, ClassExposure> cache;
+  for (const Endpoint& endpoint : pods) {
+    if (!endpoint.pod) {
+      continue;
+    }
+    const std::size_t pod = *endpoint.pod;
+    auto [found, inserted] = cache.try_emplace(engine.ClassOf(pod));
+    ClassExposure& result = found->second;
+    if (inserted) {
+      const Endpoint self = Endpoint::Pod(pod);
+      const Endpoint somewhere = Endpoint::External("192.0.2.1");
+      const PortProtocol any{1, Protocol::kTCP};
+      result.ingress_isolated = !engine.Decide(somewhere, self, any).ingress.isolating.empty();
+      result.egress_isolated = !engine.Decide(self, somewhere, any).egress.isolating.empty();
+      for (std::size_t p = 0; p < ports.size(); ++p) {
+        if (std::any_of(outside.begin(), outside.end(), [&](const std::string& address) {
+              return engine.Decide(Endpoint::External(address), self, ports[p]).Allowed();
+            })) {
+          result.outside.push_back(ports[p]);
+        }
+        std::set<std::string> reaching;
+        for (const auto& [cls, source] : representative) {
+          if (matrix.Allowed(p, source, pod)) {
+            reaching.insert(all[source].namespace_name);
+          }
+        }
+        if (namespaces.size() > 1 && reaching.size() == namespaces.size()) {
+          result.every_namespace.push_back(ports[p]);
+        }
+      }
+    }
+    const std::string name = engine.Describe(endpoint);
+    if (!result.outside.empty()) {
+      exposure.from_outside.push_back(ExposedPod{name, result.outside});
+    }
+    if (!result.every_namespace.empty()) {
+      exposure.from_every_namespace.push_back(ExposedPod{name, result.every_namespace});
+    }
+    if (!result.ingress_isolated) {
+      exposure.ingress_not_isolated.push_back(name);
+    }
+    if (!result.egress_isolated) {
+      exposure.egress_not_isolated.push_back(name);
+    }
+  }
+  return exposure;
+}
+
+std::string RenderExposureText(const Exposure& exposure) {
+  std::string out;
+  auto pods_section = [&](const char* title, const std::vector<ExposedPod>& pods) {
+    out += std::string(title) + ": " + std::to_string(pods.size()) + '\n';
+    for (const ExposedPod& pod : pods) {
+      out += "  " + pod.pod + " on " + PortList(pod.ports) + '\n';
+    }
+  };
+  auto names_section = [&](const char* title, const std::vector<std::string>& names) {
+    out += std::string(title) + ": " + std::to_string(names.size()) + '\n';
+    for (const std::string& name : names) {
+      out += "  " + name + '\n';
+    }
+  };
+  pods_section("Reachable from outside the cluster", exposure.from_outside);
+  pods_section("Reachable from every namespace", exposure.from_every_namespace);
+  names_section("Not isolated for ingress (no NetworkPolicy selects them)",
+                exposure.ingress_not_isolated);
+  names_section("Not isolated for egress (no NetworkPolicy selects them)",
+                exposure.egress_not_isolated);
+  return out;
+}
+
+std::string RenderExposureJson(const Exposure& exposure) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.SetIndent(' ', 2);
+  writer.StartObject();
+  WritePortList(writer, exposure.ports);
+  for (const auto& [key, pods] :
+       {std::pair{"fromOutside", &exposure.from_outside},
+        std::pair{"fromEveryNamespace", &exposure.from_every_namespace}}) {
+    WriteString(writer, key);
+    writer.StartArray();
+    for (const ExposedPod& pod : *pods) {
+      writer.StartObject();
+      WriteString(writer, "pod");
+      WriteString(writer, pod.pod);
+      WritePortList(writer, pod.ports);
+      writer.EndObject();
+    }
+    writer.EndArray();
+  }
+  for (const auto& [key, names] : {std::pair{"ingressNotIsolated", &exposure.ingress_not_isolated},
+                                   std::pair{"egressNotIsolated", &exposure.egress_not_isolated}}) {
+    WriteString(writer, key);
+    writer.StartArray();
+    for (const std::string& name : *names) {
+      WriteString(writer, name);
+    }
+    writer.EndArray();
+  }
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + '\n';
+}
+
+}  // namespace netadmit
