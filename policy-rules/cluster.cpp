@@ -264,7 +264,7 @@ constexpr std::size_t Index(ClusterKind kind) { return static_cast<std::size_t>(
 
 }  // namespace
 
-struct ClusterState::Tables {
+struct ClusterCache::Tables {
   std::unique_ptr<KindTable<CachedNamespace>> namespaces =
       std::make_unique<decltype(namespaces)::element_type>();
   std::unique_ptr<KindTable<CachedPolicy>> policies =
@@ -364,10 +364,10 @@ Result<ClusterObject> DecodeClusterObject(ClusterKind kind, const rapidjson::Val
   return object;
 }
 
-ClusterState::ClusterState(std::vector<ClusterKind> watched)
+ClusterCache::ClusterCache(std::vector<ClusterKind> watched)
     : watched_(std::move(watched)), tables_(std::make_unique<Tables>()) {}
 
-ClusterState::~ClusterState() = default;
+ClusterCache::~ClusterCache() = default;
 
 namespace {
 
@@ -409,7 +409,7 @@ void ApplyEvent(std::shared_mutex& mutex, std::unique_ptr<KindTable<T>>& table,
 
 }  // namespace
 
-void ClusterState::Apply(EventType type, ClusterObject object) {
+void ClusterCache::Apply(EventType type, ClusterObject object) {
   uint64_t& generation = tables_->generation[Index(object.kind)];
   switch (object.kind) {
     case ClusterKind::kNamespace:
@@ -427,7 +427,7 @@ void ClusterState::Apply(EventType type, ClusterObject object) {
   }
 }
 
-void ClusterState::Replace(ClusterKind kind, std::vector<ClusterObject> objects) {
+void ClusterCache::Replace(ClusterKind kind, std::vector<ClusterObject> objects) {
   std::erase_if(objects, [kind](const ClusterObject& object) { return object.kind != kind; });
   const std::size_t index = Index(kind);
   // The new table is built without the lock; the swap under it is a pointer exchange, and the
@@ -472,12 +472,12 @@ void ClusterState::Replace(ClusterKind kind, std::vector<ClusterObject> objects)
   }
 }
 
-bool ClusterState::Listed(ClusterKind kind) const {
+bool ClusterCache::Listed(ClusterKind kind) const {
   std::shared_lock lock(mutex_);
   return tables_->listed[Index(kind)];
 }
 
-std::size_t ClusterState::Count(ClusterKind kind) const {
+std::size_t ClusterCache::Count(ClusterKind kind) const {
   std::shared_lock lock(mutex_);
   switch (kind) {
     case ClusterKind::kNamespace:
@@ -492,18 +492,18 @@ std::size_t ClusterState::Count(ClusterKind kind) const {
   return 0;
 }
 
-uint64_t ClusterState::Generation(ClusterKind kind) const {
+uint64_t ClusterCache::Generation(ClusterKind kind) const {
   std::shared_lock lock(mutex_);
   return tables_->generation[Index(kind)];
 }
 
-bool ClusterState::Synced() const {
+bool ClusterCache::Synced() const {
   std::shared_lock lock(mutex_);
   return std::all_of(watched_.begin(), watched_.end(),
                      [this](ClusterKind kind) { return tables_->listed[Index(kind)]; });
 }
 
-std::shared_ptr<const CachedNamespace> ClusterState::Namespace(std::string_view name) const {
+std::shared_ptr<const CachedNamespace> ClusterCache::Namespace(std::string_view name) const {
   std::shared_lock lock(mutex_);
   const auto* bucket = tables_->namespaces->Find("");
   if (bucket == nullptr) {
@@ -513,13 +513,13 @@ std::shared_ptr<const CachedNamespace> ClusterState::Namespace(std::string_view 
   return found == bucket->end() ? nullptr : found->second;
 }
 
-std::vector<std::shared_ptr<const CachedPolicy>> ClusterState::Policies(
+std::vector<std::shared_ptr<const CachedPolicy>> ClusterCache::Policies(
     std::string_view namespace_name) const {
   std::shared_lock lock(mutex_);
   return AllOf<CachedPolicy>(tables_->policies->Find(namespace_name));
 }
 
-std::vector<std::shared_ptr<const CachedPod>> ClusterState::Pods(
+std::vector<std::shared_ptr<const CachedPod>> ClusterCache::Pods(
     std::string_view namespace_name, const LabelSelector& selector) const {
   std::shared_lock lock(mutex_);
   std::vector<std::shared_ptr<const CachedPod>> out;
@@ -535,7 +535,7 @@ std::vector<std::shared_ptr<const CachedPod>> ClusterState::Pods(
   return out;
 }
 
-std::vector<std::shared_ptr<const CachedConfigMap>> ClusterState::ConfigMaps(
+std::vector<std::shared_ptr<const CachedConfigMap>> ClusterCache::ConfigMaps(
     std::string_view namespace_name) const {
   std::shared_lock lock(mutex_);
   return AllOf<CachedConfigMap>(tables_->config_maps->Find(namespace_name));

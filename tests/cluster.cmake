@@ -1,7 +1,19 @@
 # The cluster view: the cache (core, always built) and the Kubernetes API client against a test
 # API server over TLS (with the server).
-add_executable(netadmit_cluster_tests cluster_state_test.cpp)
+add_executable(netadmit_cluster_tests cluster_cache_test.cpp)
 target_link_libraries(netadmit_cluster_tests PRIVATE netadmit_core GTest::gtest_main)
 target_compile_definitions(netadmit_cluster_tests PRIVATE
   NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
 gtest_discover_tests(netadmit_cluster_tests DISCOVERY_TIMEOUT 60)
+
+if(NETADMIT_BUILD_SERVER)
+  add_executable(netadmit_kube_tests
+    kube_protocol_test.cpp
+    kube_watcher_test.cpp
+    support/fake_apiserver.cpp
+    support/test_certs.cpp)
+  target_link_libraries(netadmit_kube_tests PRIVATE netadmit_kube GTest::gtest_main)
+  target_compile_definitions(netadmit_kube_tests PRIVATE
+    NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
+  gtest_discover_tests(netadmit_kube_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)
+endif()

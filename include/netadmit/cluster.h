@@ -114,14 +114,15 @@ class ClusterView {
 enum class EventType { kAdded, kModified, kDeleted };
 
 // The cache itself. Written by one watch client, read by any number of admission threads.
-class ClusterState final : public ClusterView {
+// (connectivity.h's ClusterState is the connectivity engine's input, a plain snapshot.)
+class ClusterCache final : public ClusterView {
  public:
   // `watched`: the kinds that must be listed before Synced() holds.
-  explicit ClusterState(std::vector<ClusterKind> watched = {kClusterKinds.begin(),
+  explicit ClusterCache(std::vector<ClusterKind> watched = {kClusterKinds.begin(),
                                                             kClusterKinds.end()});
-  ~ClusterState() override;
-  ClusterState(const ClusterState&) = delete;
-  ClusterState& operator=(const ClusterState&) = delete;
+  ~ClusterCache() override;
+  ClusterCache(const ClusterCache&) = delete;
+  ClusterCache& operator=(const ClusterCache&) = delete;
 
   // Applies one watch event. ADDED and MODIFIED insert or replace; DELETED removes (an unknown
   // object is ignored). Microseconds: one map update under the exclusive lock.

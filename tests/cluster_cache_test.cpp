@@ -57,8 +57,8 @@ std::vector<std::string> Names(const auto& objects) {
   return names;
 }
 
-TEST(ClusterStateTest, PodsFromTheFixtureListKeepLabelsAndNamedPorts) {
-  ClusterState state;
+TEST(ClusterCacheTest, PodsFromTheFixtureListKeepLabelsAndNamedPorts) {
+  ClusterCache state;
   state.Replace(ClusterKind::kPod, DecodeList(ClusterKind::kPod, "02-pods-list-all.body"));
   EXPECT_EQ(state.Count(ClusterKind::kPod), 4u);
   EXPECT_EQ(Names(state.Pods("shop", {})), (std::vector<std::string>{"api-1", "frontend-1"}));
@@ -80,8 +80,8 @@ TEST(ClusterStateTest, PodsFromTheFixtureListKeepLabelsAndNamedPorts) {
   EXPECT_TRUE(state.Pods("nowhere", {}).empty());
 }
 
-TEST(ClusterStateTest, NamespacesFromTheFixtureListKeepTheirLabels) {
-  ClusterState state;
+TEST(ClusterCacheTest, NamespacesFromTheFixtureListKeepTheirLabels) {
+  ClusterCache state;
   state.Replace(ClusterKind::kNamespace,
                 DecodeList(ClusterKind::kNamespace, "02-namespaces-list.body"));
   EXPECT_EQ(state.Count(ClusterKind::kNamespace), 8u);
@@ -93,8 +93,8 @@ TEST(ClusterStateTest, NamespacesFromTheFixtureListKeepTheirLabels) {
   EXPECT_EQ(state.Namespace("absent"), nullptr);
 }
 
-TEST(ClusterStateTest, PoliciesFromTheFixtureListAreDecodedSpecs) {
-  ClusterState state;
+TEST(ClusterCacheTest, PoliciesFromTheFixtureListAreDecodedSpecs) {
+  ClusterCache state;
   state.Replace(ClusterKind::kNetworkPolicy,
                 DecodeList(ClusterKind::kNetworkPolicy, "01-netpol-list-all.body"));
   EXPECT_EQ(state.Count(ClusterKind::kNetworkPolicy), 5u);
@@ -113,8 +113,8 @@ TEST(ClusterStateTest, PoliciesFromTheFixtureListAreDecodedSpecs) {
   EXPECT_FALSE(payments[0]->spec.AffectsEgress());  // default-deny-ingress
 }
 
-TEST(ClusterStateTest, ConfigMapsFromTheFixtureListKeepTheirData) {
-  ClusterState state;
+TEST(ClusterCacheTest, ConfigMapsFromTheFixtureListKeepTheirData) {
+  ClusterCache state;
   state.Replace(ClusterKind::kConfigMap,
                 DecodeList(ClusterKind::kConfigMap, "03-configmaps-list-labelselector.body"));
   auto maps = state.ConfigMaps("netadmit-system");
@@ -124,8 +124,8 @@ TEST(ClusterStateTest, ConfigMapsFromTheFixtureListKeepTheirData) {
             "- id: np-no-allow-all\n  kind: no-allow-all-ingress\n  action: deny\n");
 }
 
-TEST(ClusterStateTest, EventsAddModifyAndDelete) {
-  ClusterState state;
+TEST(ClusterCacheTest, EventsAddModifyAndDelete) {
+  ClusterCache state;
   state.Apply(EventType::kAdded, Pod("a", "p1", {{"app", "x"}}));
   state.Apply(EventType::kAdded, Pod("a", "p2", {{"app", "y"}}));
   state.Apply(EventType::kAdded, Pod("b", "p1", {}));
@@ -148,8 +148,8 @@ TEST(ClusterStateTest, EventsAddModifyAndDelete) {
   EXPECT_EQ(state.Count(ClusterKind::kPod), 1u);
 }
 
-TEST(ClusterStateTest, ReplaceDropsWhatTheNewListLacks) {
-  ClusterState state;
+TEST(ClusterCacheTest, ReplaceDropsWhatTheNewListLacks) {
+  ClusterCache state;
   state.Apply(EventType::kAdded, Pod("a", "old", {}));
   std::vector<ClusterObject> list;
   list.push_back(Pod("a", "new", {}));
@@ -159,8 +159,8 @@ TEST(ClusterStateTest, ReplaceDropsWhatTheNewListLacks) {
   EXPECT_EQ(state.Count(ClusterKind::kNamespace), 0u);
 }
 
-TEST(ClusterStateTest, SyncedOnceEveryWatchedKindWasListed) {
-  ClusterState state({ClusterKind::kNamespace, ClusterKind::kPod});
+TEST(ClusterCacheTest, SyncedOnceEveryWatchedKindWasListed) {
+  ClusterCache state({ClusterKind::kNamespace, ClusterKind::kPod});
   EXPECT_FALSE(state.Synced());
   state.Apply(EventType::kAdded, Pod("a", "p", {}));
   EXPECT_FALSE(state.Listed(ClusterKind::kPod));
@@ -171,7 +171,7 @@ TEST(ClusterStateTest, SyncedOnceEveryWatchedKindWasListed) {
   EXPECT_FALSE(state.Listed(ClusterKind::kConfigMap));
 }
 
-TEST(ClusterStateTest, ReadersNeverSeeAHalfAppliedRelist) {
+TEST(ClusterCacheTest, ReadersNeverSeeAHalfAppliedRelist) {
   constexpr int kOld = 500;
   constexpr int kNew = 1500;
   auto list_of = [](int count, const std::string& prefix) {
@@ -181,7 +181,7 @@ TEST(ClusterStateTest, ReadersNeverSeeAHalfAppliedRelist) {
     }
     return list;
   };
-  ClusterState state;
+  ClusterCache state;
   state.Replace(ClusterKind::kPod, list_of(kOld, "old-"));
   std::atomic<bool> stop{false};
   std::atomic<int> torn{0};
@@ -206,7 +206,7 @@ TEST(ClusterStateTest, ReadersNeverSeeAHalfAppliedRelist) {
   EXPECT_EQ(torn, 0);
 }
 
-TEST(ClusterStateTest, MalformedObjectsAreErrorsNotCrashes) {
+TEST(ClusterCacheTest, MalformedObjectsAreErrorsNotCrashes) {
   struct Case {
     ClusterKind kind;
     const char* json;
@@ -244,7 +244,7 @@ TEST(ClusterStateTest, MalformedObjectsAreErrorsNotCrashes) {
   }
 }
 
-TEST(ClusterStateTest, PodIpsComeFromPodIPsOrPodIP) {
+TEST(ClusterCacheTest, PodIpsComeFromPodIPsOrPodIP) {
   rapidjson::Document doc;
   doc.Parse(
       R"({"metadata":{"name":"p","namespace":"a"},"status":{"podIP":"10.0.0.1","podIPs":[{"ip":"10.0.0.1"},{"ip":"fd00::1"}]}})");

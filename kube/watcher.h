@@ -1,0 +1,92 @@
+#pragma once
+
+// Keeps a ClusterCache current from the Kubernetes API: for each watched resource, LIST (in
+// pages), then WATCH from the list's resourceVersion, applying events as they stream in.
+//
+//   - ERROR 410 in a watch, or HTTP 410: the version is gone; LIST again and replace the kind.
+//   - A watch that ends cleanly (timeoutSeconds): watch again from the last version seen.
+//   - A dropped connection, 5xx or 429: reconnect after a capped, jittered backoff.
+//   - 401/403/404: log the API server's Status message (RBAC or token problems need a person),
+//     and retry with the same backoff.
+//
+// One thread runs an io_context with one coroutine per resource. Every request opens its own
+// TLS connection, verifies the API server against the configured CA, and sends the current
+// bearer token (re-read from its file when it changes).
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "kube/config.h"
+#include "kube/protocol.h"
+#include "netadmit/cluster.h"
+#include "netadmit/result.h"
+
+namespace netadmit::kube {
+
+enum class LogLevel { kInfo, kWarn, kError };
+
+struct LogEntry {
+  LogLevel level = LogLevel::kInfo;
+  std::string event;  // "watch_listed", "watch_expired", "watch_failed", ...
+  ClusterKind kind = ClusterKind::kNamespace;
+  std::string message;  // the API server's Status message, or what went wrong
+};
+
+struct WatchOptions {
+  ClusterConfig config;
+  std::vector<Resource> resources;
+  int page_limit = 500;
+  // Each watch asks the server to end it after timeoutSeconds in [t, 2t), as client-go does,
+  // so that connections are refreshed and a silently dead one is noticed.
+  std::chrono::seconds watch_timeout{300};
+  // Connecting, the TLS handshake, and a whole LIST response.
+  std::chrono::milliseconds request_timeout{30'000};
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{30'000};
+  // Uniform in [0, 1); default: a std::mt19937_64 seeded from std::random_device.
+  std::function<double()> random;
+  std::function<void(const LogEntry&)> log;
+  // Called before each backoff wait, with the delay about to be waited.
+  std::function<void(ClusterKind, std::chrono::milliseconds)> on_backoff;
+  std::size_t list_body_limit = 512 * 1024 * 1024;
+  std::string user_agent = "netadmit";  // not "curl": the API server pretty-prints for curl
+};
+
+// The watched resources for a namespace of netadmit's own: NetworkPolicies, Namespaces and Pods
+// everywhere, rule-set ConfigMaps in `own_namespace` (left out when it is empty).
+std::vector<Resource> DefaultResources(const std::string& own_namespace);
+
+class Watcher {
+ public:
+  Watcher(WatchOptions options, ClusterCache& state);
+  ~Watcher();
+  Watcher(const Watcher&) = delete;
+  Watcher& operator=(const Watcher&) = delete;
+
+  // Prepares TLS (fails on an unusable CA, client certificate or key) and starts the thread.
+  Status Start();
+  // Stops every request and joins the thread. Idempotent.
+  void Stop();
+
+  // Watches that ended and were started again (for any reason), and LISTs after the first.
+  uint64_t WatchRestarts(ClusterKind kind) const;
+  uint64_t Relists(ClusterKind kind) const;
+  // The last resourceVersion applied for `kind` (from a LIST, an event or a bookmark).
+  std::string ResourceVersion(ClusterKind kind) const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace netadmit::kube
