@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
 #include <tuple>
 #include <unordered_map>
 
@@ -18,6 +19,15 @@ namespace {
 
 constexpr std::string_view kNamespaceNameLabel = "kubernetes.io/metadata.name";
 constexpr int32_t kMaxPort = 65535;
+
+// Appends `text` to `out`, after `separator` unless `out` is empty. (Written out rather than as
+// `(empty ? "" : ",") + text`, which GCC 12 misreports under -O3 as an overlapping memcpy.)
+void Join(std::string& out, std::string_view separator, std::string_view text) {
+  if (!out.empty()) {
+    out += separator;
+  }
+  out += text;
+}
 
 std::string Upper(std::string_view text) {
   std::string out(text);
@@ -51,7 +61,7 @@ std::string PolicyName(const PolicyInfo& policy) {
 
 // Compiles the peers of one rule; `list` is "from" or "to".
 Result<ConnRule> CompileRule(const NetworkPolicyRule& rule, const std::string& rule_path,
-                             std::string_view list, uint32_t& next_block) {
+                             std::string_view list, std::map<std::string, uint32_t>& block_ids) {
   ConnRule compiled;
   compiled.rule = &rule;
   for (std::size_t i = 0; i < rule.peers.size(); ++i) {
@@ -74,7 +84,12 @@ Result<ConnRule> CompileRule(const NetworkPolicyRule& rule, const std::string& r
         }
         block.except.push_back(*except);
       }
-      block.id = next_block++;
+      // Equal blocks share an id, so that pods are tested once per distinct block.
+      std::string key = block.cidr.ToString();
+      for (const Cidr& except : block.except) {
+        key += ' ' + except.ToString();
+      }
+      block.id = block_ids.try_emplace(key, static_cast<uint32_t>(block_ids.size())).first->second;
       out.ip_block = std::move(block);
     }
     compiled.peers.push_back(std::move(out));
@@ -222,7 +237,7 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
 std::string FormatRequirement(const SelectorRequirement& requirement) {
   std::string values;
   for (const std::string& value : requirement.values) {
-    values += (values.empty() ? "" : ",") + value;
+    Join(values, ",", value);
   }
   switch (requirement.op) {
     case SelectorOperator::kIn:
@@ -243,15 +258,16 @@ std::string FormatPeer(const NetworkPolicyPeer& peer) {
     out += "namespaceSelector {" + FormatSelector(*peer.namespace_selector) + '}';
   }
   if (peer.pod_selector) {
-    out += std::string(out.empty() ? "" : " ") + "podSelector {" +
-           FormatSelector(*peer.pod_selector) + '}';
+    Join(out, " ", "podSelector {");
+    out += FormatSelector(*peer.pod_selector);
+    out += '}';
   }
   if (peer.ip_block) {
     out += "ipBlock " + peer.ip_block->cidr;
     if (!peer.ip_block->except.empty()) {
       std::string except;
       for (const std::string& block : peer.ip_block->except) {
-        except += (except.empty() ? "" : ", ") + block;
+        Join(except, ", ", block);
       }
       out += " except " + except;
     }
@@ -263,7 +279,7 @@ std::string PolicyList(const Connectivity::Compiled& compiled,
                        const std::vector<std::size_t>& policies) {
   std::string out;
   for (std::size_t index : policies) {
-    out += (out.empty() ? "" : ", ") + PolicyName(compiled.state.policies[index]);
+    Join(out, ", ", PolicyName(compiled.state.policies[index]));
   }
   return out;
 }
@@ -386,10 +402,12 @@ std::string PortProtocol::ToString() const {
 std::string FormatSelector(const LabelSelector& selector) {
   std::string out;
   for (const auto& [key, value] : selector.match_labels) {
-    out += (out.empty() ? "" : ",") + key + '=' + value;
+    Join(out, ",", key);
+    out += '=';
+    out += value;
   }
   for (const SelectorRequirement& requirement : selector.match_expressions) {
-    out += (out.empty() ? "" : ",") + FormatRequirement(requirement);
+    Join(out, ",", FormatRequirement(requirement));
   }
   return out;
 }
@@ -423,7 +441,7 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
     }
     c.pod_addresses.push_back(std::move(addresses));
   }
-  uint32_t blocks = 0;
+  std::map<std::string, uint32_t> blocks;
   for (const PolicyInfo& policy : c.state.policies) {
     ConnPolicy out;
     out.namespace_index = AddNamespace(c, policy.namespace_name);
@@ -454,13 +472,15 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
     c.policies_by_namespace[c.policies[i].namespace_index].push_back(i);
   }
   // Peers hold their own copy of the block; the index points at those copies.
-  c.ip_blocks.resize(blocks);
+  c.ip_blocks.assign(blocks.size(), nullptr);
   for (ConnPolicy& policy : c.policies) {
     for (auto* rules : {&policy.ingress, &policy.egress}) {
       for (ConnRule& rule : *rules) {
         for (ConnPeer& peer : rule.peers) {
           if (peer.ip_block) {
-            c.ip_blocks[peer.ip_block->id] = &*peer.ip_block;
+            if (c.ip_blocks[peer.ip_block->id] == nullptr) {
+              c.ip_blocks[peer.ip_block->id] = &*peer.ip_block;
+            }
           }
         }
       }

@@ -210,7 +210,10 @@ std::string Quote(const std::string& text) {
 std::string PortList(const std::vector<PortProtocol>& ports) {
   std::string out;
   for (const PortProtocol& port : ports) {
-    out += (out.empty() ? "" : ", ") + port.ToString();
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += port.ToString();
   }
   return out;
 }

@@ -1,0 +1,178 @@
+// The full connectivity matrix of a synthetic cluster: 10,000 pods in 100 namespaces and 2,000
+// NetworkPolicies (20 per namespace: a default deny both ways, DNS egress, per-app ingress and
+// egress between neighbouring apps over named ports, traffic from the next team's namespace and
+// from a gateway namespace, monitoring from prod namespaces, ipBlocks with except).
+//   build/release/bench/connectivity_bench --benchmark_min_time=2
+
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <string>
+#include <vector>
+
+#include "netadmit/connectivity.h"
+
+namespace netadmit {
+namespace {
+
+constexpr int kNamespaces = 100;
+constexpr int kPodsPerNamespace = 100;
+constexpr int kApps = 8;  // per namespace; each app in two versions
+
+LabelSelector Select(Labels labels) {
+  LabelSelector selector;
+  selector.match_labels = std::move(labels);
+  return selector;
+}
+
+NetworkPolicyPort Port(int32_t port, Protocol protocol = Protocol::kTCP) {
+  NetworkPolicyPort out;
+  out.port = port;
+  out.protocol = protocol;
+  return out;
+}
+
+NetworkPolicyPort NamedPort(const std::string& name) {
+  NetworkPolicyPort out;
+  out.named_port = name;
+  return out;
+}
+
+NetworkPolicyPeer PodPeer(Labels labels) {
+  return NetworkPolicyPeer{Select(std::move(labels)), std::nullopt, std::nullopt};
+}
+
+NetworkPolicyPeer NamespacePeer(Labels namespace_labels, std::optional<Labels> pod_labels = {}) {
+  NetworkPolicyPeer peer;
+  peer.namespace_selector = Select(std::move(namespace_labels));
+  if (pod_labels) {
+    peer.pod_selector = Select(std::move(*pod_labels));
+  }
+  return peer;
+}
+
+std::string App(int app) { return "app-" + std::to_string(app); }
+
+// `distinct`: every pod gets a label of its own, so that no two pods share a class (the worst
+// case for the class grouping).
+ClusterState SyntheticCluster(bool distinct = false) {
+  ClusterState state;
+  for (int n = 0; n < kNamespaces; ++n) {
+    const std::string ns = "team-" + std::to_string(n);
+    const char* env = n % 3 == 0 ? "prod" : (n % 3 == 1 ? "staging" : "dev");
+    state.namespaces.push_back(NamespaceInfo{ns, {{"team", ns}, {"env", env}}});
+    for (int p = 0; p < kPodsPerNamespace; ++p) {
+      PodInfo pod;
+      pod.namespace_name = ns;
+      pod.name = App(p % kApps) + "-" + std::to_string(p);
+      pod.labels = {{"app", App(p % kApps)},
+                    {"version", (p / kApps) % 2 == 0 ? "v1" : "v2"},
+                    {"pod-template-hash", "5d4f8c" + std::to_string(p % kApps)}};
+      if (distinct) {
+        pod.labels["instance"] = std::to_string(p);
+      }
+      pod.ports = {{"http", 8080, Protocol::kTCP}, {"metrics", 9090, Protocol::kTCP}};
+      pod.ips = {"10." + std::to_string(n) + '.' + std::to_string(p / 250) + '.' +
+                 std::to_string(p % 250 + 1)};
+      state.pods.push_back(std::move(pod));
+    }
+    auto policy = [&](const std::string& name) -> NetworkPolicySpec& {
+      state.policies.push_back(PolicyInfo{ns, name, {}});
+      return state.policies.back().spec;
+    };
+    NetworkPolicySpec& deny = policy("default-deny");
+    deny.policy_types = std::vector<PolicyType>{PolicyType::kIngress, PolicyType::kEgress};
+    NetworkPolicySpec& dns = policy("allow-dns");
+    dns.policy_types = std::vector<PolicyType>{PolicyType::kEgress};
+    dns.egress.push_back({{Port(53, Protocol::kUDP), Port(53)},
+                          {NamespacePeer({{"kubernetes.io/metadata.name", "kube-system"}},
+                                         Labels{{"k8s-app", "kube-dns"}})}});
+    for (int a = 0; a < kApps; ++a) {
+      NetworkPolicySpec& in = policy(App(a) + "-ingress");
+      in.pod_selector = Select({{"app", App(a)}});
+      in.ingress.push_back(
+          {{NamedPort("http")}, {PodPeer({{"app", App((a + kApps - 1) % kApps)}})}});
+      in.ingress.push_back(
+          {{Port(8080)},
+           {NamespacePeer({{"team", "team-" + std::to_string((n + 1) % kNamespaces)}},
+                          Labels{{"app", App(a)}})}});
+      NetworkPolicySpec& out = policy(App(a) + "-egress");
+      out.pod_selector = Select({{"app", App(a)}});
+      out.policy_types = std::vector<PolicyType>{PolicyType::kEgress};
+      out.egress.push_back({{NamedPort("http")}, {PodPeer({{"app", App((a + 1) % kApps)}})}});
+      out.egress.push_back({{Port(9090)}, {NamespacePeer({{"env", "prod"}})}});
+      NetworkPolicyPeer internet;
+      internet.ip_block = IPBlock{"0.0.0.0/0", {"10.0.0.0/8", "192.168.0.0/16"}};
+      out.egress.push_back({{Port(443)}, {internet}});
+    }
+    NetworkPolicySpec& cidr = policy("from-office");
+    cidr.pod_selector = Select({{"app", App(1)}, {"version", "v2"}});
+    NetworkPolicyPeer office;
+    office.ip_block = IPBlock{"10.0.0.0/8", {"10." + std::to_string(n) + ".0.0/16"}};
+    cidr.ingress.push_back({{Port(8080, Protocol::kTCP)}, {office}});
+    NetworkPolicySpec& monitoring = policy("monitoring");
+    monitoring.pod_selector = LabelSelector{};
+    monitoring.ingress.push_back({{NamedPort("metrics")}, {NamespacePeer({{"env", "prod"}})}});
+  }
+  return state;
+}
+
+long MaxRssKilobytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+void BM_Build(benchmark::State& bench) {
+  const ClusterState state = SyntheticCluster();
+  std::size_t classes = 0;
+  for (auto _ : bench) {
+    auto engine = Connectivity::Build(state);
+    classes = engine->class_count();
+    benchmark::DoNotOptimize(classes);
+  }
+  bench.counters["pods"] = static_cast<double>(state.pods.size());
+  bench.counters["policies"] = static_cast<double>(state.policies.size());
+  bench.counters["classes"] = static_cast<double>(classes);
+}
+BENCHMARK(BM_Build)->Unit(benchmark::kMillisecond);
+
+// Build and the full matrix on `ports` ports, all 10,000 x 10,000 ordered pod pairs.
+void BM_FullMatrix(benchmark::State& bench) {
+  const ClusterState state = SyntheticCluster();
+  const std::vector<PortProtocol> all = {
+      {8080, Protocol::kTCP}, {9090, Protocol::kTCP}, {53, Protocol::kUDP}};
+  const std::vector<PortProtocol> ports(all.begin(), all.begin() + bench.range(0));
+  uint64_t allowed = 0;
+  for (auto _ : bench) {
+    auto engine = Connectivity::Build(state);
+    const ReachMatrix matrix = engine->ComputeMatrix(ports);
+    allowed = matrix.AllowedPairs(0);
+    benchmark::DoNotOptimize(allowed);
+  }
+  bench.counters["pod_pairs"] = static_cast<double>(state.pods.size() * state.pods.size());
+  bench.counters["allowed_pairs_port0"] = static_cast<double>(allowed);
+  bench.counters["max_rss_MiB"] = static_cast<double>(MaxRssKilobytes()) / 1024.0;
+}
+BENCHMARK(BM_FullMatrix)->Arg(1)->Arg(3)->Unit(benchmark::kMillisecond);
+
+// The worst case: 10,000 classes, one pod each.
+void BM_FullMatrixDistinctPods(benchmark::State& bench) {
+  const ClusterState state = SyntheticCluster(/*distinct=*/true);
+  const PortProtocol port{8080, Protocol::kTCP};
+  std::size_t classes = 0;
+  for (auto _ : bench) {
+    auto engine = Connectivity::Build(state);
+    classes = engine->class_count();
+    const ReachMatrix matrix = engine->ComputeMatrix(std::span(&port, 1));
+    benchmark::DoNotOptimize(matrix.AllowedPairs(0));
+  }
+  bench.counters["classes"] = static_cast<double>(classes);
+  bench.counters["max_rss_MiB"] = static_cast<double>(MaxRssKilobytes()) / 1024.0;
+}
+BENCHMARK(BM_FullMatrixDistinctPods)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace netadmit
+
+BENCHMARK_MAIN();
