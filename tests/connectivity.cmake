@@ -5,3 +5,26 @@ target_link_libraries(netadmit_connectivity_tests PRIVATE netadmit_core GTest::g
 target_compile_definitions(netadmit_connectivity_tests PRIVATE
   NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
 gtest_discover_tests(netadmit_connectivity_tests DISCOVERY_TIMEOUT 60)
+
+# The command line itself: output on success, exit status 2 (failure) on bad input.
+if(TARGET netadmit)
+  set(REACH_FIXTURES ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/reach)
+  set(REACH_INPUT -f ${REACH_FIXTURES}/cluster.yaml -f ${REACH_FIXTURES}/old/policies.yaml)
+  add_test(NAME reach_cli.explain
+           COMMAND netadmit reach ${REACH_INPUT} --explain prod/web-1 prod/db-0)
+  set_tests_properties(reach_cli.explain PROPERTIES PASS_REGULAR_EXPRESSION
+    "prod/web-1 -> prod/db-0 on 5432/TCP: allowed\n.*allowed by prod/web spec\\.egress\\[0\\]\\.to\\[0\\] \\(podSelector {app=db}\\)")
+  add_test(NAME reach_cli.json
+           COMMAND netadmit reach ${REACH_INPUT} --from prod/web-1 --to prod/db-0 -o json)
+  set_tests_properties(reach_cli.json PROPERTIES PASS_REGULAR_EXPRESSION
+    "\"from\": \"prod/web-1\",\n *\"to\": \"prod/db-0\",\n *\"port\": 5432,\n *\"protocol\": \"TCP\",\n *\"allowed\": true")
+  add_test(NAME reach_cli.diff
+           COMMAND netadmit reach --diff ${REACH_FIXTURES}/old ${REACH_FIXTURES}/new --port 5432)
+  set_tests_properties(reach_cli.diff PROPERTIES PASS_REGULAR_EXPRESSION
+    "^- prod/web-1 -> prod/db-0 5432/TCP\n\\+ dev/web-1 -> prod/db-0 5432/TCP\n1 connection gained, 1 lost on 5432/TCP\n$")
+  add_test(NAME reach_cli.selects_nothing COMMAND netadmit reach ${REACH_INPUT} --to prod/nope)
+  set_tests_properties(reach_cli.selects_nothing PROPERTIES WILL_FAIL TRUE)
+  add_test(NAME reach_cli.malformed_input
+           COMMAND netadmit reach -f ${REACH_FIXTURES}/bad/bad-policy.yaml)
+  set_tests_properties(reach_cli.malformed_input PROPERTIES WILL_FAIL TRUE)
+endif()
