@@ -11,7 +11,6 @@
 #include <array>
 #include <map>
 #include <set>
-#include <tuple>
 #include <utility>
 
 #include "netadmit/cidr.h"
@@ -560,29 +559,39 @@ Result<ReachDiff> DiffReach(const DiffOptions& options) {
         "no container ports declared by the destination pods: name the ports "
         "with --port, e.g. --port 80/TCP");
   }
-  std::array<std::set<std::tuple<std::size_t, std::string, std::string>>, 2> allowed;
+  // Pods by name on each side, and the names of either side; pairs are looked up in each
+  // side's class matrix, so that memory stays at the matrices however many pairs change.
+  std::map<std::string, std::array<std::optional<std::size_t>, 2>> from_names;
+  std::map<std::string, std::array<std::optional<std::size_t>, 2>> to_names;
+  std::array<std::optional<ReachMatrix>, 2> matrices;
   for (std::size_t i = 0; i < 2; ++i) {
-    const ReachTable table =
-        ComputeReachTable(*sides[i].engine, sides[i].from, sides[i].to, diff.ports);
-    for (std::size_t p = 0; p < table.ports.size(); ++p) {
-      for (std::size_t s = 0; s < table.sources.size(); ++s) {
-        for (std::size_t d = 0; d < table.destinations.size(); ++d) {
-          if (table.Allowed(p, s, d)) {
-            allowed[i].emplace(p, table.sources[s], table.destinations[d]);
-          }
+    for (const Endpoint& endpoint : sides[i].from) {
+      from_names[sides[i].engine->Describe(endpoint)][i] = endpoint.pod;
+    }
+    for (const Endpoint& endpoint : sides[i].to) {
+      to_names[sides[i].engine->Describe(endpoint)][i] = endpoint.pod;
+    }
+    matrices[i].emplace(sides[i].engine->ComputeMatrix(diff.ports));
+  }
+  auto allowed = [&](std::size_t side, std::size_t port,
+                     const std::array<std::optional<std::size_t>, 2>& from,
+                     const std::array<std::optional<std::size_t>, 2>& to) {
+    return from[side] && to[side] && matrices[side]->Allowed(port, *from[side], *to[side]);
+  };
+  std::vector<ReachChange> gained;
+  for (std::size_t p = 0; p < diff.ports.size(); ++p) {
+    for (const auto& [from_name, from] : from_names) {
+      for (const auto& [to_name, to] : to_names) {
+        const bool before = allowed(0, p, from, to);
+        const bool after = allowed(1, p, from, to);
+        if (before != after) {
+          (after ? gained : diff.changes)
+              .push_back(ReachChange{from_name, to_name, diff.ports[p], after});
         }
       }
     }
   }
-  for (int gained = 0; gained < 2; ++gained) {
-    const auto& mine = allowed[gained == 1 ? 1 : 0];
-    const auto& other = allowed[gained == 1 ? 0 : 1];
-    for (const auto& [port, from, to] : mine) {
-      if (!other.contains(std::tuple(port, from, to))) {
-        diff.changes.push_back(ReachChange{from, to, diff.ports[port], gained == 1});
-      }
-    }
-  }
+  diff.changes.insert(diff.changes.end(), gained.begin(), gained.end());
   return diff;
 }
 
