@@ -445,8 +445,14 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
   for (const PolicyInfo& policy : c.state.policies) {
     ConnPolicy out;
     out.namespace_index = AddNamespace(c, policy.namespace_name);
-    out.affects_ingress = policy.spec.AffectsIngress();
-    out.affects_egress = policy.spec.AffectsEgress();
+    // The API server defaults an empty policyTypes list as if it were absent.
+    NetworkPolicySpec types;
+    types.egress = policy.spec.egress;
+    if (policy.spec.policy_types && !policy.spec.policy_types->empty()) {
+      types.policy_types = policy.spec.policy_types;
+    }
+    out.affects_ingress = types.AffectsIngress();
+    out.affects_egress = types.AffectsEgress();
     for (int ingress = 1; ingress >= 0; --ingress) {
       const auto& rules = ingress == 1 ? policy.spec.ingress : policy.spec.egress;
       for (std::size_t r = 0; r < rules.size(); ++r) {
