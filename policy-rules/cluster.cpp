@@ -472,6 +472,11 @@ void ClusterCache::Replace(ClusterKind kind, std::vector<ClusterObject> objects)
   }
 }
 
+void ClusterCache::SetWatched(std::vector<ClusterKind> watched) {
+  std::unique_lock lock(mutex_);
+  watched_ = std::move(watched);
+}
+
 bool ClusterCache::Listed(ClusterKind kind) const {
   std::shared_lock lock(mutex_);
   return tables_->listed[Index(kind)];

@@ -151,6 +151,16 @@ int Run(int argc, char** argv) {
       ->add_option("--reload-interval", durations.reload_interval,
                    "How often certificate, key and rule files are checked for changes")
       ->capture_default_str();
+  serve->add_option("--kubeconfig", serve_options.cluster.kubeconfig,
+                    "Kubeconfig for the cluster connection of stateful rules (default: the "
+                    "in-cluster service account when KUBERNETES_SERVICE_HOST is set; without "
+                    "either, stateful rules are inactive)");
+  serve->add_option("--kube-context", serve_options.cluster.context,
+                    "Context of --kubeconfig (default: its current context)");
+  serve->add_option("--namespace", serve_options.cluster.own_namespace,
+                    "netadmit's own namespace, where rule-set ConfigMaps live (default: "
+                    "POD_NAMESPACE, then the service account's or the context's namespace)");
+  serve_options.cluster.in_cluster = true;
   serve
       ->add_option("--drain-timeout", durations.drain_timeout,
                    "On SIGTERM, how long requests under way may take before the process exits")

@@ -50,6 +50,8 @@ class Metrics {
 
   // The Prometheus text exposition format.
   std::string Serialize() const;
+  // For parts of the server that keep metrics of their own (the cluster connection).
+  prometheus::Registry& registry() { return *registry_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

@@ -93,6 +93,11 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, Logger& lo
   if (auto status = server->LoadRules(); !status) {
     return status.error();
   }
+  auto cluster = ClusterLink::Create(server->options_.cluster, logger, server->metrics_.registry());
+  if (!cluster) {
+    return cluster.error();
+  }
+  server->cluster_ = std::move(cluster.value());
   if (auto status = server->Listen(); !status) {
     return status.error();
   }
@@ -197,6 +202,9 @@ Status Server::Listen() {
 }
 
 void Server::Start() {
+  if (auto started = cluster_->Start(); !started) {
+    logger_.Error("cluster_watch_failed", {{"error", started.error().ToString()}});
+  }
   accepting_ = true;
   net::post(control_, [this] {
     DoAccept();
@@ -231,7 +239,8 @@ void Server::Wait() {
 }
 
 bool Server::Ready() const {
-  return accepting_.load() && !shutting_down_.load() && rules_.Current() != nullptr;
+  return accepting_.load() && !shutting_down_.load() && rules_.Current() != nullptr &&
+         cluster_->Ready();
 }
 
 void Server::RunWorker() {
@@ -293,6 +302,7 @@ void Server::OnReloadTimer(boost::system::error_code ec) {
     return;
   }
   try {
+    cluster_->UpdateMetrics();
     ReloadCertificate();
     ReloadRules();
   } catch (const std::exception& e) {

@@ -24,6 +24,7 @@
 
 #include "netadmit/admission.h"
 #include "netadmit/result.h"
+#include "server/cluster_link.h"
 #include "server/file_watch.h"
 #include "server/handler.h"
 #include "server/log.h"
@@ -49,6 +50,8 @@ struct ServerOptions {
   std::chrono::milliseconds drain_timeout{5'000};
   // Shut down on SIGTERM and SIGINT. Off for servers embedded in tests.
   bool handle_signals = true;
+  // The cluster connection for stateful rules (--kubeconfig or in-cluster); none by default.
+  ClusterOptions cluster;
 };
 
 // Parses "HOST:PORT", "[IPv6]:PORT" or ":PORT" (every IPv4 address). HOST is an IP address or
@@ -76,6 +79,7 @@ class Server {
   // Ready for traffic: rules loaded, accepting, not shutting down.
   bool Ready() const;
   Metrics& metrics() { return metrics_; }
+  const ClusterLink& cluster() const { return *cluster_; }
 
  private:
   Server(ServerOptions options, Logger& logger);
@@ -102,6 +106,7 @@ class Server {
   Logger& logger_;
   Metrics metrics_;
   RuleStore rules_;
+  std::unique_ptr<ClusterLink> cluster_;
   std::atomic<std::shared_ptr<boost::asio::ssl::context>> tls_context_;
   std::atomic<bool> accepting_{false};
   std::atomic<bool> shutting_down_{false};

@@ -131,6 +131,9 @@ class ClusterCache final : public ClusterView {
   // marks the kind as listed. Objects of another kind in `objects` are ignored.
   void Replace(ClusterKind kind, std::vector<ClusterObject> objects);
 
+  // Changes the kinds Synced() waits for.
+  void SetWatched(std::vector<ClusterKind> watched);
+
   bool Listed(ClusterKind kind) const;
   std::size_t Count(ClusterKind kind) const;
   // Rises with every change to objects of `kind` (event or relist).

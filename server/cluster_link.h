@@ -1,0 +1,84 @@
+#pragma once
+
+// The server's connection to the cluster: the cache, the watcher that fills it, and their
+// metrics. With neither --kubeconfig nor the in-cluster environment there is no connection:
+// stateful rules are inactive, which is logged once at start and shown as a metric, so that
+// nobody mistakes it for enforcement; everything else works as without a cluster.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "kube/watcher.h"
+#include "netadmit/cluster.h"
+#include "netadmit/result.h"
+#include "server/log.h"
+
+namespace netadmit::server {
+
+struct ClusterOptions {
+  std::string kubeconfig;  // a kubeconfig file; empty: in-cluster when its environment is set
+  std::string context;     // kubeconfig context; empty: the current one
+  // netadmit's own namespace, where rule-set ConfigMaps live. Empty: POD_NAMESPACE, then the
+  // kubeconfig context's or the service account's namespace.
+  std::string own_namespace;
+  // Use the in-cluster configuration when KUBERNETES_SERVICE_HOST is set. `netadmit serve`
+  // turns it on; servers embedded in tests stay hermetic.
+  bool in_cluster = false;
+  std::string service_account_dir = std::string(kube::kServiceAccountDir);
+  kube::GetEnv getenv;  // default: std::getenv
+  // Passed to the watcher as they are (tests shorten timeouts and backoff).
+  std::function<void(kube::WatchOptions&)> adjust;
+};
+
+class ClusterLink {
+ public:
+  // Reads the configuration. Fails when a kubeconfig is given but unusable, or when the
+  // in-cluster environment is set but its files are missing: serving as if there were no
+  // cluster would silently turn the stateful rules off.
+  static Result<std::unique_ptr<ClusterLink>> Create(ClusterOptions options, Logger& logger,
+                                                     prometheus::Registry& registry);
+  ~ClusterLink();
+
+  // Starts watching (or logs that stateful rules are inactive).
+  Status Start();
+  void Stop();
+
+  bool active() const { return watcher_ != nullptr; }
+  // Ready for traffic: without a cluster always; with one, once every kind has been listed.
+  bool Ready() const;
+  // The cache, or nullptr without a cluster connection.
+  const ClusterView* view() const { return active() ? &cache_ : nullptr; }
+  const ClusterCache& cache() const { return cache_; }
+  const std::string& own_namespace() const { return own_namespace_; }
+
+  // Copies the cache's and the watcher's figures into the metrics.
+  void UpdateMetrics();
+
+ private:
+  ClusterLink(Logger& logger, prometheus::Registry& registry);
+
+  Logger& logger_;
+  ClusterCache cache_;
+  std::string own_namespace_;
+  std::unique_ptr<kube::Watcher> watcher_;
+  prometheus::Gauge& active_;
+  prometheus::Gauge& synced_;
+  std::array<prometheus::Gauge*, kClusterKinds.size()> objects_{};
+  std::array<prometheus::Gauge*, kClusterKinds.size()> generation_{};
+  std::array<prometheus::Counter*, kClusterKinds.size()> restarts_{};
+  std::array<prometheus::Counter*, kClusterKinds.size()> relists_{};
+  std::mutex mutex_;  // UpdateMetrics
+  std::array<uint64_t, kClusterKinds.size()> seen_restarts_{};
+  std::array<uint64_t, kClusterKinds.size()> seen_relists_{};
+};
+
+}  // namespace netadmit::server
