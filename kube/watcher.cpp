@@ -370,7 +370,9 @@ asio::awaitable<void> Watcher::Impl::Run(Resource resource) {
   std::string rv;
   bool listed = false;
   for (;;) {
+    bool just_listed = false;
     if (rv.empty()) {
+      just_listed = true;
       const Outcome outcome = co_await List(resource, rv);
       if (outcome != Outcome::kOk) {
         co_await Wait(resource.kind, backoff);
@@ -393,6 +395,10 @@ asio::awaitable<void> Watcher::Impl::Run(Resource resource) {
         break;
       case Outcome::kExpired:
         rv.clear();
+        if (just_listed && !progressed) {
+          // Too old right after a fresh list: relisting at once would spin; wait first.
+          co_await Wait(resource.kind, backoff);
+        }
         break;
       case Outcome::kFailed:
         co_await Wait(resource.kind, backoff);

@@ -326,6 +326,17 @@ TEST_F(WatcherTest, Http410OnAListStartsTheListOver) {
   EXPECT_TRUE(Logged("watch_expired", "continue parameter is too old"));
 }
 
+TEST_F(WatcherTest, ExpiredRightAfterAListBacksOffInsteadOfSpinning) {
+  const std::string expired = Fixture("05b-netpol-list-rv-exact-compacted-410.body");
+  api_.AddFault(Answer(kPods, true, 410, expired));
+  api_.AddFault(Answer(kPods, true, 410, expired));
+  StartSynced();
+  ASSERT_TRUE(Eventually([&] { return watcher_->Relists(ClusterKind::kPod) == 2; }));
+  ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 4; }));
+  EXPECT_EQ(Backoffs(ClusterKind::kPod), (std::vector<int64_t>{7, 15}));
+  EXPECT_TRUE(Logged("watch_expired", "watch: The resourceVersion for the provided list"));
+}
+
 TEST_F(WatcherTest, DroppedConnectionsReconnectAfterABackoff) {
   StartSynced();
   ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 4; }));
