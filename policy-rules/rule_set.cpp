@@ -279,7 +279,7 @@ void ReadDocument(DocumentReader& reader, const YAML::Node& document, const Rule
 
 }  // namespace
 
-bool RuleMatch::Matches(std::string_view namespace_name) const {
+bool RuleScope::Matches(std::string_view namespace_name) const {
   if (!namespaces.empty() && !AnyMatches(namespaces, namespace_name)) {
     return false;
   }

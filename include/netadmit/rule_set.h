@@ -19,7 +19,7 @@
 namespace netadmit {
 
 // Which namespaces a rule applies to. Empty `namespaces` means every namespace.
-struct RuleMatch {
+struct RuleScope {
   std::vector<NamespacePattern> namespaces;
   std::vector<NamespacePattern> exclude_namespaces;
 
@@ -31,7 +31,7 @@ struct CompiledRule {
   const RuleKind* kind = nullptr;
   Action action = Action::kDeny;
   std::string description;
-  RuleMatch match;
+  RuleScope match;
   std::unique_ptr<const RuleCheck> check;
   std::string source;  // file or ConfigMap key it came from
 };
