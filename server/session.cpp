@@ -162,11 +162,14 @@ void Session::DoHandshake() {
 
 void Session::OnHandshake(beast::error_code ec) {
   if (ec) {
-    if (ec == net::error::operation_aborted && drain_requested_) {
+    // Cancelled by a drain, or a client (a TCP probe, say) that connected and left without a
+    // word: nothing went wrong.
+    if ((ec == net::error::operation_aborted && drain_requested_) || ec == net::error::eof ||
+        ec == net::ssl::error::stream_truncated) {
       return;
     }
     // Plain HTTP on the TLS port, TLS 1.1 and older, no shared cipher, or a client that connected
-    // and said nothing: the connection just ends.
+    // and said nothing until the timeout: the connection just ends.
     hub_.metrics().RecordHandshakeError();
     hub_.logger().Warn("tls_handshake_failed", {{"peer", peer_}, {"error", ec.message()}});
     return;
