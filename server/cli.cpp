@@ -12,6 +12,7 @@
 #include "netadmit/check.h"
 #include "netadmit/rule_set.h"
 #include "server/log.h"
+#include "server/reach_command.h"
 #include "server/server.h"
 
 namespace netadmit::server {
@@ -180,6 +181,8 @@ int Run(int argc, char** argv) {
   check
       ->add_option("--namespace", check_flags.namespace_name, "Namespace of objects that name none")
       ->capture_default_str();
+
+  AddReachCommand(app);
 
   CLI::App* version = app.add_subcommand("version", "Print the version");
 

@@ -6,9 +6,8 @@ target_compile_definitions(netadmit_connectivity_tests PRIVATE
   NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
 gtest_discover_tests(netadmit_connectivity_tests DISCOVERY_TIMEOUT 60)
 
-# The command line itself: output on success, exit status 2 (failure) on bad input. Off until
-# `reach` is wired into the netadmit executable again (set NETADMIT_REACH_CLI then).
-if(TARGET netadmit AND NETADMIT_REACH_CLI)
+# The command line itself: output on success, exit status 2 (failure) on bad input.
+if(TARGET netadmit)
   set(REACH_FIXTURES ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/reach)
   set(REACH_INPUT -f ${REACH_FIXTURES}/cluster.yaml -f ${REACH_FIXTURES}/old/policies.yaml)
   add_test(NAME reach_cli.explain
