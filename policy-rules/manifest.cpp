@@ -6,8 +6,6 @@
 #include "netadmit/manifest.h"
 
 #include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -29,6 +27,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "yaml_documents.h"
 
 namespace netadmit {
 
@@ -194,47 +194,6 @@ const char* YamlTypeName(const YAML::Node& node) {
       return "null";
   }
   return "null";
-}
-
-// yaml-cpp 0.7 never gets past a token that cannot start a node at the top level (the ',' of
-// "{a: b},"): LoadAll then yields empty documents forever. A first pass over the parser's events
-// finds the spot, where a document starts at the very place the one before it did.
-class StuckParserCheck final : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (started_ && mark.pos == last_start_) {
-      throw YAML::ParserException(mark, "unexpected token after the end of a node");
-    }
-    started_ = true;
-    last_start_ = mark.pos;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
-  void OnAlias(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
-  void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
-                const std::string& /*value*/) override {}
-  void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
-                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
-                  YAML::EmitterStyle::value /*style*/) override {}
-  void OnMapEnd() override {}
-
- private:
-  bool started_ = false;
-  int last_start_ = 0;
-};
-
-// YAML::LoadAll, refusing the input it would loop on forever.
-std::vector<YAML::Node> LoadAllDocuments(const std::string& text) {
-  {
-    std::istringstream input(text);
-    YAML::Parser parser(input);
-    StuckParserCheck check;
-    while (parser.HandleNextDocument(check)) {
-    }
-  }
-  return YAML::LoadAll(text);
 }
 
 Error ErrorAtNode(const std::string& file, const YAML::Node& node, std::string path,

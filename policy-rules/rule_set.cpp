@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "netadmit/params.h"
+#include "yaml_documents.h"
 
 namespace netadmit {
 
@@ -302,7 +303,7 @@ Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> s
   for (const auto& source : sources) {
     DocumentReader reader(source.name);
     try {
-      const std::vector<YAML::Node> documents = YAML::LoadAll(source.text);
+      const std::vector<YAML::Node> documents = LoadAllDocuments(source.text);
       for (size_t i = 0; i < documents.size() && !reader.error_; ++i) {
         if (documents[i].IsNull()) {
           continue;  // an empty document between `---` separators

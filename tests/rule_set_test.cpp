@@ -145,6 +145,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"DuplicateKey", std::string(kHeader) + "spec:\n  rules: []\n  rules: []\n",
                 "rules.yaml:6:3: spec.rules: field \"rules\" is given twice"},
         BadCase{"NotAMap", "- a\n- b\n", "rules.yaml:1:1: expected a map"},
+        // yaml-cpp alone would yield empty documents forever after the ','.
+        BadCase{"CommaAfterAFlowMap", "{apiVersion: netadmit.io/v1alpha1},\n",
+                "rules.yaml:1:35: unexpected token after the end of a node"},
         BadCase{"DeepNesting", std::string(kHeader) + "spec: " + std::string(5000, '['), ""}),
     [](const ::testing::TestParamInfo<BadCase>& param_info) { return param_info.param.name; });
 
