@@ -21,6 +21,10 @@ if(KUBECTL AND Python3_Interpreter_FOUND)
   add_test(NAME deploy.manifests_cert_manager
            COMMAND ${CHECK_MANIFESTS} ${PROJECT_SOURCE_DIR}/manifests/overlays/cert-manager
                    --cert-manager)
+  # The knob for the API server's addresses, combined with the cert-manager overlay.
+  add_test(NAME deploy.manifests_apiserver_cidr_component
+           COMMAND ${CHECK_MANIFESTS} ${PROJECT_SOURCE_DIR}/manifests/overlays/cert-manager
+                   --apiserver-cidr-component)
   add_test(NAME deploy.manifest_checks_catch_mutations
            COMMAND ${DEPLOY_TESTS_DIR}/manifest_mutations.sh ${KUBECTL} ${Python3_EXECUTABLE}
                    ${PROJECT_SOURCE_DIR})
@@ -28,6 +32,7 @@ if(KUBECTL AND Python3_Interpreter_FOUND)
            COMMAND ${DEPLOY_TESTS_DIR}/certs_test.sh $<TARGET_FILE:netadmit> ${PROJECT_SOURCE_DIR}
                    ${KUBECTL} ${Python3_EXECUTABLE})
   set_tests_properties(deploy.manifests deploy.manifests_cert_manager
+                       deploy.manifests_apiserver_cidr_component
                        deploy.manifest_checks_catch_mutations deploy.certs_script
                        PROPERTIES SKIP_RETURN_CODE 77)
 else()

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 """Checks the properties netadmit's installation promises on a kustomize build of manifests/.
 
-Usage: check_manifests.py KUBECTL KUSTOMIZATION_DIR [--cert-manager | --ca-bundle]
+Usage: check_manifests.py KUBECTL KUSTOMIZATION_DIR [--cert-manager | --ca-bundle |
+                                                      --apiserver-cidr-component]
 
 Renders KUSTOMIZATION_DIR with `kubectl kustomize`, then asserts, object by object, what
 docs/operating.md promises: least-privilege RBAC, a hardened Deployment whose probes, Service
 and network policies agree on the port, and a webhook configuration that can never review
 kube-system or netadmit-system. --cert-manager also checks the cert-manager objects,
---ca-bundle the CA bundle patched in by certs/netadmit-certs.sh. Exits 77 (skipped) when
-PyYAML is missing.
+--ca-bundle the CA bundle patched in by certs/netadmit-certs.sh, --apiserver-cidr-component
+KUSTOMIZATION_DIR with manifests/components/apiserver-cidr added (in a temporary overlay).
+Exits 77 (skipped) when PyYAML is missing.
 """
 
 import base64
+import os
 import subprocess
 import sys
+import tempfile
 
 try:
     import yaml
@@ -41,6 +45,17 @@ def render(kubectl, directory):
         print(f"kubectl kustomize {directory} failed:\n{result.stderr}")
         sys.exit(1)
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def render_with_component(kubectl, directory, component):
+    """Renders DIRECTORY with COMPONENT through an overlay in a temporary directory (kustomize
+    takes only relative paths)."""
+    with tempfile.TemporaryDirectory() as overlay:
+        with open(os.path.join(overlay, "kustomization.yaml"), "w", encoding="utf-8") as file:
+            file.write("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                       f"resources: [{os.path.relpath(directory, overlay)}]\n"
+                       f"components: [{os.path.relpath(component, overlay)}]\n")
+        return render(kubectl, overlay)
 
 
 def find(objects, kind, name=None):
@@ -269,8 +284,15 @@ def main():
         return 2
     kubectl, directory = sys.argv[1], sys.argv[2]
     mode = sys.argv[3] if len(sys.argv) == 4 else ""
-    objects = render(kubectl, directory)
+    component = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                             "manifests", "components", "apiserver-cidr")
+    if mode == "--apiserver-cidr-component":
+        objects = render_with_component(kubectl, directory, component)
+    else:
+        objects = render(kubectl, directory)
     try:
+        if mode == "--apiserver-cidr-component":
+            check_apiserver_cidr(objects, component)
         check_all(objects, directory, mode)
     except (KeyError, IndexError, TypeError, ValueError) as missing:
         failures.append(f"a field the checks need is missing or malformed: {missing!r}")
@@ -278,6 +300,18 @@ def main():
         print(f"FAILED: {failure}")
     print(f"{len(objects)} objects from {directory}: {len(failures)} failed checks")
     return 1 if failures else 0
+
+
+def check_apiserver_cidr(objects, component):
+    with open(os.path.join(component, "kustomization.yaml"), encoding="utf-8") as file:
+        patches = yaml.safe_load(file)["patches"]
+    policies = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "NetworkPolicy"}
+    for patch in patches:
+        (operation,) = yaml.safe_load(patch["patch"])
+        name = patch["target"]["name"]
+        _, direction, _, peers = operation["path"].strip("/").split("/")
+        expect(policies.get(name, {}).get(direction, [{}])[0].get(peers) == operation["value"],
+               f"the component sets the API server's addresses of {name}")
 
 
 def check_all(objects, directory, mode):
@@ -293,7 +327,7 @@ def check_all(objects, directory, mode):
         check_cert_manager(objects, configuration)
     elif mode == "--ca-bundle":
         check_ca_bundle(objects, configuration)
-    else:
+    elif mode != "--apiserver-cidr-component":
         expect("annotations" not in configuration["metadata"] and
                all("caBundle" not in w["clientConfig"] for w in configuration["webhooks"]),
                f"{directory} leaves the CA bundle to the certificate path")
