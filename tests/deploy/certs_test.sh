@@ -79,10 +79,23 @@ if [[ -n "$kubectl" ]]; then
   fi
 fi
 
-# Served by netadmit to a client that trusts the generated CA alone.
+# Served by netadmit, from a directory laid out as the kubelet mounts a Secret (the files are
+# links through ..data to a timestamped directory, and an update swaps ..data at once), to a
+# client that trusts the generated CA alone.
+volume="$scratch/secret-volume"
+mount_secret() {  # mount_secret GENERATION: put the script's tls.crt and tls.key in force
+  mkdir -p "$volume/..$1"
+  cp "$out/tls.crt" "$out/tls.key" "$volume/..$1/"
+  ln -s "..$1" "$volume/..data_tmp"
+  mv -T "$volume/..data_tmp" "$volume/..data"
+  for file in tls.crt tls.key; do
+    [[ -L "$volume/$file" ]] || ln -s "..data/$file" "$volume/$file"
+  done
+}
+mount_secret 1
 "$script" --out "$scratch/other" >/dev/null  # an unrelated CA, to be refused
 env -u KUBERNETES_SERVICE_HOST "$netadmit" serve --listen 127.0.0.1:0 \
-  --tls-cert "$out/tls.crt" --tls-key "$out/tls.key" --reload-interval 100ms \
+  --tls-cert "$volume/tls.crt" --tls-key "$volume/tls.key" --reload-interval 100ms \
   >/dev/null 2>"$scratch/serve.log" &
 server_pid=$!
 port=""
@@ -125,12 +138,16 @@ check "during the rotation the bundle trusts both CAs" \
   test "$(grep -c 'BEGIN CERTIFICATE' "$out/ca-bundle.crt")" = 2
 check "the patch carries the two-CA bundle" \
   grep -q "caBundle: $(base64 -w0 <"$out/ca-bundle.crt")$" "$out/webhook-cabundle.yaml"
+https_get "$out/ca.crt" /healthz >/dev/null 2>&1 &&
+  { echo "FAILED: the new CA is trusted before the Secret changed"; failed=$((failed + 1)); }
+mount_secret 2
 reloaded=false
 for _ in $(seq 50); do
   if https_get "$out/ca.crt" /healthz >/dev/null 2>&1; then reloaded=true; break; fi
   sleep 0.1
 done
-check "netadmit serves the rotated certificate without a restart" $reloaded
+check "netadmit serves the rotated certificate, swapped in as the kubelet does, without a restart" \
+  $reloaded
 check "the server still runs" kill -0 "$server_pid"
 
 echo "certificate checks: $failed failed"
