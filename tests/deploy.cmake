@@ -15,6 +15,14 @@ add_test(NAME deploy.netadmit_system_passes_default_rules
          COMMAND ${DEPLOY_TESTS_DIR}/netadmit_system_policies.sh $<TARGET_FILE:netadmit>
                  ${PROJECT_SOURCE_DIR})
 
+if(Python3_Interpreter_FOUND)
+  # The Deployment's own arguments start netadmit, and its probe paths answer as they should.
+  add_test(NAME deploy.deployment_args_start_netadmit
+           COMMAND ${DEPLOY_TESTS_DIR}/deployment_args_test.sh $<TARGET_FILE:netadmit>
+                   ${PROJECT_SOURCE_DIR} ${Python3_EXECUTABLE})
+  set_tests_properties(deploy.deployment_args_start_netadmit PROPERTIES SKIP_RETURN_CODE 77)
+endif()
+
 if(KUBECTL AND Python3_Interpreter_FOUND)
   set(CHECK_MANIFESTS ${Python3_EXECUTABLE} ${DEPLOY_TESTS_DIR}/check_manifests.py ${KUBECTL})
   add_test(NAME deploy.manifests COMMAND ${CHECK_MANIFESTS} ${PROJECT_SOURCE_DIR}/manifests)
@@ -36,7 +44,7 @@ if(KUBECTL AND Python3_Interpreter_FOUND)
                        deploy.manifest_checks_catch_mutations deploy.certs_script
                        PROPERTIES SKIP_RETURN_CODE 77)
 else()
-  message(WARNING "kubectl or python3 not found: the manifest tests only compare the rule copy")
+  message(WARNING "kubectl or python3 not found: the kustomize builds of manifests/ go untested")
   add_test(NAME deploy.certs_script
            COMMAND ${DEPLOY_TESTS_DIR}/certs_test.sh $<TARGET_FILE:netadmit> ${PROJECT_SOURCE_DIR})
 endif()

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `netadmit serve` runs with the very arguments of manifests/base/deployment.yaml: every flag
+# exists and parses, the liveness probe's path answers 200, and the readiness probe's path
+# answers 503 while the API server cannot be reached (here, a kubeconfig naming a closed port on
+# loopback stands in for the in-cluster configuration). SIGTERM then ends it cleanly.
+# Usage: deployment_args_test.sh NETADMIT SOURCE_DIR PYTHON
+set -euo pipefail
+netadmit="$1" source_dir="$2" python="$3"
+"$python" -c 'import yaml' 2>/dev/null || { echo "PyYAML is not installed: skipped"; exit 77; }
+
+scratch="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+# The container's arguments and probe paths, one per line.
+"$python" - "$source_dir/manifests/base/deployment.yaml" >"$scratch/manifest" <<'EOF'
+import sys, yaml
+container = yaml.safe_load(open(sys.argv[1]))["spec"]["template"]["spec"]["containers"][0]
+print("\n".join(container["args"]))
+print("liveness", container["livenessProbe"]["httpGet"]["path"])
+print("readiness", container["readinessProbe"]["httpGet"]["path"])
+EOF
+liveness="$(sed -n 's/^liveness //p' "$scratch/manifest")"
+readiness="$(sed -n 's/^readiness //p' "$scratch/manifest")"
+
+"$source_dir/certs/netadmit-certs.sh" --out "$scratch/certs" >/dev/null
+# Only where the files and the cluster are differs from the pod: the listen address, the
+# certificate paths, and the cluster connection.
+args=()
+while IFS= read -r arg; do
+  case "$arg" in
+    liveness* | readiness*) ;;
+    --listen=*) args+=(--listen=127.0.0.1:0) ;;
+    --tls-cert=*) args+=(--tls-cert="$scratch/certs/tls.crt") ;;
+    --tls-key=*) args+=(--tls-key="$scratch/certs/tls.key") ;;
+    *) args+=("$arg") ;;
+  esac
+done <"$scratch/manifest"
+cat >"$scratch/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: unreachable, cluster: {server: "https://127.0.0.1:1", certificate-authority: "$scratch/certs/ca.crt"}}]
+users: [{name: netadmit, user: {token: not-used}}]
+contexts: [{name: unreachable, context: {cluster: unreachable, user: netadmit}}]
+current-context: unreachable
+EOF
+echo "netadmit ${args[*]}"
+env -u KUBERNETES_SERVICE_HOST POD_NAMESPACE=netadmit-system "$netadmit" "${args[@]}" \
+  --kubeconfig "$scratch/kubeconfig" >/dev/null 2>"$scratch/serve.log" &
+server_pid=$!
+
+port=""
+for _ in $(seq 100); do
+  port="$(grep -o '"event":"listening".*"port":[0-9]*' "$scratch/serve.log" | grep -o '[0-9]*$' ||
+    true)"
+  [[ -n "$port" ]] && break
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.05
+done
+if [[ -z "$port" ]]; then
+  cat "$scratch/serve.log"
+  echo "FAILED: netadmit serve did not start with the Deployment's arguments"
+  exit 1
+fi
+status_of() {
+  curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 \
+    --cacert "$scratch/certs/ca.crt" \
+    --resolve "netadmit.netadmit-system.svc:${port}:127.0.0.1" \
+    "https://netadmit.netadmit-system.svc:${port}$1"
+}
+failed=0
+liveness_status="$(status_of "$liveness")"
+readiness_status="$(status_of "$readiness")"
+echo "liveness $liveness: $liveness_status, readiness $readiness: $readiness_status"
+[[ "$liveness_status" == 200 ]] || { echo "FAILED: liveness must answer 200"; failed=1; }
+[[ "$readiness_status" == 503 ]] ||
+  { echo "FAILED: readiness must answer 503 before the cluster is listed"; failed=1; }
+
+kill -TERM "$server_pid"
+status=0
+wait "$server_pid" || status=$?
+server_pid=""
+[[ $status -eq 0 ]] || { echo "FAILED: exit status $status after SIGTERM"; failed=1; }
+if [[ $failed -ne 0 ]]; then
+  cat "$scratch/serve.log"
+fi
+exit $failed
