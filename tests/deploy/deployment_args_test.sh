@@ -7,14 +7,10 @@
 set -euo pipefail
 netadmit="$1" source_dir="$2" python="$3"
 "$python" -c 'import yaml' 2>/dev/null || { echo "PyYAML is not installed: skipped"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/serve_helpers.sh"
 
 scratch="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
+trap 'stop_netadmit; rm -rf "$scratch"' EXIT
 
 # The container's arguments and probe paths, one per line.
 "$python" - "$source_dir/manifests/base/deployment.yaml" >"$scratch/manifest" <<'EOF'
@@ -49,28 +45,13 @@ contexts: [{name: unreachable, context: {cluster: unreachable, user: netadmit}}]
 current-context: unreachable
 EOF
 echo "netadmit ${args[*]}"
-env -u KUBERNETES_SERVICE_HOST POD_NAMESPACE=netadmit-system "$netadmit" "${args[@]}" \
-  --kubeconfig "$scratch/kubeconfig" >/dev/null 2>"$scratch/serve.log" &
-server_pid=$!
-
-port=""
-for _ in $(seq 100); do
-  port="$(grep -o '"event":"listening".*"port":[0-9]*' "$scratch/serve.log" | grep -o '[0-9]*$' ||
-    true)"
-  [[ -n "$port" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.05
-done
-if [[ -z "$port" ]]; then
-  cat "$scratch/serve.log"
+if ! start_netadmit "$scratch/serve.log" env POD_NAMESPACE=netadmit-system "$netadmit" \
+    "${args[@]}" --kubeconfig "$scratch/kubeconfig"; then
   echo "FAILED: netadmit serve did not start with the Deployment's arguments"
   exit 1
 fi
 status_of() {
-  curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 \
-    --cacert "$scratch/certs/ca.crt" \
-    --resolve "netadmit.netadmit-system.svc:${port}:127.0.0.1" \
-    "https://netadmit.netadmit-system.svc:${port}$1"
+  https_to_service "$scratch/certs/ca.crt" "$1" --output /dev/null --write-out '%{http_code}'
 }
 failed=0
 liveness_status="$(status_of "$liveness")"
