@@ -60,7 +60,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-[[ "$days" =~ ^[1-9][0-9]*$ ]] || { echo "netadmit-certs: --days takes a whole number" >&2; exit 2; }
+if [[ ! "$days" =~ ^[1-9][0-9]*$ ]]; then
+  echo "netadmit-certs: --days takes a whole number" >&2
+  exit 2
+fi
 command -v openssl >/dev/null || { echo "netadmit-certs: openssl is required" >&2; exit 1; }
 if $apply && ! command -v kubectl >/dev/null; then
   echo "netadmit-certs: --apply needs kubectl; without it, use: kubectl apply -k $out" >&2

@@ -9,6 +9,7 @@ set -euo pipefail
 netadmit="$1" source_dir="$2" kubectl="${3:-}" python="${4:-}"
 script="$source_dir/certs/netadmit-certs.sh"
 names=(netadmit.netadmit-system.svc netadmit.netadmit-system.svc.cluster.local)
+# shellcheck source=tests/deploy/serve_helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/serve_helpers.sh"
 
 scratch="$(mktemp -d)"
@@ -97,8 +98,8 @@ if ! start_netadmit "$scratch/serve.log" "$netadmit" serve --listen 127.0.0.1:0 
 fi
 https_get() { https_to_service "$1" "$2" --show-error --fail; }
 # The Deployment's probe paths, so that the probes point at endpoints netadmit really serves.
-probe_paths=($(grep -o 'path: /[a-z]*' "$source_dir/manifests/base/deployment.yaml" |
-  cut -d' ' -f2))
+mapfile -t probe_paths < <(grep -o 'path: /[a-z]*' "$source_dir/manifests/base/deployment.yaml" |
+  cut -d' ' -f2)
 check "the Deployment has two probe paths (${probe_paths[*]})" test ${#probe_paths[@]} -eq 2
 for path in "${probe_paths[@]}"; do
   check "GET $path over TLS with only the generated CA trusted" https_get "$out/ca.crt" "$path"

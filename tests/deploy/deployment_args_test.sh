@@ -7,6 +7,7 @@
 set -euo pipefail
 netadmit="$1" source_dir="$2" python="$3"
 "$python" -c 'import yaml' 2>/dev/null || { echo "PyYAML is not installed: skipped"; exit 77; }
+# shellcheck source=tests/deploy/serve_helpers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/serve_helpers.sh"
 
 scratch="$(mktemp -d)"
@@ -39,7 +40,9 @@ done <"$scratch/manifest"
 cat >"$scratch/kubeconfig" <<EOF
 apiVersion: v1
 kind: Config
-clusters: [{name: unreachable, cluster: {server: "https://127.0.0.1:1", certificate-authority: "$scratch/certs/ca.crt"}}]
+clusters:
+  - name: unreachable
+    cluster: {server: "https://127.0.0.1:1", certificate-authority: "$scratch/certs/ca.crt"}
 users: [{name: netadmit, user: {token: not-used}}]
 contexts: [{name: unreachable, context: {cluster: unreachable, user: netadmit}}]
 current-context: unreachable

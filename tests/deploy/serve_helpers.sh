@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the deploy tests that run `netadmit serve`: start it on a free loopback port and
 # reach it under the Service's DNS name, as the API server does.
 service_name="netadmit.netadmit-system.svc"
