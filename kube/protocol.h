@@ -17,9 +17,6 @@
 
 namespace netadmit::kube {
 
-// The label a ConfigMap carries to hold rule sets.
-inline constexpr std::string_view kRuleSetLabel = "netadmit.io/rule-set";
-
 // What to list and watch for one kind.
 struct Resource {
   ClusterKind kind = ClusterKind::kNamespace;

@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -27,8 +28,11 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <future>
 #include <optional>
 #include <random>
+
+#include "netadmit/rule_set.h"
 
 namespace netadmit::kube {
 
@@ -95,6 +99,9 @@ struct Watcher::Impl {
   asio::awaitable<Outcome> Watch(const Resource& resource, std::string& rv, bool& progressed);
   asio::awaitable<void> Wait(ClusterKind kind, Backoff& backoff);
   asio::awaitable<void> Run(Resource resource);
+  asio::awaitable<Result<std::vector<ClusterObject>>> ListOnce(ClusterKind kind,
+                                                               std::string namespace_name,
+                                                               std::chrono::milliseconds timeout);
 
   WatchOptions options;
   ClusterCache& state;
@@ -415,7 +422,7 @@ std::vector<Resource> DefaultResources(const std::string& own_namespace) {
   };
   if (!own_namespace.empty()) {
     resources.push_back(
-        Resource{ClusterKind::kConfigMap, own_namespace, std::string(kRuleSetLabel) + "=true"});
+        Resource{ClusterKind::kConfigMap, own_namespace, std::string(kRuleSetLabel) + "=" + std::string(kRuleSetLabelValue)});
   }
   return resources;
 }
@@ -463,6 +470,74 @@ Status Watcher::Start() {
   impl_->started = true;
   impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
   return Ok{};
+}
+
+asio::awaitable<Result<std::vector<ClusterObject>>> Watcher::Impl::ListOnce(
+    ClusterKind kind, std::string namespace_name, std::chrono::milliseconds timeout) {
+  std::string body;
+  bool too_large = false;
+  Exchange exchange = co_await Request(NamespacedListTarget(kind, namespace_name), timeout,
+                                       [&](std::string_view bytes) {
+                                         if (body.size() + bytes.size() >
+                                             options.list_body_limit) {
+                                           too_large = true;
+                                           return false;
+                                         }
+                                         body.append(bytes);
+                                         return true;
+                                       });
+  const std::string what = std::string("list of ") + ClusterKindName(kind) + " in namespace " +
+                           namespace_name;
+  if (too_large) {
+    co_return Error{"", 0, 0, "", what + ": the response is too large"};
+  }
+  if (exchange.ec) {
+    co_return Error{"", 0, 0, "",
+                    what + ": " + (exchange.detail.empty() ? exchange.ec.message()
+                                                           : exchange.detail)};
+  }
+  if (exchange.status != 200) {
+    const auto status = ParseStatus(exchange.body);
+    co_return Error{"", 0, 0, "",
+                    what + ": HTTP " + std::to_string(exchange.status) +
+                        (status && !status->message.empty() ? ": " + status->message : "")};
+  }
+  auto page = ParseListPage(kind, body);
+  if (!page) {
+    co_return Error{"", 0, 0, "", what + ": " + page.error().ToString()};
+  }
+  co_return std::move(page->items);
+}
+
+Result<std::vector<ClusterObject>> Watcher::ListNow(ClusterKind kind,
+                                                    const std::string& namespace_name,
+                                                    std::chrono::milliseconds timeout) {
+  if (!impl_->started) {
+    return Error{"", 0, 0, "", "not connected to the API server"};
+  }
+  // A promise of its own rather than asio::use_future, which needs a default-constructible
+  // result. Should the watcher stop first, the promise is dropped and get() reports it.
+  auto promise = std::make_shared<std::promise<Result<std::vector<ClusterObject>>>>();
+  auto result = promise->get_future();
+  asio::co_spawn(
+      impl_->io,
+      [impl = impl_.get(), promise, kind, namespace_name, timeout]() -> asio::awaitable<void> {
+        promise->set_value(co_await impl->ListOnce(kind, namespace_name, timeout));
+      },
+      asio::detached);
+  // The request has its own deadline; this one also covers a watcher thread too busy to start it.
+  if (result.wait_for(timeout + std::chrono::milliseconds(100)) != std::future_status::ready) {
+    return Error{"", 0, 0, "",
+                 std::string("list of ") + ClusterKindName(kind) + " in namespace " +
+                     namespace_name + ": no answer within " + std::to_string(timeout.count()) +
+                     " ms"};
+  }
+  try {
+    return result.get();
+  } catch (const std::exception& e) {
+    // The watcher stopped while the request was under way.
+    return Error{"", 0, 0, "", std::string("list interrupted: ") + e.what()};
+  }
 }
 
 void Watcher::Stop() {

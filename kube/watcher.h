@@ -77,6 +77,12 @@ class Watcher {
   // Stops every request and joins the thread. Idempotent.
   void Stop();
 
+  // Lists the objects of `kind` in one namespace straight from the API server, bypassing the
+  // cache: the fresh read that confirms a denial resting on an object the cache lacks. Blocks the
+  // calling thread (never the watcher's) for at most about `timeout`. Safe from any thread.
+  Result<std::vector<ClusterObject>> ListNow(ClusterKind kind, const std::string& namespace_name,
+                                             std::chrono::milliseconds timeout);
+
   // Watches that ended and were started again (for any reason), and LISTs after the first.
   uint64_t WatchRestarts(ClusterKind kind) const;
   uint64_t Relists(ClusterKind kind) const;

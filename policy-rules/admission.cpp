@@ -8,6 +8,8 @@
 #include <rapidjson/writer.h>
 
 #include <array>
+#include <iterator>
+#include <variant>
 
 #include "netadmit/decode.h"
 
@@ -171,6 +173,61 @@ Status ReadUser(const Value& request, UserInfo& user) {
 // The object under review: the request's `object`, or `oldObject` when it is being deleted.
 const Value* ReviewedJson(const AdmissionRequest& request) {
   return request.operation == Operation::kDelete ? request.old_object : request.object;
+}
+
+// A CREATE or UPDATE of a ConfigMap in netadmit's own namespace.
+bool IsRuleSetConfigMapWrite(const AdmissionRequest& request,
+                             const std::string& rule_set_namespace) {
+  return !rule_set_namespace.empty() && request.kind.group.empty() &&
+         request.kind.kind == "ConfigMap" && request.namespace_name == rule_set_namespace &&
+         request.sub_resource.empty() && request.object != nullptr &&
+         (request.operation == Operation::kCreate || request.operation == Operation::kUpdate);
+}
+
+// Loads the rule sets a ConfigMap would put in force, together with those of the other rule-set
+// ConfigMaps in the cluster view (so that a rule id taken by another ConfigMap is caught too),
+// and refuses the write when they do not load. A ConfigMap without the label is not a rule set.
+ReviewResult ReviewRuleSetConfigMap(const AdmissionRequest& request, const ClusterView* cluster) {
+  ReviewResult result;
+  result.response.uid = request.uid;
+  result.response.allowed = true;
+  result.object_description = "ConfigMap " + request.namespace_name + "/" + request.name;
+  auto decoded = DecodeClusterObject(ClusterKind::kConfigMap, *request.object);
+  if (!decoded) {
+    // Not a shape netadmit can read as a rule-set ConfigMap; the API server validates the rest.
+    return result;
+  }
+  const auto& config_map = std::get<CachedConfigMap>(decoded->value);
+  if (!HoldsRuleSets(config_map.labels)) {
+    return result;
+  }
+  result.inspected = true;
+  std::vector<RuleSource> sources;
+  if (cluster != nullptr) {
+    for (const auto& other : cluster->ConfigMaps(request.namespace_name)) {
+      if (other->name != config_map.name && HoldsRuleSets(other->labels)) {
+        auto other_sources = RuleSourcesOf(other->name, other->data);
+        sources.insert(sources.end(), std::make_move_iterator(other_sources.begin()),
+                       std::make_move_iterator(other_sources.end()));
+      }
+    }
+  }
+  auto own_sources = RuleSourcesOf(config_map.name, config_map.data);
+  sources.insert(sources.end(), std::make_move_iterator(own_sources.begin()),
+                 std::make_move_iterator(own_sources.end()));
+  auto loaded = LoadRuleSet(sources);
+  if (loaded) {
+    result.outcome = Outcome::kPass;
+    return result;
+  }
+  result.outcome = Outcome::kFail;
+  result.error = loaded.error().ToString();
+  result.response.allowed = false;
+  result.response.code = 422;
+  result.response.reason = "Invalid";
+  result.response.message = "netadmit: the rule set does not load, so it would not take effect: " +
+                            loaded.error().ToString();
+  return result;
 }
 
 void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& writer, std::string_view text) {
@@ -348,10 +405,15 @@ std::vector<std::string> BoundWarnings(std::vector<std::string> warnings) {
   return kept;
 }
 
-ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request, ErrorPolicy on_error) {
+ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,
+                    const ReviewOptions& options) {
   ReviewResult result;
   result.response.uid = request.uid;
   result.response.allowed = true;
+  if (IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
+    return ReviewRuleSetConfigMap(request, options.cluster);
+  }
+  const ErrorPolicy on_error = options.on_error;
   const Value* json = ReviewedJson(request);
   // Subresources (pods/status, pods/binding...) and CONNECT carry no spec to judge, and a DELETE
   // without oldObject (older API servers) has nothing to look at: let them through untouched.
@@ -394,6 +456,7 @@ ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request, Error
   context.operation = request.operation;
   context.old_object = old_object ? &*old_object : nullptr;
   context.user = &request.user;
+  context.cluster = options.cluster;
   result.evaluation = Evaluate(rules, *object, context);
 
   std::vector<std::string> warnings;

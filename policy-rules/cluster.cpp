@@ -94,6 +94,7 @@ struct Meta {
   std::string namespace_name;
   std::string resource_version;
   Labels labels;
+  bool deleting = false;  // metadata.deletionTimestamp is set
 };
 
 Meta ReadMeta(Reader& reader, const Value& json) {
@@ -107,6 +108,9 @@ Meta ReadMeta(Reader& reader, const Value& json) {
   meta.namespace_name = reader.String(*metadata, "namespace", "metadata.namespace");
   meta.resource_version = reader.String(*metadata, "resourceVersion", "metadata.resourceVersion");
   meta.labels = reader.StringMap(*metadata, "labels", "metadata.labels");
+  if (auto found = metadata->FindMember("deletionTimestamp"); found != metadata->MemberEnd()) {
+    meta.deleting = !found->value.IsNull();
+  }
   if (meta.name.empty()) {
     reader.Fail("metadata.name", "missing");
   }
@@ -321,7 +325,7 @@ Result<ClusterObject> DecodeClusterObject(ClusterKind kind, const rapidjson::Val
   object.resource_version = std::move(meta.resource_version);
   switch (kind) {
     case ClusterKind::kNamespace:
-      object.value = CachedNamespace{std::move(meta.name), std::move(meta.labels)};
+      object.value = CachedNamespace{std::move(meta.name), std::move(meta.labels), meta.deleting};
       break;
     case ClusterKind::kNetworkPolicy: {
       if (meta.namespace_name.empty()) {
@@ -544,6 +548,22 @@ std::vector<std::shared_ptr<const CachedConfigMap>> ClusterCache::ConfigMaps(
     std::string_view namespace_name) const {
   std::shared_lock lock(mutex_);
   return AllOf<CachedConfigMap>(tables_->config_maps->Find(namespace_name));
+}
+
+FreshPolicies::FreshPolicies(const ClusterView& base, ByNamespace fresh)
+    : base_(base), fresh_(std::move(fresh)) {
+  for (auto& [namespace_name, policies] : fresh_) {
+    std::sort(policies.begin(), policies.end(),
+              [](const auto& a, const auto& b) { return a->name < b->name; });
+  }
+}
+
+std::vector<std::shared_ptr<const CachedPolicy>> FreshPolicies::Policies(
+    std::string_view namespace_name) const {
+  if (auto found = fresh_.find(namespace_name); found != fresh_.end()) {
+    return found->second;
+  }
+  return base_.Policies(namespace_name);
 }
 
 }  // namespace netadmit

@@ -1,6 +1,9 @@
 #include "netadmit/engine.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "netadmit/cluster.h"
 
 namespace netadmit {
 
@@ -12,14 +15,23 @@ bool TargetMatches(Target target, const Object& object) {
       return object.network_policy() != nullptr;
     case Target::kPodTemplate:
       return object.pod_template() != nullptr;
+    case Target::kNetworkPolicyOrPodTemplate:
+      return object.network_policy() != nullptr || object.pod_template() != nullptr;
   }
   return false;
 }
 
-// The structural kinds judge an object as it is written. Deleting an object cannot make its
-// content less safe, so they do not look at DELETE.
-bool OperationChecked(Operation operation) {
-  return operation == Operation::kCreate || operation == Operation::kUpdate;
+bool OperationChecked(const RuleKind& kind, Operation operation) {
+  switch (operation) {
+    case Operation::kCreate:
+    case Operation::kUpdate:
+      return true;
+    case Operation::kDelete:
+      return kind.checks_delete;
+    case Operation::kConnect:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace
@@ -53,21 +65,55 @@ std::vector<const Finding*> Evaluation::WithAction(Action action) const {
   return out;
 }
 
+std::vector<std::string> Evaluation::UnconfirmedNamespaces() const {
+  std::vector<std::string> out;
+  for (const auto& finding : findings) {
+    if (finding.action == Action::kDeny && !finding.unconfirmed_namespace.empty()) {
+      out.push_back(finding.unconfirmed_namespace);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Labels NamespaceLabels(std::string_view namespace_name, const ClusterView* cluster) {
+  if (cluster != nullptr) {
+    if (auto cached = cluster->Namespace(namespace_name)) {
+      return cached->labels;
+    }
+  }
+  return Labels{{std::string(kNamespaceNameLabel), std::string(namespace_name)}};
+}
+
 Evaluation Evaluate(const RuleSet& rules, const Object& object, const CheckContext& context) {
   Evaluation evaluation;
   const std::string& namespace_name = object.metadata.namespace_name;
-  if (rules.Excludes(namespace_name) || !OperationChecked(context.operation)) {
+  if (rules.Excludes(namespace_name)) {
     return evaluation;
   }
+  // Looked up once, and only when some rule selects namespaces by label.
+  std::optional<Labels> namespace_labels;
+  static const Labels kNoLabels;
   std::vector<Violation> violations;
   for (const auto& rule : rules.rules()) {
-    if (!TargetMatches(rule.kind->target, object) || !rule.match.Matches(namespace_name)) {
+    const RuleKind& kind = *rule.kind;
+    if (!TargetMatches(kind.target, object) || !OperationChecked(kind, context.operation) ||
+        (kind.needs_cluster && context.cluster == nullptr)) {
+      continue;
+    }
+    if (rule.match.namespace_selector && !namespace_labels) {
+      namespace_labels = NamespaceLabels(namespace_name, context.cluster);
+    }
+    if (!rule.match.Matches(namespace_name, namespace_labels ? *namespace_labels : kNoLabels)) {
       continue;
     }
     violations.clear();
     rule.check->Check(object, context, violations);
     for (auto& violation : violations) {
-      evaluation.findings.push_back(Finding{rule.id, rule.action, std::move(violation)});
+      evaluation.findings.push_back(
+          Finding{rule.id, rule.action, std::move(violation),
+                  kind.confirm_with_fresh_read ? namespace_name : std::string()});
     }
   }
   return evaluation;

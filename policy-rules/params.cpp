@@ -130,7 +130,134 @@ std::optional<Protocol> ParseProtocol(const std::string& text) {
 // assignment): it stands for no params, so it becomes a plain null.
 YAML::Node Usable(YAML::Node params) { return params.IsDefined() ? params : YAML::Node(); }
 
+std::optional<SelectorOperator> ParseOperator(const std::string& text) {
+  if (text == "In") {
+    return SelectorOperator::kIn;
+  }
+  if (text == "NotIn") {
+    return SelectorOperator::kNotIn;
+  }
+  if (text == "Exists") {
+    return SelectorOperator::kExists;
+  }
+  if (text == "DoesNotExist") {
+    return SelectorOperator::kDoesNotExist;
+  }
+  return std::nullopt;
+}
+
+// Checks that `node` is a map whose keys are all in `known`.
+std::optional<Error> KnownFields(const YAML::Node& node, const std::string& file,
+                                 const std::string& path,
+                                 const std::set<std::string, std::less<>>& known) {
+  for (const auto& field : node) {
+    const std::string name = field.first.IsScalar() ? field.first.Scalar() : "";
+    if (known.count(name) == 0) {
+      return ErrorAt(field.first, file, name.empty() ? path : path + "." + name,
+                     UnknownField(name, known));
+    }
+  }
+  return std::nullopt;
+}
+
+Result<SelectorRequirement> ParseRequirement(const YAML::Node& node, const std::string& file,
+                                             const std::string& path) {
+  static const std::set<std::string, std::less<>> kFields = {"key", "operator", "values"};
+  if (!node.IsMap()) {
+    return ErrorAt(node, file, path,
+                   "must be a requirement such as {key: team, operator: In, values: [a]}, got " +
+                       Describe(node));
+  }
+  if (auto error = KnownFields(node, file, path, kFields)) {
+    return *std::move(error);
+  }
+  SelectorRequirement requirement;
+  const auto key = FindValue(node, "key");
+  if (!key || !key->IsScalar() || key->Scalar().empty()) {
+    return ErrorAt(key ? *key : node, file, path + ".key", "must be a label key");
+  }
+  requirement.key = key->Scalar();
+  const auto op = FindValue(node, "operator");
+  const auto parsed = op && op->IsScalar() ? ParseOperator(op->Scalar()) : std::nullopt;
+  if (!parsed) {
+    return ErrorAt(op ? *op : node, file, path + ".operator",
+                   "must be In, NotIn, Exists or DoesNotExist, got " +
+                       (op ? Describe(*op) : std::string("nothing")));
+  }
+  requirement.op = *parsed;
+  if (const auto values = FindValue(node, "values"); values && !values->IsNull()) {
+    if (!values->IsSequence()) {
+      return ErrorAt(*values, file, path + ".values", "must be a list of strings");
+    }
+    for (const auto& value : *values) {
+      if (!value.IsScalar()) {
+        return ErrorAt(value, file, path + ".values", "must be a list of strings");
+      }
+      requirement.values.push_back(value.Scalar());
+    }
+  }
+  const bool takes_values =
+      requirement.op == SelectorOperator::kIn || requirement.op == SelectorOperator::kNotIn;
+  if (takes_values && requirement.values.empty()) {
+    return ErrorAt(node, file, path + ".values",
+                   "must not be empty for operator " + op->Scalar());
+  }
+  if (!takes_values && !requirement.values.empty()) {
+    return ErrorAt(node, file, path + ".values",
+                   "must be empty for operator " + op->Scalar());
+  }
+  return requirement;
+}
+
 }  // namespace
+
+Result<LabelSelector> ParseLabelSelector(const YAML::Node& node, const std::string& file,
+                                         const std::string& path) {
+  static const std::set<std::string, std::less<>> kFields = {"matchLabels", "matchExpressions"};
+  try {
+    if (!node.IsMap()) {
+      return ErrorAt(node, file, path,
+                     "must be a label selector such as {matchLabels: {team: a}}, got " +
+                         Describe(node));
+    }
+    if (auto error = KnownFields(node, file, path, kFields)) {
+      return *std::move(error);
+    }
+    LabelSelector selector;
+    if (const auto labels = FindValue(node, "matchLabels"); labels && !labels->IsNull()) {
+      if (!labels->IsMap()) {
+        return ErrorAt(*labels, file, path + ".matchLabels",
+                       "must be a map of label keys to values, got " + Describe(*labels));
+      }
+      for (const auto& entry : *labels) {
+        if (!entry.first.IsScalar() || !entry.second.IsScalar()) {
+          return ErrorAt(entry.first, file, path + ".matchLabels",
+                         "must be a map of label keys to values");
+        }
+        selector.match_labels.emplace(entry.first.Scalar(), entry.second.Scalar());
+      }
+    }
+    if (const auto expressions = FindValue(node, "matchExpressions");
+        expressions && !expressions->IsNull()) {
+      if (!expressions->IsSequence()) {
+        return ErrorAt(*expressions, file, path + ".matchExpressions",
+                       "must be a list of requirements, got " + Describe(*expressions));
+      }
+      std::size_t index = 0;
+      for (const auto& item : *expressions) {
+        auto requirement = ParseRequirement(
+            item, file, path + ".matchExpressions[" + std::to_string(index++) + "]");
+        if (!requirement) {
+          return requirement.error();
+        }
+        selector.match_expressions.push_back(*std::move(requirement));
+      }
+    }
+    return selector;
+  } catch (const YAML::Exception& e) {
+    return ErrorAt(node, file, path, std::string("unreadable value: ") + e.what());
+  }
+}
 
 Error ErrorAt(const YAML::Node& node, std::string file, std::string path, std::string message) {
   Error error;
@@ -391,6 +518,26 @@ std::vector<NamespacePattern> ParamReader::NamespaceList(std::string_view key) {
     return {};
   }
   return out;
+}
+
+std::optional<LabelSelector> ParamReader::Selector(std::string_view key) {
+  try {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      return std::nullopt;
+    }
+    auto selector = ParseLabelSelector(node, file_, PathOf(key));
+    if (!selector) {
+      if (!error_) {
+        error_ = selector.error();
+      }
+      return std::nullopt;
+    }
+    return *std::move(selector);
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+    return std::nullopt;
+  }
 }
 
 void ParamReader::Require(std::string_view key) {

@@ -8,7 +8,10 @@
 #include "kinds/no_host_network.h"
 #include "kinds/no_open_egress.h"
 #include "kinds/no_open_ingress.h"
+#include "kinds/protected_policies.h"
+#include "kinds/require_default_deny.h"
 #include "kinds/require_pod_labels.h"
+#include "kinds/require_pod_selected.h"
 #include "kinds/require_ports.h"
 #include "kinds/restrict_namespace_peers.h"
 
@@ -37,6 +40,9 @@ void RegisterBuiltinKinds(RuleCatalog& catalog) {
   Register(catalog, RestrictNamespacePeersKind());
   Register(catalog, NoHostNetworkKind());
   Register(catalog, RequirePodLabelsKind());
+  Register(catalog, RequireDefaultDenyKind());
+  Register(catalog, RequirePodSelectedKind());
+  Register(catalog, ProtectedPoliciesKind());
 }
 
 }  // namespace netadmit

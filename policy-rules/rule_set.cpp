@@ -195,11 +195,23 @@ void ReadRule(DocumentReader& reader, const YAML::Node& node, const std::string&
   }
   if (const YAML::Node match = node["match"]; match.IsDefined() && !match.IsNull()) {
     const std::string match_path = Field(path, "match");
-    if (!reader.Map(match, match_path, {"namespaces", "excludeNamespaces"})) {
+    if (!reader.Map(match, match_path, {"namespaces", "excludeNamespaces", "namespaceSelector"})) {
       return;
     }
     rule.match.namespaces = reader.Namespaces(match, "namespaces", match_path);
     rule.match.exclude_namespaces = reader.Namespaces(match, "excludeNamespaces", match_path);
+    if (const YAML::Node selector = match["namespaceSelector"];
+        selector.IsDefined() && !selector.IsNull()) {
+      auto parsed =
+          ParseLabelSelector(selector, reader.file(), Field(match_path, "namespaceSelector"));
+      if (!parsed) {
+        if (!reader.error_) {
+          reader.error_ = parsed.error();
+        }
+        return;
+      }
+      rule.match.namespace_selector = *std::move(parsed);
+    }
   }
   ParamReader params(node["params"], reader.file(), Field(path, "params"));
   auto compiled = rule.kind->compile(params);
@@ -280,11 +292,14 @@ void ReadDocument(DocumentReader& reader, const YAML::Node& document, const Rule
 
 }  // namespace
 
-bool RuleScope::Matches(std::string_view namespace_name) const {
+bool RuleScope::Matches(std::string_view namespace_name, const Labels& namespace_labels) const {
   if (!namespaces.empty() && !AnyMatches(namespaces, namespace_name)) {
     return false;
   }
-  return !AnyMatches(exclude_namespaces, namespace_name);
+  if (AnyMatches(exclude_namespaces, namespace_name)) {
+    return false;
+  }
+  return !namespace_selector || namespace_selector->Matches(namespace_labels);
 }
 
 RuleSet::RuleSet(std::vector<CompiledRule> rules, std::vector<NamespacePattern> excluded_namespaces,
@@ -323,6 +338,22 @@ Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> s
   }
   return std::shared_ptr<const RuleSet>(std::make_shared<RuleSet>(
       std::move(accumulated.rules), std::move(accumulated.excluded), std::move(accumulated.names)));
+}
+
+bool HoldsRuleSets(const Labels& config_map_labels) {
+  const auto found = config_map_labels.find(kRuleSetLabel);
+  return found != config_map_labels.end() && found->second == kRuleSetLabelValue;
+}
+
+std::vector<RuleSource> RuleSourcesOf(const std::string& config_map_name,
+                                      const std::map<std::string, std::string, std::less<>>& data) {
+  std::vector<RuleSource> sources;
+  for (const auto& [key, text] : data) {
+    if (key.size() > 5 && key.ends_with(".yaml")) {
+      sources.push_back(RuleSource{config_map_name + "/" + key, text});
+    }
+  }
+  return sources;
 }
 
 Result<std::vector<RuleSource>> ReadRuleSources(const std::string& file_or_directory) {

@@ -26,6 +26,7 @@ struct DurationFlags {
   std::string idle_timeout = "120s";
   std::string reload_interval = "1s";
   std::string drain_timeout = "5s";
+  std::string fresh_read_timeout = "2s";
 };
 
 struct CheckFlags {
@@ -42,6 +43,7 @@ bool ApplyDurations(const DurationFlags& flags, ServerOptions& options) {
       {&flags.idle_timeout, &options.session.idle_timeout},
       {&flags.reload_interval, &options.reload_interval},
       {&flags.drain_timeout, &options.drain_timeout},
+      {&flags.fresh_read_timeout, &options.fresh_read_timeout},
   };
   for (const auto& [text, target] : durations) {
     auto parsed = ParseDuration(*text);
@@ -106,6 +108,7 @@ int Run(int argc, char** argv) {
   ServerOptions serve_options;
   DurationFlags durations;
   std::string on_error = "deny";
+  std::string api_unreachable = "deny";
   CLI::App* serve = app.add_subcommand("serve", "Serve AdmissionReviews over HTTPS");
   serve
       ->add_option("--listen", serve_options.listen, "Address to listen on, HOST:PORT or [::]:PORT")
@@ -160,6 +163,22 @@ int Run(int argc, char** argv) {
   serve->add_option("--namespace", serve_options.cluster.own_namespace,
                     "netadmit's own namespace, where rule-set ConfigMaps live (default: "
                     "POD_NAMESPACE, then the service account's or the context's namespace)");
+  serve->add_flag("--rules-configmaps", serve_options.rules_configmaps,
+                  "Also take rule sets from the ConfigMaps labeled netadmit.io/rule-set=true in "
+                  "netadmit's own namespace (every data key ending in .yaml); changes apply "
+                  "within seconds, and a broken one leaves the last good rules in force. Needs a "
+                  "cluster connection. Without --rules, the ConfigMaps are the only rules");
+  serve
+      ->add_option("--api-unreachable", api_unreachable,
+                   "Before denying for a NetworkPolicy the cache lacks, netadmit reads the "
+                   "namespace's policies from the API server; when that read fails, deny keeps "
+                   "the denial (the default) and allow admits with a warning")
+      ->check(CLI::IsMember({"deny", "allow"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--fresh-read-timeout", durations.fresh_read_timeout,
+                   "Time allowed for that read")
+      ->capture_default_str();
   serve_options.cluster.in_cluster = true;
   serve
       ->add_option("--drain-timeout", durations.drain_timeout,
@@ -200,6 +219,7 @@ int Run(int argc, char** argv) {
     return Check(check_flags);
   }
   serve_options.on_error = on_error == "allow" ? ErrorPolicy::kAllow : ErrorPolicy::kDeny;
+  serve_options.allow_unconfirmed = api_unreachable == "allow";
   if (!ApplyDurations(durations, serve_options)) {
     return kUsageError;
   }

@@ -1,6 +1,8 @@
 #include "server/cluster_link.h"
 
 #include <cstdlib>
+#include <iterator>
+#include <variant>
 
 namespace netadmit::server {
 
@@ -131,6 +133,39 @@ void ClusterLink::Stop() {
 }
 
 bool ClusterLink::Ready() const { return !watcher_ || cache_.Synced(); }
+
+Result<FreshPolicies::ByNamespace> ClusterLink::ReadPolicies(
+    const std::vector<std::string>& namespaces, std::chrono::milliseconds timeout) const {
+  if (!watcher_) {
+    return Error{"", 0, 0, "", "no cluster connection"};
+  }
+  FreshPolicies::ByNamespace fresh;
+  for (const auto& namespace_name : namespaces) {
+    auto listed = watcher_->ListNow(ClusterKind::kNetworkPolicy, namespace_name, timeout);
+    if (!listed) {
+      return listed.error();
+    }
+    auto& policies = fresh[namespace_name];
+    for (auto& object : *listed) {
+      if (auto* policy = std::get_if<CachedPolicy>(&object.value)) {
+        policies.push_back(std::make_shared<const CachedPolicy>(std::move(*policy)));
+      }
+    }
+  }
+  return fresh;
+}
+
+std::vector<RuleSource> ClusterLink::RuleSetSources() const {
+  std::vector<RuleSource> sources;
+  for (const auto& config_map : cache_.ConfigMaps(own_namespace_)) {
+    if (HoldsRuleSets(config_map->labels)) {
+      auto own = RuleSourcesOf(config_map->name, config_map->data);
+      sources.insert(sources.end(), std::make_move_iterator(own.begin()),
+                     std::make_move_iterator(own.end()));
+    }
+  }
+  return sources;
+}
 
 void ClusterLink::UpdateMetrics() {
   std::lock_guard lock(mutex_);

@@ -11,15 +11,18 @@
 #include <prometheus/registry.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "kube/watcher.h"
 #include "netadmit/cluster.h"
 #include "netadmit/result.h"
+#include "netadmit/rule_set.h"
 #include "server/log.h"
 
 namespace netadmit::server {
@@ -59,6 +62,13 @@ class ClusterLink {
   const ClusterView* view() const { return active() ? &cache_ : nullptr; }
   const ClusterCache& cache() const { return cache_; }
   const std::string& own_namespace() const { return own_namespace_; }
+
+  // The NetworkPolicies of each namespace, read now from the API server (one LIST each, within
+  // `timeout` each). Fails when there is no connection or a read fails.
+  Result<FreshPolicies::ByNamespace> ReadPolicies(const std::vector<std::string>& namespaces,
+                                                  std::chrono::milliseconds timeout) const;
+  // The rule sets of the rule-set ConfigMaps in netadmit's own namespace, by ConfigMap name.
+  std::vector<RuleSource> RuleSetSources() const;
 
   // Copies the cache's and the watcher's figures into the metrics.
   void UpdateMetrics();

@@ -113,7 +113,12 @@ HttpResponse RequestHandler::Validate(const HttpRequest& request) const {
     return TextResponse(http::status::service_unavailable, request.version(),
                         "no rule set is loaded");
   }
-  const ReviewResult result = Review(*rules, *decoded, on_error_);
+  ReviewOptions options{on_error_, cluster_.view, cluster_.rule_set_namespace};
+  ReviewResult result = Review(*rules, *decoded, options);
+  if (!result.response.allowed && cluster_.read_policies &&
+      !result.evaluation.UnconfirmedNamespaces().empty()) {
+    result = Confirm(*rules, *decoded, std::move(options), std::move(result));
+  }
   HttpResponse response = Respond(http::status::ok, request.version(), kJson,
                                   EncodeAdmissionReview(decoded->version, result.response));
   const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -121,6 +126,44 @@ HttpResponse RequestHandler::Validate(const HttpRequest& request) const {
   metrics_.RecordReview(*decoded, result, std::chrono::duration<double>(took).count());
   logger_.Decision(*decoded, result, took);
   return response;
+}
+
+ReviewResult RequestHandler::Confirm(const RuleSet& rules, const AdmissionRequest& request,
+                                     ReviewOptions options, ReviewResult denied) const {
+  const std::vector<std::string> namespaces = denied.evaluation.UnconfirmedNamespaces();
+  auto fresh = cluster_.read_policies(namespaces);
+  if (!fresh) {
+    metrics_.RecordFreshRead(FreshRead::kFailed);
+    logger_.Warn("fresh_read_failed", {{"object", denied.object_description},
+                                       {"error", OneLine(fresh.error().ToString())},
+                                       {"decision", cluster_.allow_unconfirmed ? "allow" : "deny"}});
+    const std::string note = "netadmit could not confirm with the API server (" +
+                             OneLine(fresh.error().message) + ")";
+    if (cluster_.allow_unconfirmed) {
+      denied.response.allowed = true;
+      denied.response.code = 0;
+      denied.response.reason.clear();
+      std::vector<std::string> warnings{note + "; admitted despite: " +
+                                        OneLine(denied.response.message)};
+      warnings.insert(warnings.end(), denied.response.warnings.begin(),
+                      denied.response.warnings.end());
+      denied.response.warnings = BoundWarnings(std::move(warnings));
+      denied.response.message.clear();
+      denied.outcome = Outcome::kWarn;
+    } else {
+      denied.response.message += "\n(" + note + ")";
+    }
+    return denied;
+  }
+  const FreshPolicies view(*cluster_.view, std::move(*fresh));
+  options.cluster = &view;
+  ReviewResult confirmed = Review(rules, request, options);
+  const bool overturned = confirmed.response.allowed;
+  metrics_.RecordFreshRead(overturned ? FreshRead::kOverturned : FreshRead::kConfirmed);
+  if (overturned) {
+    logger_.Info("fresh_read_overturned", {{"object", confirmed.object_description}});
+  }
+  return confirmed;
 }
 
 HttpResponse RequestHandler::Refuse(BadRequest reason, http::status status,

@@ -11,8 +11,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "netadmit/admission.h"
+#include "netadmit/cluster.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/rule_store.h"
@@ -37,11 +39,28 @@ HttpResponse TextResponse(http::status status, unsigned version, std::string_vie
 // The path of a request target, without its query string ("/validate?timeout=10s").
 std::string_view TargetPath(std::string_view target);
 
+// What the handler may know of the cluster. Without a connection `view` is null and the rules
+// that need it are inactive.
+struct ClusterAccess {
+  const ClusterView* view = nullptr;
+  // netadmit's own namespace: rule-set ConfigMaps written there are validated. Empty: none.
+  std::string rule_set_namespace;
+  // Reads the NetworkPolicies of namespaces afresh from the API server. Blocking and bounded in
+  // time; called only to confirm a denial that rests on a policy the cache lacks.
+  std::function<Result<FreshPolicies::ByNamespace>(const std::vector<std::string>&)>
+      read_policies;
+  // When that read fails: keep the denial (false, the default) or admit with a warning.
+  bool allow_unconfirmed = false;
+};
+
 class RequestHandler {
  public:
   // `ready` says whether the server should be in a load balancer's rotation.
   RequestHandler(const RuleStore& rules, ErrorPolicy on_error, Metrics& metrics, Logger& logger,
                  std::function<bool()> ready);
+
+  // Connects the stateful rules to the cluster. Called once, before requests arrive.
+  void SetCluster(ClusterAccess cluster) { cluster_ = std::move(cluster); }
 
   //   POST /validate         AdmissionReview in, AdmissionReview out (400 when it does not decode)
   //   GET  /healthz          200 while the process lives
@@ -53,6 +72,9 @@ class RequestHandler {
 
  private:
   HttpResponse Validate(const HttpRequest& request) const;
+  // Evaluates a denied request again over a fresh read of the namespaces its denial rests on.
+  ReviewResult Confirm(const RuleSet& rules, const AdmissionRequest& request,
+                       ReviewOptions options, ReviewResult denied) const;
   HttpResponse Refuse(BadRequest reason, http::status status, const HttpRequest& request,
                       std::string_view text) const;
 
@@ -61,6 +83,7 @@ class RequestHandler {
   Metrics& metrics_;
   Logger& logger_;
   std::function<bool()> ready_;
+  ClusterAccess cluster_;
 };
 
 }  // namespace netadmit::server

@@ -114,6 +114,12 @@ Metrics::Metrics()
                             .Help("TLS handshakes that failed or timed out.")
                             .Register(*registry_)
                             .Add({})),
+      fresh_reads_(BuildCounter()
+                       .Name("netadmit_fresh_reads_total")
+                       .Help("Reads from the API server that confirm a denial resting on a "
+                             "NetworkPolicy the cache lacked, by result (confirmed, overturned, "
+                             "failed).")
+                       .Register(*registry_)),
       open_connections_(BuildGauge()
                             .Name("netadmit_connections_open")
                             .Help("Connections currently open.")
@@ -167,6 +173,22 @@ void Metrics::RecordCertificateLoad(bool ok) {
 void Metrics::RecordRefusedConnection() { refused_connections_.Increment(); }
 
 void Metrics::RecordHandshakeError() { handshake_errors_.Increment(); }
+
+void Metrics::RecordFreshRead(FreshRead result) {
+  const char* name = "failed";
+  switch (result) {
+    case FreshRead::kConfirmed:
+      name = "confirmed";
+      break;
+    case FreshRead::kOverturned:
+      name = "overturned";
+      break;
+    case FreshRead::kFailed:
+      name = "failed";
+      break;
+  }
+  fresh_reads_.Add({{"result", name}}).Increment();
+}
 
 void Metrics::ConnectionOpened() { open_connections_.Increment(); }
 

@@ -31,6 +31,14 @@ enum class BadRequest {
 };
 const char* BadRequestName(BadRequest reason);
 
+// How a fresh read that confirms a denial ended; the `result` label of
+// netadmit_fresh_reads_total.
+enum class FreshRead {
+  kConfirmed,   // the API server agrees with the cache: denied
+  kOverturned,  // the policy was there after all (the cache was behind): admitted
+  kFailed,      // the API server could not be read
+};
+
 class Metrics {
  public:
   Metrics();
@@ -41,6 +49,7 @@ class Metrics {
   void RecordBadRequest(BadRequest reason);
   void RecordRuleSetLoad(bool ok, size_t rules_in_force);
   void RecordCertificateLoad(bool ok);
+  void RecordFreshRead(FreshRead result);
   void RecordRefusedConnection();
   void RecordHandshakeError();
   void ConnectionOpened();
@@ -66,6 +75,7 @@ class Metrics {
   prometheus::Counter& certificate_loads_;
   prometheus::Counter& refused_connections_;
   prometheus::Counter& handshake_errors_;
+  prometheus::Family<prometheus::Counter>& fresh_reads_;
   prometheus::Gauge& open_connections_;
   prometheus::Gauge& in_flight_;
 };

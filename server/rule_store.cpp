@@ -8,19 +8,24 @@ namespace netadmit::server {
 
 RuleStore::RuleStore(std::string path) : path_(std::move(path)) {}
 
-Status RuleStore::Load() {
+RuleStore::RuleStore(std::string path, bool config_maps)
+    : path_(std::move(path)), config_maps_(config_maps) {}
+
+Status RuleStore::Load(const std::vector<RuleSource>& config_map_sources) {
   try {
-    return LoadOrFail();
+    return LoadOrFail(config_map_sources);
   } catch (const std::exception& e) {
     // The loader reports errors as values; this only guards the reload timer against a bug.
     return Error{path_, 0, 0, "", std::string("unexpected error loading rules: ") + e.what()};
   }
 }
 
-Status RuleStore::LoadOrFail() {
+Status RuleStore::LoadOrFail(const std::vector<RuleSource>& config_map_sources) {
   std::vector<RuleSource> sources;
   if (path_.empty()) {
-    sources.push_back(DefaultRuleSource());
+    if (!config_maps_) {
+      sources.push_back(DefaultRuleSource());
+    }
   } else {
     auto read = ReadRuleSources(path_);
     if (!read) {
@@ -28,6 +33,7 @@ Status RuleStore::LoadOrFail() {
     }
     sources = std::move(read.value());
   }
+  sources.insert(sources.end(), config_map_sources.begin(), config_map_sources.end());
   auto loaded = LoadRuleSet(sources);
   if (!loaded) {
     return loaded.error();
@@ -36,6 +42,11 @@ Status RuleStore::LoadOrFail() {
   return Ok{};
 }
 
-std::string RuleStore::SourceName() const { return path_.empty() ? "default" : path_; }
+std::string RuleStore::SourceName() const {
+  if (!config_maps_) {
+    return path_.empty() ? "default" : path_;
+  }
+  return path_.empty() ? "configmaps" : path_ + "+configmaps";
+}
 
 }  // namespace netadmit::server

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "netadmit/result.h"
 #include "netadmit/rule_set.h"
@@ -18,20 +19,25 @@ class RuleStore {
   // `path` is a rule-set file or directory; empty means the embedded default rule set.
   explicit RuleStore(std::string path);
 
-  // Reads and compiles the rules. On success they are put in force; on failure the rules in
-  // force stay and the error names file, line and column.
-  Status Load();
+  // `config_maps`: rule sets also come from ConfigMaps, passed to each Load. Then an empty `path`
+  // means no files rather than the embedded default rule set.
+  RuleStore(std::string path, bool config_maps);
+
+  // Reads and compiles the rules (the files, plus `config_map_sources`). On success they are put
+  // in force; on failure the rules in force stay and the error names file, line and column.
+  Status Load(const std::vector<RuleSource>& config_map_sources = {});
 
   // The rules in force, or null before the first successful Load.
   std::shared_ptr<const RuleSet> Current() const { return current_.load(); }
   const std::string& path() const { return path_; }
-  // "default" for the embedded rules, else the path.
+  // "default" for the embedded rules, else the path; "+configmaps" when they take part.
   std::string SourceName() const;
 
  private:
-  Status LoadOrFail();
+  Status LoadOrFail(const std::vector<RuleSource>& config_map_sources);
 
   std::string path_;
+  bool config_maps_ = false;
   std::atomic<std::shared_ptr<const RuleSet>> current_;
 };
 

@@ -98,6 +98,21 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, Logger& lo
     return cluster.error();
   }
   server->cluster_ = std::move(cluster.value());
+  if (server->options_.rules_configmaps && !server->cluster_->active()) {
+    return Error{"", 0, 0, "",
+                 "--rules-configmaps needs a cluster connection (--kubeconfig, or the in-cluster "
+                 "environment)"};
+  }
+  if (server->cluster_->active()) {
+    const ClusterLink* link = server->cluster_.get();
+    const auto timeout = server->options_.fresh_read_timeout;
+    server->handler_.SetCluster(ClusterAccess{
+        link->view(), link->own_namespace(),
+        [link, timeout](const std::vector<std::string>& namespaces) {
+          return link->ReadPolicies(namespaces, timeout);
+        },
+        server->options_.allow_unconfirmed});
+  }
   if (auto status = server->Listen(); !status) {
     return status.error();
   }
@@ -109,7 +124,7 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, Logger& lo
 Server::Server(ServerOptions options, Logger& logger)
     : options_(std::move(options)),
       logger_(logger),
-      rules_(options_.rules),
+      rules_(options_.rules, options_.rules_configmaps),
       handler_(rules_, options_.on_error, metrics_, logger_, [this] { return Ready(); }),
       hub_(handler_, metrics_, logger_, options_.session),
       certificate_watch_({options_.tls_cert, options_.tls_key}),
@@ -151,8 +166,8 @@ Status Server::LoadCertificate() {
   return Ok{};
 }
 
-Status Server::LoadRules() {
-  Status status = rules_.Load();
+Status Server::LoadRules(const std::vector<RuleSource>& config_map_sources) {
+  Status status = rules_.Load(config_map_sources);
   if (!status) {
     metrics_.RecordRuleSetLoad(false, 0);
     return status;
@@ -205,6 +220,18 @@ void Server::Start() {
   if (auto started = cluster_->Start(); !started) {
     logger_.Error("cluster_watch_failed", {{"error", started.error().ToString()}});
   }
+  if (!cluster_->active()) {
+    std::vector<std::string> inactive;
+    for (const auto& rule : rules_.Current()->rules()) {
+      if (rule.kind->needs_cluster) {
+        inactive.push_back(rule.id);
+      }
+    }
+    if (!inactive.empty()) {
+      logger_.Warn("rules_inactive", {{"rules", Join(inactive)},
+                                      {"reason", "they need the cluster view"}});
+    }
+  }
   accepting_ = true;
   net::post(control_, [this] {
     DoAccept();
@@ -240,7 +267,7 @@ void Server::Wait() {
 
 bool Server::Ready() const {
   return accepting_.load() && !shutting_down_.load() && rules_.Current() != nullptr &&
-         cluster_->Ready();
+         cluster_->Ready() && (!options_.rules_configmaps || config_maps_applied_.load());
 }
 
 void Server::RunWorker() {
@@ -322,16 +349,36 @@ void Server::ReloadCertificate() {
   }
 }
 
+std::optional<std::vector<RuleSource>> Server::ConfigMapSources() const {
+  if (!options_.rules_configmaps || !cluster_->cache().Listed(ClusterKind::kConfigMap)) {
+    return std::nullopt;
+  }
+  return cluster_->RuleSetSources();
+}
+
 void Server::ReloadRules() {
-  if (!rules_watch_ || !rules_watch_->Changed()) {
+  const bool files_changed = rules_watch_ && rules_watch_->Changed();
+  const auto config_maps = ConfigMapSources();
+  // Offset by one so that 0 means "not built from the ConfigMaps yet".
+  const uint64_t generation =
+      config_maps ? cluster_->cache().Generation(ClusterKind::kConfigMap) + 1 : 0;
+  const bool config_maps_changed = config_maps && generation != config_map_generation_;
+  if (!files_changed && !config_maps_changed) {
     return;
   }
-  if (Status status = LoadRules(); !status) {
+  // Remembered whether or not the load succeeds: a broken ConfigMap is reported once, and tried
+  // again when it changes.
+  config_map_generation_ = generation;
+  if (Status status = LoadRules(config_maps.value_or(std::vector<RuleSource>{})); !status) {
     const auto kept = rules_.Current();
     logger_.Error("rules_reload_failed",
                   {{"source", rules_.SourceName()},
                    {"error", status.error().ToString()},
                    {"kept_rules", kept ? kept->rules().size() : std::size_t{0}}});
+    return;
+  }
+  if (config_maps) {
+    config_maps_applied_ = true;
   }
 }
 

@@ -52,6 +52,11 @@ struct ServerOptions {
   bool handle_signals = true;
   // The cluster connection for stateful rules (--kubeconfig or in-cluster); none by default.
   ClusterOptions cluster;
+  // Take rule sets from the rule-set ConfigMaps too (--rules-configmaps).
+  bool rules_configmaps = false;
+  // When the fresh read that confirms a denial fails: admit (true) or keep the denial.
+  bool allow_unconfirmed = false;
+  std::chrono::milliseconds fresh_read_timeout{2'000};
 };
 
 // Parses "HOST:PORT", "[IPv6]:PORT" or ":PORT" (every IPv4 address). HOST is an IP address or
@@ -76,7 +81,8 @@ class Server {
   void Wait();
 
   uint16_t port() const { return endpoint_.port(); }
-  // Ready for traffic: rules loaded, accepting, not shutting down.
+  // Ready for traffic: rules loaded (from the ConfigMaps too, when asked), the cluster listed,
+  // accepting, not shutting down.
   bool Ready() const;
   Metrics& metrics() { return metrics_; }
   const ClusterLink& cluster() const { return *cluster_; }
@@ -86,7 +92,7 @@ class Server {
 
   Status Listen();
   Status LoadCertificate();
-  Status LoadRules();
+  Status LoadRules(const std::vector<RuleSource>& config_map_sources = {});
   void RunWorker();
   void DoAccept();
   void OnAccept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
@@ -94,6 +100,8 @@ class Server {
   void OnReloadTimer(boost::system::error_code ec);
   void ReloadCertificate();
   void ReloadRules();
+  // The rule-set ConfigMaps' sources, once the cache has listed them; nullopt before.
+  std::optional<std::vector<RuleSource>> ConfigMapSources() const;
   void DoSignalWait();
   void OnSignal(boost::system::error_code ec, int signal_number);
   void BeginShutdown(std::string_view reason);
@@ -116,6 +124,9 @@ class Server {
   std::optional<FileWatch> rules_watch_;
   boost::asio::ip::tcp::endpoint endpoint_;
   bool finished_ = false;  // on the control strand
+  // The ConfigMap generation the rules in force were built from; 0: not built from them yet.
+  std::atomic<uint64_t> config_map_generation_{0};
+  std::atomic<bool> config_maps_applied_{false};  // a ConfigMap rule set has loaded once
 
   boost::asio::io_context io_context_;
   // Accepting, reloading, signals and the shutdown run here, one at a time.

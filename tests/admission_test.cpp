@@ -263,13 +263,13 @@ TEST(ReviewTest, UndecodableObjectFollowsTheErrorPolicy) {
       R"("uid":"u","kind":{"group":"networking.k8s.io","version":"v1","kind":"NetworkPolicy"},"operation":"CREATE","namespace":"a","name":"n",)"
       R"("object":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","spec":{"egress":7}})"));
   ASSERT_TRUE(request.ok());
-  ReviewResult denied = Review(*TestRules(), *request, ErrorPolicy::kDeny);
+  ReviewResult denied = Review(*TestRules(), *request, {.on_error = ErrorPolicy::kDeny});
   EXPECT_FALSE(denied.response.allowed);
   EXPECT_EQ(denied.response.code, 400);
   EXPECT_EQ(denied.outcome, Outcome::kError);
   EXPECT_EQ(denied.response.message,
             "netadmit cannot evaluate request.object: spec.egress: expected a list");
-  ReviewResult allowed = Review(*TestRules(), *request, ErrorPolicy::kAllow);
+  ReviewResult allowed = Review(*TestRules(), *request, {.on_error = ErrorPolicy::kAllow});
   EXPECT_TRUE(allowed.response.allowed);
   EXPECT_EQ(allowed.response.warnings,
             std::vector<std::string>{

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "netadmit/cluster.h"
 #include "support/test_kinds.h"
 
 namespace netadmit {
@@ -60,6 +61,74 @@ TEST(EngineTest, StructuralRulesSkipDelete) {
   EXPECT_TRUE(Evaluate(*rules, Policy("x"), context).findings.empty());
   context.operation = Operation::kUpdate;
   EXPECT_EQ(Evaluate(*rules, Policy("x"), context).findings.size(), 1u);
+}
+
+// A cluster view that knows one namespace and its labels.
+std::unique_ptr<ClusterCache> ClusterWithNamespace(const std::string& name, Labels labels) {
+  auto cache = std::make_unique<ClusterCache>();
+  std::vector<ClusterObject> namespaces;
+  namespaces.push_back(
+      ClusterObject{ClusterKind::kNamespace, "1", CachedNamespace{name, std::move(labels)}});
+  cache->Replace(ClusterKind::kNamespace, std::move(namespaces));
+  return cache;
+}
+
+TEST(EngineTest, NamespaceSelectorReadsTheNamespaceLabels) {
+  auto rules = Rules(
+      "    - id: r\n      kind: FlagNetworkPolicies\n      action: deny\n"
+      "      match: {namespaceSelector: {matchLabels: {env: prod}}}\n"
+      "      params: {words: [a]}\n");
+  const auto prod = ClusterWithNamespace("shop", {{"env", "prod"}});
+  const auto dev = ClusterWithNamespace("shop", {{"env", "dev"}});
+  CheckContext context;
+  context.cluster = prod.get();
+  EXPECT_TRUE(Evaluate(*rules, Policy("shop"), context).Denied());
+  context.cluster = dev.get();
+  EXPECT_FALSE(Evaluate(*rules, Policy("shop"), context).Denied());
+  // Without a cluster view only the name label is known, which env=prod does not match.
+  EXPECT_FALSE(Evaluate(*rules, Policy("shop"), CheckContext{}).Denied());
+}
+
+TEST(EngineTest, NamespaceSelectorOnTheNameLabelWorksWithoutACluster) {
+  auto rules = Rules(
+      "    - id: r\n      kind: FlagNetworkPolicies\n      action: deny\n"
+      "      match: {namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, "
+      "operator: NotIn, values: [sandbox]}]}}\n"
+      "      params: {words: [a]}\n");
+  EXPECT_TRUE(Evaluate(*rules, Policy("shop"), CheckContext{}).Denied());
+  EXPECT_FALSE(Evaluate(*rules, Policy("sandbox"), CheckContext{}).Denied());
+}
+
+// A kind like RequireDefaultDeny: needs the cluster, looks at DELETE, confirms its denials.
+RuleCatalog StatefulCatalog() {
+  RuleCatalog catalog = testing::TestCatalog();
+  RuleKind kind{"FlagStateful", "test", Target::kNetworkPolicy, {}, testing::CompileFlag};
+  kind.needs_cluster = true;
+  kind.checks_delete = true;
+  kind.confirm_with_fresh_read = true;
+  (void)catalog.Add(std::move(kind));
+  return catalog;
+}
+
+TEST(EngineTest, StatefulKindsNeedTheClusterAndSeeDelete) {
+  static const RuleCatalog catalog = StatefulCatalog();
+  const RuleSource source{"rules.yaml",
+                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\n"
+                          "spec:\n  rules:\n"
+                          "    - {id: s, kind: FlagStateful, action: deny, params: {words: [a]}}\n"
+                          "    - {id: w, kind: FlagStateful, action: warn, params: {words: [b]}}\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1), catalog);
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  CheckContext context;
+  context.operation = Operation::kDelete;
+  EXPECT_TRUE(Evaluate(**rules, Policy("shop"), context).findings.empty());  // no cluster
+  const auto cluster = ClusterWithNamespace("shop", {});
+  context.cluster = cluster.get();
+  const Evaluation evaluation = Evaluate(**rules, Policy("shop"), context);
+  ASSERT_EQ(evaluation.findings.size(), 2u);
+  EXPECT_EQ(evaluation.findings[0].unconfirmed_namespace, "shop");
+  // Only deny findings need confirming.
+  EXPECT_EQ(evaluation.UnconfirmedNamespaces(), std::vector<std::string>{"shop"});
 }
 
 TEST(EngineTest, MessageLeavesOutEmptyParts) {

@@ -26,13 +26,20 @@ TEST(RegistrationTest, BuiltinCatalogListsEveryKindOnce) {
       EXPECT_FALSE(param.description.empty()) << kind.name << "." << param.name;
     }
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"NoOpenEgress", "NoOpenIngress", "RequirePorts",
-                                             "ExplicitPolicyTypes", "RestrictNamespacePeers",
-                                             "NoHostNetwork", "RequirePodLabels"}));
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "NoOpenEgress", "NoOpenIngress", "RequirePorts", "ExplicitPolicyTypes",
+                       "RestrictNamespacePeers", "NoHostNetwork", "RequirePodLabels",
+                       "RequireDefaultDeny", "RequirePodSelected", "ProtectedPolicies"}));
   ASSERT_NE(BuiltinCatalog().Find("NoHostNetwork"), nullptr);
   EXPECT_EQ(BuiltinCatalog().Find("NoHostNetwork")->target, Target::kPodTemplate);
   EXPECT_EQ(BuiltinCatalog().Find("RequirePodLabels")->target, Target::kPodTemplate);
   EXPECT_EQ(BuiltinCatalog().Find("NoOpenEgress")->target, Target::kNetworkPolicy);
+  // The stateful kinds say what they need, so that the engine and the server can tell.
+  const RuleKind* default_deny = BuiltinCatalog().Find("RequireDefaultDeny");
+  EXPECT_TRUE(default_deny->needs_cluster && default_deny->checks_delete &&
+              default_deny->confirm_with_fresh_read);
+  EXPECT_FALSE(BuiltinCatalog().Find("ProtectedPolicies")->needs_cluster);
+  EXPECT_FALSE(BuiltinCatalog().Find("NoOpenEgress")->checks_delete);
 }
 
 // Every documented param of every kind, given values of every shape: each either compiles or
@@ -83,8 +90,22 @@ std::string RenderReference(const RuleCatalog& catalog) {
   std::string out;
   for (const auto& kind : catalog.kinds()) {
     out += "### " + std::string(kind.name) + "\n\n" + std::string(kind.summary) + "\n\n";
-    out += kind.target == Target::kNetworkPolicy ? "Checks: NetworkPolicy.\n\n"
-                                                 : "Checks: Pods and pod templates.\n\n";
+    switch (kind.target) {
+      case Target::kNetworkPolicy:
+        out += "Checks: NetworkPolicies";
+        break;
+      case Target::kPodTemplate:
+        out += "Checks: Pods and pod templates";
+        break;
+      case Target::kNetworkPolicyOrPodTemplate:
+        out += "Checks: NetworkPolicies, Pods and pod templates";
+        break;
+    }
+    out += kind.checks_delete ? ", DELETE included.\n\n" : ".\n\n";
+    if (kind.needs_cluster) {
+      out += "Needs the cluster view: inactive without a connection to the API server (and in "
+             "`netadmit check` without `--cluster-state`).\n\n";
+    }
     if (kind.params.empty()) {
       out += "No params.\n\n";
       continue;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "netadmit/cluster.h"
 #include "netadmit/decode.h"
 #include "netadmit/engine.h"
 #include "netadmit/manifest.h"
@@ -80,6 +81,47 @@ inline std::vector<Violation> RunCheck(const RuleCheck* check, const Object& obj
     check->Check(object, CheckContext{}, violations);
   }
   return violations;
+}
+
+inline std::vector<Violation> RunCheck(const RuleCheck* check, const Object& object,
+                                       const CheckContext& context) {
+  std::vector<Violation> violations;
+  if (check != nullptr) {
+    check->Check(object, context, violations);
+  }
+  return violations;
+}
+
+// One NetworkPolicy for a test cluster: namespace, name, spec (YAML, flow style is fine).
+struct PolicyEntry {
+  std::string namespace_name;
+  std::string name;
+  std::string spec;
+};
+
+// A listed cluster view holding `policies` and `namespaces`.
+inline std::unique_ptr<ClusterCache> Cluster(const std::vector<PolicyEntry>& policies,
+                                             const std::vector<CachedNamespace>& namespaces = {}) {
+  auto cache = std::make_unique<ClusterCache>();
+  std::vector<ClusterObject> policy_objects;
+  for (const auto& entry : policies) {
+    const Object decoded = Policy(entry.spec, entry.namespace_name);
+    if (decoded.network_policy() == nullptr) {
+      continue;  // Policy() has reported the failure
+    }
+    policy_objects.push_back(ClusterObject{
+        ClusterKind::kNetworkPolicy, "1",
+        CachedPolicy{entry.namespace_name, entry.name, {}, *decoded.network_policy()}});
+  }
+  std::vector<ClusterObject> namespace_objects;
+  for (const auto& ns : namespaces) {
+    namespace_objects.push_back(ClusterObject{ClusterKind::kNamespace, "1", ns});
+  }
+  cache->Replace(ClusterKind::kNetworkPolicy, std::move(policy_objects));
+  cache->Replace(ClusterKind::kNamespace, std::move(namespace_objects));
+  cache->Replace(ClusterKind::kPod, {});
+  cache->Replace(ClusterKind::kConfigMap, {});
+  return cache;
 }
 
 inline std::vector<std::string> Paths(const std::vector<Violation>& violations) {

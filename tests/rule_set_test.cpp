@@ -36,19 +36,32 @@ TEST(RuleSetTest, LoadsRulesWithMatchAndParams) {
   EXPECT_EQ(rule.id, "flag-a");
   EXPECT_EQ(rule.action, Action::kWarn);
   EXPECT_EQ(rule.kind->name, "FlagNetworkPolicies");
-  EXPECT_TRUE(rule.match.Matches("team-a"));
-  EXPECT_FALSE(rule.match.Matches("team-x"));
-  EXPECT_FALSE(rule.match.Matches("default"));
+  EXPECT_TRUE(rule.match.Matches("team-a", {}));
+  EXPECT_FALSE(rule.match.Matches("team-x", {}));
+  EXPECT_FALSE(rule.match.Matches("default", {}));
   EXPECT_TRUE(set.Excludes("kube-system"));
   EXPECT_FALSE(set.Excludes("default"));
   EXPECT_EQ(set.names(), std::vector<std::string>{"test"});
+}
+
+TEST(RuleSetTest, MatchTakesANamespaceSelector) {
+  auto rules = Load(std::string(kHeader) +
+                    "spec:\n  rules:\n    - id: r\n      kind: FlagPods\n      action: deny\n"
+                    "      match:\n        namespaceSelector:\n"
+                    "          matchLabels: {env: prod}\n"
+                    "          matchExpressions: [{key: tier, operator: Exists}]\n");
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  const RuleScope& match = rules.value()->rules()[0].match;
+  EXPECT_TRUE(match.Matches("shop", {{"env", "prod"}, {"tier", "1"}}));
+  EXPECT_FALSE(match.Matches("shop", {{"env", "prod"}}));
+  EXPECT_FALSE(match.Matches("shop", {}));
 }
 
 TEST(RuleSetTest, MissingMatchMeansEveryNamespace) {
   auto rules = Load(std::string(kHeader) +
                     "spec:\n  rules:\n    - {id: r, kind: FlagPods, action: audit}\n");
   ASSERT_TRUE(rules.ok()) << rules.error().ToString();
-  EXPECT_TRUE(rules.value()->rules()[0].match.Matches("anything"));
+  EXPECT_TRUE(rules.value()->rules()[0].match.Matches("anything", {}));
 }
 
 TEST(RuleSetTest, SeveralSourcesAndDocumentsMerge) {
@@ -145,6 +158,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"DuplicateKey", std::string(kHeader) + "spec:\n  rules: []\n  rules: []\n",
                 "rules.yaml:6:3: spec.rules: field \"rules\" is given twice"},
         BadCase{"NotAMap", "- a\n- b\n", "rules.yaml:1:1: expected a map"},
+        BadCase{"BadNamespaceSelectorOperator",
+                std::string(kHeader) +
+                    "spec:\n  rules:\n    - id: r\n      kind: FlagPods\n      action: deny\n"
+                    "      match: {namespaceSelector: {matchExpressions: [{key: a, operator: "
+                    "Has}]}}\n",
+                "rules.yaml:9:73: spec.rules[0].match.namespaceSelector.matchExpressions[0]."
+                "operator: must be In, NotIn, Exists or DoesNotExist, got \"Has\""},
         // yaml-cpp alone would yield empty documents forever after the ','.
         BadCase{"CommaAfterAFlowMap", "{apiVersion: netadmit.io/v1alpha1},\n",
                 "rules.yaml:1:35: unexpected token after the end of a node"},

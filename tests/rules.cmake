@@ -10,5 +10,8 @@ set(RULE_TEST_SOURCES
   restrict_namespace_peers_test.cpp
   no_host_network_test.cpp
   require_pod_labels_test.cpp
+  require_default_deny_test.cpp
+  require_pod_selected_test.cpp
+  protected_policies_test.cpp
   registration_test.cpp
   default_rules_test.cpp)

@@ -47,7 +47,7 @@ std::string CoreAnswer(const std::string& body) {
   EXPECT_TRUE(rules.ok());
   auto request = DecodeAdmissionReview(body);
   EXPECT_TRUE(request.ok());
-  const ReviewResult result = Review(**rules, *request, ErrorPolicy::kDeny);
+  const ReviewResult result = Review(**rules, *request, {.on_error = ErrorPolicy::kDeny});
   return EncodeAdmissionReview(request->version, result.response);
 }
 

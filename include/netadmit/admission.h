@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "netadmit/cluster.h"
 #include "netadmit/engine.h"
 #include "netadmit/model.h"
 #include "netadmit/result.h"
@@ -86,7 +87,17 @@ struct ReviewResult {
   std::string object_description;  // "NetworkPolicy default/web"
   bool inspected = false;          // false: a kind or operation netadmit lets through untouched
   Outcome outcome = Outcome::kSkip;
-  std::string error;  // set when the object could not be evaluated
+  std::string error;  // the object could not be evaluated, or a rule-set ConfigMap does not load
+};
+
+struct ReviewOptions {
+  ErrorPolicy on_error = ErrorPolicy::kDeny;
+  // The cluster view for the rules that need one; null: those rules are inactive.
+  const ClusterView* cluster = nullptr;
+  // netadmit's own namespace, where ConfigMaps labeled netadmit.io/rule-set=true hold rule sets.
+  // Such a ConfigMap's CREATE or UPDATE there is refused when its rule sets do not load, with the
+  // key, line, column and reason. Empty: ConfigMaps are not inspected.
+  std::string rule_set_namespace = {};
 };
 
 // Decides one request: picks the object (oldObject on DELETE), decodes it, evaluates it and
@@ -94,7 +105,7 @@ struct ReviewResult {
 // warnings within the API server's limits (see BoundWarnings); audit findings only appear in
 // `evaluation`.
 ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,
-                    ErrorPolicy on_error = ErrorPolicy::kDeny);
+                    const ReviewOptions& options = {});
 
 // Keeps warnings within what the API server accepts: each cut to at most 256 bytes (on a UTF-8
 // boundary, ending in "..."), and all together under 4 KiB; when some must be dropped, the last

@@ -45,6 +45,9 @@ const char* ClusterKindName(ClusterKind kind);
 struct CachedNamespace {
   std::string name;
   Labels labels;
+  // Being deleted (metadata.deletionTimestamp set): the namespace controller is removing its
+  // objects, and rules about what the namespace must keep no longer apply.
+  bool terminating = false;
 };
 
 struct CachedPolicy {
@@ -109,6 +112,36 @@ class ClusterView {
   // The cached ConfigMaps of a namespace, sorted by name.
   virtual std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
       std::string_view namespace_name) const = 0;
+};
+
+// A view with the NetworkPolicies of some namespaces replaced by a fresh read from the API
+// server; everything else is the base view's. The server evaluates a request again through it
+// before denying for a policy the cache may not have received yet.
+class FreshPolicies final : public ClusterView {
+ public:
+  using ByNamespace =
+      std::map<std::string, std::vector<std::shared_ptr<const CachedPolicy>>, std::less<>>;
+  // `base` must outlive this view. The policies of each namespace need not be sorted.
+  FreshPolicies(const ClusterView& base, ByNamespace fresh);
+
+  bool Synced() const override { return base_.Synced(); }
+  std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const override {
+    return base_.Namespace(name);
+  }
+  std::vector<std::shared_ptr<const CachedPolicy>> Policies(
+      std::string_view namespace_name) const override;
+  std::vector<std::shared_ptr<const CachedPod>> Pods(std::string_view namespace_name,
+                                                     const LabelSelector& selector) const override {
+    return base_.Pods(namespace_name, selector);
+  }
+  std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
+      std::string_view namespace_name) const override {
+    return base_.ConfigMaps(namespace_name);
+  }
+
+ private:
+  const ClusterView& base_;
+  ByNamespace fresh_;
 };
 
 enum class EventType { kAdded, kModified, kDeleted };

@@ -3,6 +3,7 @@
 // Evaluates one object against a rule set. Pure: no I/O, no globals, safe from many threads.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netadmit/model.h"
@@ -15,6 +16,9 @@ struct Finding {
   std::string rule_id;
   Action action = Action::kDeny;
   Violation violation;
+  // The namespace whose NetworkPolicies must be read afresh before this finding may deny
+  // (RuleKind::confirm_with_fresh_read); empty for most findings.
+  std::string unconfirmed_namespace = {};
 
   // "[rule-id] problem (detail) at path — fix"
   std::string Message() const;
@@ -25,11 +29,21 @@ struct Evaluation {
 
   bool Denied() const;  // any finding with action deny
   std::vector<const Finding*> WithAction(Action action) const;
+  // The namespaces whose NetworkPolicies must be read afresh before denying: those of deny
+  // findings that rest on the cluster view's lack of a policy. Sorted, each once.
+  std::vector<std::string> UnconfirmedNamespaces() const;
 };
 
 // Runs every rule that applies to the object: its kind's target matches the object's content,
-// the namespace is not excluded and matches the rule's `match`, and the operation is one the
-// kind checks (structural kinds skip DELETE: removing a policy cannot make it less safe).
+// the namespace is not excluded and matches the rule's `match`, the operation is one the kind
+// checks (only some kinds look at DELETE), and the kind has the cluster view it needs.
 Evaluation Evaluate(const RuleSet& rules, const Object& object, const CheckContext& context);
+
+// The label the API server sets on every namespace, to its name.
+inline constexpr std::string_view kNamespaceNameLabel = "kubernetes.io/metadata.name";
+
+// A namespace's labels as rules see them: the cluster view's when it knows the namespace, else
+// only kubernetes.io/metadata.name (the one label every namespace is known to have).
+Labels NamespaceLabels(std::string_view namespace_name, const ClusterView* cluster);
 
 }  // namespace netadmit

@@ -40,6 +40,8 @@ class ParamReader {
   std::vector<Cidr> CidrList(std::string_view key);
   std::vector<PortSpec> PortList(std::string_view key);
   std::vector<NamespacePattern> NamespaceList(std::string_view key);
+  // A metav1.LabelSelector ({matchLabels, matchExpressions}); nullopt when absent.
+  std::optional<LabelSelector> Selector(std::string_view key);
   // Requires the key to be present (call before reading it).
   void Require(std::string_view key);
 
@@ -60,6 +62,13 @@ class ParamReader {
   std::set<std::string, std::less<>> read_;
   std::optional<Error> error_;
 };
+
+// Reads a metav1.LabelSelector written in YAML: `matchLabels` (a map of strings) and
+// `matchExpressions` ({key, operator: In|NotIn|Exists|DoesNotExist, values}), with the API
+// server's own checks (In and NotIn need values, Exists and DoesNotExist take none). `path` is the
+// selector's field path, for errors.
+Result<LabelSelector> ParseLabelSelector(const YAML::Node& node, const std::string& file,
+                                         const std::string& path);
 
 // Builds an Error located at a YAML node (its mark gives line and column).
 Error ErrorAt(const YAML::Node& node, std::string file, std::string path, std::string message);

@@ -50,8 +50,9 @@ class RuleCheck {
 
 // Which objects a kind looks at. The engine calls Check only with those.
 enum class Target {
-  kNetworkPolicy,  // NetworkPolicy CREATE and UPDATE
-  kPodTemplate,    // Pod CREATE/UPDATE and pod controllers' templates
+  kNetworkPolicy,               // NetworkPolicies
+  kPodTemplate,                 // Pods and pod controllers' templates
+  kNetworkPolicyOrPodTemplate,  // both (e.g. a namespace's default-deny, and the pods it covers)
 };
 
 struct ParamDoc {
@@ -68,6 +69,18 @@ struct RuleKind {
   Target target = Target::kNetworkPolicy;
   std::vector<ParamDoc> params;  // for the generated rule reference
   CompileFn compile = nullptr;
+  // Also called on DELETE (with the object being deleted). Structural kinds judge an object as
+  // it is written, and deleting it cannot make its content less safe; kinds about what the
+  // cluster is left with (the last default-deny of a namespace) or who may change what do care.
+  bool checks_delete = false;
+  // Reads CheckContext::cluster. Without a cluster view the engine skips the kind, and the
+  // server reports its rules as inactive rather than silently passing everything.
+  bool needs_cluster = false;
+  // Its violations rest on what the cluster view lacks in the object's namespace (no
+  // default-deny, no policy selecting the pod), and one created a moment earlier by the same
+  // `kubectl apply` may not have reached the cache yet. Before denying, the server reads that
+  // namespace's NetworkPolicies afresh from the API server and evaluates again.
+  bool confirm_with_fresh_read = false;
 };
 
 }  // namespace netadmit

@@ -6,13 +6,17 @@
 // the whole load with the file, line and column, so a bad edit never replaces a good rule set.
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netadmit/catalog.h"
 #include "netadmit/glob.h"
+#include "netadmit/model.h"
 #include "netadmit/result.h"
 #include "netadmit/rule.h"
 
@@ -22,8 +26,11 @@ namespace netadmit {
 struct RuleScope {
   std::vector<NamespacePattern> namespaces;
   std::vector<NamespacePattern> exclude_namespaces;
+  // Labels the namespace must have; absent: any.
+  std::optional<LabelSelector> namespace_selector;
 
-  bool Matches(std::string_view namespace_name) const;
+  // `namespace_labels` are the namespace's labels (see NamespaceLabels in engine.h).
+  bool Matches(std::string_view namespace_name, const Labels& namespace_labels) const;
 };
 
 struct CompiledRule {
@@ -65,6 +72,18 @@ Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> s
 
 // Reads a rule-set file, or every *.yaml / *.yml file of a directory (sorted by name).
 Result<std::vector<RuleSource>> ReadRuleSources(const std::string& file_or_directory);
+
+// The label that marks a ConfigMap as holding rule sets, and its value.
+inline constexpr std::string_view kRuleSetLabel = "netadmit.io/rule-set";
+inline constexpr std::string_view kRuleSetLabelValue = "true";
+
+// Whether ConfigMap labels mark it as holding rule sets.
+bool HoldsRuleSets(const Labels& config_map_labels);
+
+// The rule sets of a ConfigMap: every data key ending in ".yaml", named "NAME/KEY" so that
+// errors say which ConfigMap and key, in key order.
+std::vector<RuleSource> RuleSourcesOf(const std::string& config_map_name,
+                                      const std::map<std::string, std::string, std::less<>>& data);
 
 // The default rule set shipped in policy-rules/default-rules.yaml, embedded in the binary.
 RuleSource DefaultRuleSource();

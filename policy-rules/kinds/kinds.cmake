@@ -9,4 +9,8 @@ set(NETADMIT_KIND_SOURCES
   kinds/explicit_policy_types.cpp
   kinds/restrict_namespace_peers.cpp
   kinds/no_host_network.cpp
-  kinds/require_pod_labels.cpp)
+  kinds/require_pod_labels.cpp
+  kinds/policy_types.cpp
+  kinds/require_default_deny.cpp
+  kinds/require_pod_selected.cpp
+  kinds/protected_policies.cpp)

@@ -1,0 +1,92 @@
+#include "../policy-rules/kinds/protected_policies.h"
+
+#include <gtest/gtest.h>
+
+#include "rule_kind_testing.h"
+
+namespace netadmit {
+namespace {
+
+using testing::DecodeYaml;
+using testing::Messages;
+using testing::MustCompile;
+using testing::RunCheck;
+
+constexpr char kParams[] =
+    "{names: [default-deny*], selector: {matchLabels: {owner: platform}}, users: [alice], "
+    "groups: [platform-team]}";
+
+Object Policy(const std::string& name, const std::string& labels) {
+  return DecodeYaml("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " +
+                    name + ", namespace: shop, labels: " + labels + "}\nspec: {podSelector: {}}\n");
+}
+
+std::vector<Violation> CheckAs(const RuleCheck* check, Operation operation, const Object& object,
+                               const UserInfo& user, const Object* old_object = nullptr) {
+  CheckContext context;
+  context.operation = operation;
+  context.user = &user;
+  context.old_object = old_object;
+  return RunCheck(check, object, context);
+}
+
+TEST(ProtectedPoliciesTest, OthersMayNotChangeOrDeleteProtectedPolicies) {
+  const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
+  const Object policy = Policy("default-deny", "{owner: platform}");
+  const UserInfo bob{"bob", {"developers", "system:authenticated"}};
+  EXPECT_EQ(Messages("r", CheckAs(check.get(), Operation::kDelete, policy, bob)),
+            std::vector<std::string>{
+                "[r] deleting protected NetworkPolicy shop/default-deny is reserved (user bob is "
+                "not among users alice and groups platform-team) at metadata.name \u2014 ask one "
+                "of them to make the change"});
+  EXPECT_EQ(CheckAs(check.get(), Operation::kUpdate, policy, bob, &policy).size(), 1u);
+}
+
+TEST(ProtectedPoliciesTest, OwnersByNameOrGroupMayChangeThem) {
+  const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
+  const Object policy = Policy("default-deny", "{owner: platform}");
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kDelete, policy, UserInfo{"alice", {}}).empty());
+  EXPECT_TRUE(
+      CheckAs(check.get(), Operation::kDelete, policy, UserInfo{"carol", {"platform-team"}}).empty());
+}
+
+TEST(ProtectedPoliciesTest, OnlyPoliciesMatchingNameAndLabelsAreProtected) {
+  const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
+  const UserInfo bob{"bob", {}};
+  EXPECT_TRUE(
+      CheckAs(check.get(), Operation::kDelete, Policy("allow-web", "{owner: platform}"), bob).empty());
+  EXPECT_TRUE(
+      CheckAs(check.get(), Operation::kDelete, Policy("default-deny", "{owner: team}"), bob).empty());
+}
+
+TEST(ProtectedPoliciesTest, RelabellingToEscapeProtectionIsRefused) {
+  const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
+  const Object before = Policy("default-deny", "{owner: platform}");
+  const Object after = Policy("default-deny", "{owner: me}");
+  EXPECT_EQ(CheckAs(check.get(), Operation::kUpdate, after, UserInfo{"bob", {}}, &before).size(), 1u);
+}
+
+TEST(ProtectedPoliciesTest, CreateIsNotChecked) {
+  const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kCreate, Policy("default-deny", "{owner: platform}"),
+                  UserInfo{"bob", {}})
+                  .empty());
+}
+
+TEST(ProtectedPoliciesTest, ParamsNeedOwnersAndValidSelectors) {
+  EXPECT_EQ(testing::CompileError(ProtectedPoliciesKind(), "{names: [default-deny]}").ToString(),
+            "rules.yaml:1:1: spec.rules[0].params.users: give at least one of users and groups: "
+            "who may change these policies");
+  EXPECT_EQ(testing::CompileError(ProtectedPoliciesKind(),
+                                  "{users: [a], selector: {matchExpressions: [{key: k, operator: "
+                                  "In}]}}")
+                .ToString(),
+            "rules.yaml:1:44: spec.rules[0].params.selector.matchExpressions[0].values: must not "
+            "be empty for operator In");
+  EXPECT_FALSE(
+      testing::CompileKind(ProtectedPoliciesKind(), "{users: [a], selector: {matchLables: {}}}")
+          .ok());
+}
+
+}  // namespace
+}  // namespace netadmit

@@ -1,0 +1,181 @@
+#include "../policy-rules/kinds/require_default_deny.h"
+
+#include <gtest/gtest.h>
+
+#include "rule_kind_testing.h"
+
+namespace netadmit {
+namespace {
+
+using testing::Cluster;
+using testing::DecodeYaml;
+using testing::Messages;
+using testing::MustCompile;
+using testing::PolicyEntry;
+using testing::RunCheck;
+
+constexpr char kDenyBoth[] = "{podSelector: {}, policyTypes: [Ingress, Egress]}";
+constexpr char kDenyIngress[] = "{podSelector: {}}";
+constexpr char kDenyEgress[] = "{podSelector: {}, policyTypes: [Egress]}";
+
+Object Pod(const std::string& namespace_name = "shop") {
+  return DecodeYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: " +
+                    namespace_name + ", labels: {app: web}}\nspec: {containers: [{name: web}]}\n");
+}
+
+Object Deployment() {
+  return DecodeYaml(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: "
+      "{template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}}\n");
+}
+
+Object NamedPolicy(const std::string& name, const std::string& spec) {
+  return DecodeYaml(
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name +
+      ", namespace: shop}\nspec: " + spec + "\n");
+}
+
+CheckContext Context(Operation operation, const ClusterView* cluster,
+                     const Object* old_object = nullptr, const UserInfo* user = nullptr) {
+  CheckContext context;
+  context.operation = operation;
+  context.cluster = cluster;
+  context.old_object = old_object;
+  context.user = user;
+  return context;
+}
+
+TEST(RequireDefaultDenyTest, PodInACoveredNamespaceIsAllowed) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const auto cluster = Cluster({{"shop", "default-deny", kDenyBoth}});
+  EXPECT_TRUE(RunCheck(check.get(), Pod(), Context(Operation::kCreate, cluster.get())).empty());
+}
+
+TEST(RequireDefaultDenyTest, TwoPoliciesTogetherCoverBothDirections) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const auto cluster =
+      Cluster({{"shop", "deny-in", kDenyIngress}, {"shop", "deny-out", kDenyEgress}});
+  EXPECT_TRUE(RunCheck(check.get(), Pod(), Context(Operation::kCreate, cluster.get())).empty());
+}
+
+TEST(RequireDefaultDenyTest, PodWithoutDefaultDenyIsRefusedWithTheFix) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const auto cluster = Cluster({{"shop", "deny-in", kDenyIngress}, {"other", "d", kDenyBoth}});
+  const auto violations = RunCheck(check.get(), Pod(), Context(Operation::kCreate, cluster.get()));
+  EXPECT_EQ(Messages("require-default-deny", violations),
+            std::vector<std::string>{
+                "[require-default-deny] namespace shop has no default-deny NetworkPolicy for "
+                "Egress (no policy there selects every pod (podSelector: {}) with no Egress "
+                "rules) at metadata.namespace \u2014 create it first: kubectl apply -f - <<< "
+                "'{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: "
+                "default-deny, namespace: shop}, spec: {podSelector: {}, policyTypes: [Ingress, "
+                "Egress]}}'"});
+}
+
+TEST(RequireDefaultDenyTest, PoliciesThatAllowSomethingDoNotCount) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "{policyTypes: [Ingress]}");
+  const auto cluster = Cluster({
+      // selects only some pods
+      {"shop", "web-only", "{podSelector: {matchLabels: {app: web}}}"},
+      // selects all pods but allows some ingress
+      {"shop", "allow-dns", "{podSelector: {}, ingress: [{ports: [{port: 53}]}]}"},
+      // denies all, but egress only
+      {"shop", "deny-out", kDenyEgress},
+  });
+  EXPECT_EQ(RunCheck(check.get(), Pod(), Context(Operation::kCreate, cluster.get())).size(), 1u);
+}
+
+TEST(RequireDefaultDenyTest, DeploymentsAreCheckedOnCreateAndUpdatePodsOnCreateOnly) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const auto empty = Cluster({});
+  EXPECT_EQ(RunCheck(check.get(), Deployment(), Context(Operation::kCreate, empty.get())).size(),
+            1u);
+  EXPECT_EQ(RunCheck(check.get(), Deployment(), Context(Operation::kUpdate, empty.get())).size(),
+            1u);
+  // Refusing a pod UPDATE would block the removal of its finalizers, and so its deletion.
+  EXPECT_TRUE(RunCheck(check.get(), Pod(), Context(Operation::kUpdate, empty.get())).empty());
+  EXPECT_TRUE(RunCheck(check.get(), Pod(), Context(Operation::kDelete, empty.get())).empty());
+}
+
+TEST(RequireDefaultDenyTest, DeletingTheLastDefaultDenyIsRefused) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const auto cluster = Cluster({{"shop", "default-deny", kDenyBoth}});
+  const Object policy = NamedPolicy("default-deny", kDenyBoth);
+  const auto violations =
+      RunCheck(check.get(), policy, Context(Operation::kDelete, cluster.get()));
+  EXPECT_EQ(Messages("r", violations),
+            std::vector<std::string>{
+                "[r] deleting the last default-deny for Ingress and Egress in namespace shop "
+                "(NetworkPolicy default-deny is the only policy there that selects every pod and "
+                "allows no Ingress and Egress traffic) at metadata.name \u2014 create another "
+                "default-deny in the namespace first, or delete the namespace"});
+}
+
+TEST(RequireDefaultDenyTest, DeletingOneOfTwoDefaultDeniesIsAllowed) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const auto cluster =
+      Cluster({{"shop", "default-deny", kDenyBoth}, {"shop", "platform-deny", kDenyBoth}});
+  EXPECT_TRUE(RunCheck(check.get(), NamedPolicy("default-deny", kDenyBoth),
+                       Context(Operation::kDelete, cluster.get()))
+                  .empty());
+}
+
+TEST(RequireDefaultDenyTest, DeletingOtherPoliciesIsAllowedEvenInUncoveredNamespaces) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const auto cluster = Cluster({{"shop", "allow-web", "{podSelector: {}, ingress: [{}]}"}});
+  EXPECT_TRUE(RunCheck(check.get(), NamedPolicy("allow-web", "{podSelector: {}, ingress: [{}]}"),
+                       Context(Operation::kDelete, cluster.get()))
+                  .empty());
+}
+
+TEST(RequireDefaultDenyTest, WeakeningTheLastDefaultDenyIsRefused) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const auto cluster = Cluster({{"shop", "default-deny", kDenyBoth}});
+  const Object before = NamedPolicy("default-deny", kDenyBoth);
+  const Object after = NamedPolicy("default-deny", kDenyIngress);  // Egress dropped
+  const auto violations =
+      RunCheck(check.get(), after, Context(Operation::kUpdate, cluster.get(), &before));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].problem,
+            "this change removes the last default-deny for Egress in namespace shop");
+  // A change that keeps it denying everything is fine.
+  const Object relabelled = NamedPolicy("default-deny", kDenyBoth);
+  EXPECT_TRUE(
+      RunCheck(check.get(), relabelled, Context(Operation::kUpdate, cluster.get(), &before))
+          .empty());
+}
+
+TEST(RequireDefaultDenyTest, TerminatingNamespacesAndTheNamespaceControllerPass) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  const Object policy = NamedPolicy("default-deny", kDenyBoth);
+  const auto terminating =
+      Cluster({{"shop", "default-deny", kDenyBoth}}, {CachedNamespace{"shop", {}, true}});
+  EXPECT_TRUE(
+      RunCheck(check.get(), policy, Context(Operation::kDelete, terminating.get())).empty());
+  const auto live = Cluster({{"shop", "default-deny", kDenyBoth}});
+  const UserInfo controller{"system:serviceaccount:kube-system:namespace-controller", {}};
+  EXPECT_TRUE(
+      RunCheck(check.get(), policy, Context(Operation::kDelete, live.get(), nullptr, &controller))
+          .empty());
+  const UserInfo alice{"alice", {}};
+  EXPECT_EQ(
+      RunCheck(check.get(), policy, Context(Operation::kDelete, live.get(), nullptr, &alice))
+          .size(),
+      1u);
+}
+
+TEST(RequireDefaultDenyTest, WithoutAClusterViewNothingIsJudged) {
+  const auto check = MustCompile(RequireDefaultDenyKind(), "");
+  EXPECT_TRUE(RunCheck(check.get(), Pod(), Context(Operation::kCreate, nullptr)).empty());
+}
+
+TEST(RequireDefaultDenyTest, BadParams) {
+  EXPECT_EQ(testing::CompileError(RequireDefaultDenyKind(), "{policyTypes: [Ingres]}").ToString(),
+            "rules.yaml:1:15: spec.rules[0].params.policyTypes: unknown policy type \"Ingres\" "
+            "(expected Ingress or Egress)");
+  EXPECT_FALSE(testing::CompileKind(RequireDefaultDenyKind(), "{policyTypes: [Egress, Egress]}")
+                   .ok());
+}
+
+}  // namespace
+}  // namespace netadmit
