@@ -34,6 +34,7 @@ struct CheckFlags {
   std::string rules;
   std::string output = "text";
   std::string namespace_name = "default";
+  std::vector<std::string> cluster_state;
 };
 
 // Applies the duration flags; on a bad value prints why and returns false.
@@ -90,6 +91,7 @@ int Check(const CheckFlags& flags) {
   CheckOptions options;
   options.inputs = flags.inputs;
   options.default_namespace = flags.namespace_name;
+  options.cluster_state = flags.cluster_state;
   auto report = RunCheck(**rules, options);
   if (!report) {
     std::cerr << "netadmit check: " << report.error().ToString() << "\n";
@@ -200,6 +202,10 @@ int Run(int argc, char** argv) {
   check
       ->add_option("--namespace", check_flags.namespace_name, "Namespace of objects that name none")
       ->capture_default_str();
+  check->add_option("--cluster-state", check_flags.cluster_state,
+                    "What the cluster already holds, for the stateful rules: the output of "
+                    "`kubectl get namespaces,networkpolicies,pods -A -o yaml` (file, directory or "
+                    "-; repeatable). The manifests count as applied on top of it");
 
   AddReachCommand(app);
 

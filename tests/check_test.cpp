@@ -463,3 +463,81 @@ TEST_F(CheckErrorTest, DirectoryInputChecksEveryManifestInIt) {
 
 }  // namespace
 }  // namespace netadmit
+
+namespace netadmit {
+namespace {
+
+// The stateful rules in `check`: the cluster is the --cluster-state objects plus the manifests.
+class CheckClusterStateTest : public CheckErrorTest {
+ protected:
+  std::shared_ptr<const RuleSet> DefaultDenyRules() {
+    const RuleSource source{
+        "rules.yaml",
+        "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\nspec:\n  rules:\n"
+        "    - {id: default-deny, kind: RequireDefaultDeny, action: deny}\n"};
+    auto rules = LoadRuleSet(std::span(&source, 1));
+    EXPECT_TRUE(rules.ok()) << rules.error().ToString();
+    return rules ? *rules : nullptr;
+  }
+
+  static constexpr char kDeployment[] =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+      "spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}}\n";
+  static constexpr char kDefaultDeny[] =
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+      "metadata: {name: default-deny, namespace: shop}\n"
+      "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n";
+};
+
+TEST_F(CheckClusterStateTest, WorkloadWithoutADefaultDenyIsDenied) {
+  CheckOptions options;
+  options.inputs = {Write("app.yaml", kDeployment)};
+  auto report = RunCheck(*DefaultDenyRules(), options);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  ASSERT_EQ(report->objects.size(), 1u);
+  EXPECT_EQ(report->objects[0].evaluation.findings.size(), 1u);
+  EXPECT_EQ(ExitCode(*report), 1);
+}
+
+TEST_F(CheckClusterStateTest, DefaultDenyAmongTheManifestsCounts) {
+  CheckOptions options;
+  // After the workload in the file: order does not matter, as with `kubectl apply -f dir/`.
+  options.inputs = {Write("app.yaml", std::string(kDeployment) + "---\n" + kDefaultDeny)};
+  auto report = RunCheck(*DefaultDenyRules(), options);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_EQ(ExitCode(*report), 0);
+}
+
+TEST_F(CheckClusterStateTest, DefaultDenyInTheClusterStateCounts) {
+  CheckOptions options;
+  options.inputs = {Write("app.yaml", kDeployment)};
+  // As `kubectl get namespaces,networkpolicies,pods -A -o yaml` prints it.
+  options.cluster_state = {Write(
+      "state.yaml",
+      "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n"
+      "- apiVersion: v1\n  kind: Namespace\n  metadata: {name: shop, labels: {team: a}}\n"
+      "- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n"
+      "  metadata: {name: default-deny, namespace: shop, resourceVersion: \"7\"}\n"
+      "  spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")};
+  auto report = RunCheck(*DefaultDenyRules(), options);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  EXPECT_EQ(ExitCode(*report), 0);
+  // Only the manifests are reported on, not the cluster state.
+  EXPECT_EQ(report->objects.size(), 1u);
+}
+
+TEST_F(CheckClusterStateTest, MalformedClusterStateNamesFileAndLine) {
+  CheckOptions options;
+  options.inputs = {Write("app.yaml", kDeployment)};
+  options.cluster_state = {Write("state.yaml",
+                                 "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                                 "metadata: {name: d, namespace: shop}\nspec: {podSelector: 3}\n")};
+  auto report = RunCheck(*DefaultDenyRules(), options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().file, options.cluster_state[0]);
+  EXPECT_EQ(report.error().line, 1);
+  EXPECT_EQ(report.error().path, "spec.podSelector");
+}
+
+}  // namespace
+}  // namespace netadmit

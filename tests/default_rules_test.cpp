@@ -65,6 +65,7 @@ TEST(DefaultRulesTest, LoadsWithTheDocumentedRulesAndActions) {
       {"no-host-network", "NoHostNetwork", Action::kDeny},
       {"require-pod-labels", "RequirePodLabels", Action::kWarn},
       {"restrict-namespace-peers", "RestrictNamespacePeers", Action::kAudit},
+      {"require-default-deny", "RequireDefaultDeny", Action::kWarn},
   };
   ASSERT_EQ(rules->rules().size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {

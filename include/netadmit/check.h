@@ -16,6 +16,10 @@ namespace netadmit {
 struct CheckOptions {
   std::vector<std::string> inputs;  // files, directories, or "-"
   std::string default_namespace = "default";
+  // What the cluster holds besides the manifests: `kubectl get namespaces,networkpolicies,pods -A
+  // -o yaml` output (files, directories, or "-"). The stateful rules judge each object against
+  // these plus the manifests themselves, as if every manifest had been applied.
+  std::vector<std::string> cluster_state = {};
 };
 
 struct ObjectReport {
