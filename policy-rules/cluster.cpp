@@ -512,6 +512,11 @@ bool ClusterCache::Synced() const {
                      [this](ClusterKind kind) { return tables_->listed[Index(kind)]; });
 }
 
+std::vector<std::shared_ptr<const CachedNamespace>> ClusterCache::Namespaces() const {
+  std::shared_lock lock(mutex_);
+  return AllOf<CachedNamespace>(tables_->namespaces->Find(""));
+}
+
 std::shared_ptr<const CachedNamespace> ClusterCache::Namespace(std::string_view name) const {
   std::shared_lock lock(mutex_);
   const auto* bucket = tables_->namespaces->Find("");

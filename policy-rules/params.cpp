@@ -540,6 +540,27 @@ std::optional<LabelSelector> ParamReader::Selector(std::string_view key) {
   }
 }
 
+YAML::Node ParamReader::TakeAll() {
+  try {
+    if (params_.IsMap()) {
+      for (const auto& entry : params_) {
+        if (entry.first.IsScalar()) {
+          read_.insert(entry.first.Scalar());
+        }
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    FailAt(params_, path_, std::string("unreadable params: ") + e.what());
+  }
+  return params_;
+}
+
+void ParamReader::Adopt(Error error) {
+  if (!error_) {
+    error_ = std::move(error);
+  }
+}
+
 void ParamReader::Require(std::string_view key) {
   try {
     const YAML::Node node = Lookup(key);

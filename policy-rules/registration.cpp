@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "kinds/explicit_policy_types.h"
+#include "kinds/flows.h"
 #include "kinds/no_host_network.h"
 #include "kinds/no_open_egress.h"
 #include "kinds/no_open_ingress.h"
@@ -43,6 +44,7 @@ void RegisterBuiltinKinds(RuleCatalog& catalog) {
   Register(catalog, RequireDefaultDenyKind());
   Register(catalog, RequirePodSelectedKind());
   Register(catalog, ProtectedPoliciesKind());
+  Register(catalog, FlowsKind());
 }
 
 }  // namespace netadmit

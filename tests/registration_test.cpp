@@ -29,7 +29,7 @@ TEST(RegistrationTest, BuiltinCatalogListsEveryKindOnce) {
   EXPECT_EQ(names, (std::vector<std::string>{
                        "NoOpenEgress", "NoOpenIngress", "RequirePorts", "ExplicitPolicyTypes",
                        "RestrictNamespacePeers", "NoHostNetwork", "RequirePodLabels",
-                       "RequireDefaultDeny", "RequirePodSelected", "ProtectedPolicies"}));
+                       "RequireDefaultDeny", "RequirePodSelected", "ProtectedPolicies", "Flows"}));
   ASSERT_NE(BuiltinCatalog().Find("NoHostNetwork"), nullptr);
   EXPECT_EQ(BuiltinCatalog().Find("NoHostNetwork")->target, Target::kPodTemplate);
   EXPECT_EQ(BuiltinCatalog().Find("RequirePodLabels")->target, Target::kPodTemplate);

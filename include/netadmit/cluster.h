@@ -103,6 +103,8 @@ class ClusterView {
   virtual bool Synced() const = 0;
   // The namespace, or nullptr when it is not known.
   virtual std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const = 0;
+  // Every known namespace, sorted by name.
+  virtual std::vector<std::shared_ptr<const CachedNamespace>> Namespaces() const = 0;
   // The NetworkPolicies of a namespace, sorted by name.
   virtual std::vector<std::shared_ptr<const CachedPolicy>> Policies(
       std::string_view namespace_name) const = 0;
@@ -127,6 +129,9 @@ class FreshPolicies final : public ClusterView {
   bool Synced() const override { return base_.Synced(); }
   std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const override {
     return base_.Namespace(name);
+  }
+  std::vector<std::shared_ptr<const CachedNamespace>> Namespaces() const override {
+    return base_.Namespaces();
   }
   std::vector<std::shared_ptr<const CachedPolicy>> Policies(
       std::string_view namespace_name) const override;
@@ -174,6 +179,7 @@ class ClusterCache final : public ClusterView {
 
   bool Synced() const override;
   std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const override;
+  std::vector<std::shared_ptr<const CachedNamespace>> Namespaces() const override;
   std::vector<std::shared_ptr<const CachedPolicy>> Policies(
       std::string_view namespace_name) const override;
   std::vector<std::shared_ptr<const CachedPod>> Pods(std::string_view namespace_name,

@@ -42,6 +42,14 @@ class ParamReader {
   std::vector<NamespacePattern> NamespaceList(std::string_view key);
   // A metav1.LabelSelector ({matchLabels, matchExpressions}); nullopt when absent.
   std::optional<LabelSelector> Selector(std::string_view key);
+  // The whole params map, for a kind whose params have a grammar of their own (Flows): every
+  // key counts as read, and the kind reports its own errors through Adopt().
+  YAML::Node TakeAll();
+  // Keeps `error` as the first error, unless one was met before.
+  void Adopt(Error error);
+  const std::string& file() const { return file_; }
+  const std::string& path() const { return path_; }
+
   // Requires the key to be present (call before reading it).
   void Require(std::string_view key);
 

@@ -13,4 +13,5 @@ set(NETADMIT_KIND_SOURCES
   kinds/policy_types.cpp
   kinds/require_default_deny.cpp
   kinds/require_pod_selected.cpp
-  kinds/protected_policies.cpp)
+  kinds/protected_policies.cpp
+  kinds/flows.cpp)
