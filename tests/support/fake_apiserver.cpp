@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -278,6 +279,20 @@ void FakeApiServer::Accept() {
   }
 }
 
+std::string FakeApiServer::WriteKubeconfig(const TempDir& dir, std::string_view token) const {
+  dir.Write("api-ca.crt", ca_.cert_pem());
+  dir.Write("kubeconfig",
+            "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
+            "contexts: [{name: test, context: {cluster: fake, user: netadmit, "
+            "namespace: netadmit-system}}]\n"
+            "clusters: [{name: fake, cluster: {server: 'https://127.0.0.1:" +
+                std::to_string(port_) +
+                "', certificate-authority: api-ca.crt}}]\n"
+                "users: [{name: netadmit, user: {token: " +
+                std::string(token) + "}}]\n");
+  return dir.File("kubeconfig");
+}
+
 void FakeApiServer::SetToken(std::string token) {
   std::lock_guard lock(mutex_);
   token_ = std::move(token);
@@ -307,6 +322,29 @@ void FakeApiServer::Load(const Collection& collection, std::string_view list_bod
 FakeApiServer::State* FakeApiServer::Find(const std::string& path) {
   auto found = states_.find(path);
   return found == states_.end() ? nullptr : &found->second;
+}
+
+FakeApiServer::State* FakeApiServer::FindNamespaced(const std::string& path,
+                                                    std::string& namespace_name) {
+  constexpr std::string_view kMarker = "/namespaces/";
+  const auto marker = path.find(kMarker);
+  if (marker == std::string::npos) {
+    return nullptr;
+  }
+  const std::string rest = path.substr(marker + kMarker.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string::npos || slash == 0 || rest.find('/', slash + 1) != std::string::npos) {
+    return nullptr;
+  }
+  State* state = Find(path.substr(0, marker) + rest.substr(slash));
+  if (state != nullptr) {
+    namespace_name = rest.substr(0, slash);
+  }
+  return state;
+}
+
+uint64_t FakeApiServer::DeliverableUpTo(const State& state) {
+  return state.held_after.value_or(std::numeric_limits<uint64_t>::max());
 }
 
 uint64_t FakeApiServer::Record(State& state, const std::string& type, std::string object_json,
@@ -359,6 +397,19 @@ void FakeApiServer::Bookmark(const Collection& collection) {
       ++watch->bookmarks;
     }
   }
+  changed_.notify_all();
+}
+
+void FakeApiServer::HoldEvents(const Collection& collection) {
+  std::lock_guard lock(mutex_);
+  State& state = states_[collection.path];
+  state.collection = collection;
+  state.held_after = rv_;
+}
+
+void FakeApiServer::ReleaseEvents(const Collection& collection) {
+  std::lock_guard lock(mutex_);
+  states_[collection.path].held_after.reset();
   changed_.notify_all();
 }
 
@@ -444,6 +495,11 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
         changed_.wait_for(lock, fault->delay, [this] { return stopping_; });
       }
       State* state = Find(path);
+      // Set for the LIST of one namespace of a collection served across namespaces.
+      std::string list_namespace;
+      if (state == nullptr && !is_watch) {
+        state = FindNamespaced(path, list_namespace);
+      }
       if (!token_.empty() && request[http::field::authorization] != "Bearer " + token_) {
         response = ApiResponse(401, kUnauthorized);
       } else if (fault && fault->drop) {
@@ -469,7 +525,9 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
           start = std::stoul(token.substr(dot + 1));
         }
         for (const auto& [key, item] : state->objects) {
-          items.push_back(item);
+          if (list_namespace.empty() || key.starts_with(list_namespace + "/")) {
+            items.push_back(item);
+          }
         }
         const std::size_t end =
             limit > 0 ? std::min(items.size(), start + static_cast<std::size_t>(limit))
@@ -529,8 +587,9 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
             R"json()","reason":"Expired","code":410}})json"
             "\n";
       } else {
+        const uint64_t deliverable = DeliverableUpTo(state);
         for (const auto& event : state.events) {
-          if (event.rv > from) {
+          if (event.rv > from && event.rv <= deliverable) {
             burst += event.line;
             sent = event.rv;
           }
@@ -556,19 +615,23 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
         State& state = *Find(watch->path);
         changed_.wait_until(lock, deadline, [&] {
           return stopping_ || watch->drop || watch->end || watch->bookmarks > 0 ||
-                 (!state.events.empty() && state.events.back().rv > sent);
+                 std::any_of(state.events.begin(), state.events.end(), [&](const Event& event) {
+                   return event.rv > sent && event.rv <= DeliverableUpTo(state);
+                 });
         });
         drop = stopping_ || watch->drop;
+        const uint64_t deliverable = DeliverableUpTo(state);
         for (const auto& event : state.events) {
-          if (event.rv > sent) {
+          if (event.rv > sent && event.rv <= deliverable) {
             lines.push_back(event.line);
             sent = event.rv;
           }
         }
         if (watch->bookmarks > 0) {
           watch->bookmarks = 0;
-          // The store's current revision, as after an etcd progress notification.
-          const uint64_t rv = std::max(sent, rv_);
+          // The store's current revision, as after an etcd progress notification; never past
+          // events held back, which the watch still owes.
+          const uint64_t rv = std::max(sent, std::min(rv_, deliverable));
           lines.push_back(R"({"type":"BOOKMARK","object":{"kind":")" + state.collection.kind +
                           R"(","apiVersion":")" + state.collection.api_version +
                           R"(","metadata":{"resourceVersion":")" + std::to_string(rv) +

@@ -9,7 +9,9 @@
 //
 // Tests change objects through Add/Modify/Delete (one shared resourceVersion counter, as etcd
 // has), and script faults: a status for the next requests to a path, dropped watches, slow
-// responses.
+// responses, watch events held back while the objects are already stored. A collection served
+// across namespaces also answers the LIST of one namespace (GET
+// /apis/networking.k8s.io/v1/namespaces/NS/networkpolicies), with that namespace's objects.
 
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -66,6 +69,9 @@ class FakeApiServer {
 
   uint16_t port() const { return port_; }
   const TestCa& ca() const { return ca_; }
+  // Writes into `dir` a kubeconfig for this server (its CA as the file api-ca.crt beside it, the
+  // bearer token `token`, namespace netadmit-system) and returns its path.
+  std::string WriteKubeconfig(const TempDir& dir, std::string_view token) const;
 
   // Requests need `Authorization: Bearer <token>`; others get the recorded 401.
   void SetToken(std::string token);
@@ -83,6 +89,11 @@ class FakeApiServer {
                   std::string_view name);
   // Sends a BOOKMARK at the current resourceVersion to every open watch of `collection`.
   void Bookmark(const Collection& collection);
+  // From now on, changes to `collection` are stored (a LIST shows them) but its watches do not
+  // deliver them, as when the API server's watch cache lags behind etcd. ReleaseEvents sends
+  // them, in order, to the watches still open.
+  void HoldEvents(const Collection& collection);
+  void ReleaseEvents(const Collection& collection);
   // Forgets the event history up to now: watches from an older version get ERROR 410.
   void Compact();
   // Drops every open watch: the TCP connection closes mid-stream, with no final chunk.
@@ -105,6 +116,8 @@ class FakeApiServer {
     std::map<std::string, std::string> objects;  // "namespace/name" -> item JSON (no kind)
     std::vector<Event> events;
     uint64_t compacted = 0;  // watches from an rv below this get 410
+    // Watches deliver events up to this resourceVersion only (HoldEvents); none: all of them.
+    std::optional<uint64_t> held_after;
   };
   struct Watch;
 
@@ -113,6 +126,10 @@ class FakeApiServer {
   uint64_t Record(State& state, const std::string& type, std::string object_json,
                   const std::string& key, bool erase);
   State* Find(const std::string& path);
+  // For ".../namespaces/NS/<resource>", the collection ".../<resource>" and NS; else nullptr.
+  State* FindNamespaced(const std::string& path, std::string& namespace_name);
+  // The newest event of `state` that watches may deliver now.
+  static uint64_t DeliverableUpTo(const State& state);
 
   TestCa ca_;
   IssuedCertificate cert_;

@@ -1,0 +1,677 @@
+// The stateful rules through a running webhook: AdmissionReviews over HTTPS to a server whose
+// cluster cache is fed by the test API server. RequireDefaultDeny with the fresh read that
+// confirms its denials (and the apply-ordering race it exists for), ProtectedPolicies judged on
+// userInfo, rule sets taken from ConfigMaps, and rule-set ConfigMaps checked at admission.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/support/fake_apiserver.h"
+#include "tests/support/https_client.h"
+#include "tests/support/test_certs.h"
+#include "tests/support/test_server.h"
+
+namespace netadmit::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view kOwnNamespace = "netadmit-system";
+
+constexpr std::string_view kStatefulRules = R"(apiVersion: netadmit.io/v1alpha1
+kind: RuleSet
+metadata: {name: stateful}
+spec:
+  rules:
+    - id: default-deny
+      kind: RequireDefaultDeny
+      action: deny
+    - id: platform-policies
+      kind: ProtectedPolicies
+      action: deny
+      params: {names: ["platform-*"], users: [alice], groups: [platform-team]}
+)";
+
+constexpr std::string_view kDenyAllSpec =
+    R"({"podSelector":{},"policyTypes":["Ingress","Egress"]})";
+// Selects every pod for egress but allows DNS: not a default-deny.
+constexpr std::string_view kAllowDnsSpec =
+    R"({"podSelector":{},"policyTypes":["Egress"],"egress":[{"ports":[{"protocol":"UDP","port":53}]}]})";
+
+// Objects as the API server stores them (LIST items carry no kind or apiVersion).
+std::string NamespaceItem(const std::string& name) {
+  return R"({"metadata":{"name":")" + name + R"("}})";
+}
+std::string TerminatingNamespaceItem(const std::string& name) {
+  return R"({"metadata":{"name":")" + name +
+         R"(","deletionTimestamp":"2026-11-26T09:00:00Z"},"status":{"phase":"Terminating"}})";
+}
+std::string PolicyItem(const std::string& namespace_name, const std::string& name,
+                       std::string_view spec) {
+  return R"({"metadata":{"name":")" + name + R"(","namespace":")" + namespace_name +
+         R"("},"spec":)" + std::string(spec) + "}";
+}
+std::string ConfigMapItem(const std::string& name, const std::string& key, const std::string& text,
+                          bool rule_set = true) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& alloc = doc.GetAllocator();
+  rapidjson::Value metadata(rapidjson::kObjectType);
+  metadata.AddMember("name", rapidjson::Value(name.c_str(), alloc), alloc);
+  metadata.AddMember(
+      "namespace",
+      rapidjson::Value(kOwnNamespace.data(), static_cast<rapidjson::SizeType>(kOwnNamespace.size()),
+                       alloc),
+      alloc);
+  if (rule_set) {
+    rapidjson::Value labels(rapidjson::kObjectType);
+    labels.AddMember("netadmit.io/rule-set", "true", alloc);
+    metadata.AddMember("labels", labels, alloc);
+  }
+  rapidjson::Value data(rapidjson::kObjectType);
+  data.AddMember(rapidjson::Value(key.c_str(), alloc), rapidjson::Value(text.c_str(), alloc),
+                 alloc);
+  doc.AddMember("metadata", metadata, alloc);
+  doc.AddMember("data", data, alloc);
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  doc.Accept(writer);
+  return buffer.GetString();
+}
+
+// The same object as an AdmissionReview carries it, with apiVersion and kind.
+std::string Typed(std::string_view api_version, std::string_view kind, const std::string& item) {
+  return R"({"apiVersion":")" + std::string(api_version) + R"(","kind":")" + std::string(kind) +
+         "\"," + item.substr(1);
+}
+
+std::string PodObject(const std::string& namespace_name, const std::string& name,
+                      bool host_network = false) {
+  return Typed("v1", "Pod",
+               R"({"metadata":{"name":")" + name + R"(","namespace":")" + namespace_name +
+                   R"(","labels":{"app":"web"}},"spec":{)" +
+                   (host_network ? R"("hostNetwork":true,)" : "") +
+                   R"("containers":[{"name":"web","image":"nginx:1.25"}]}})");
+}
+
+std::string DeploymentObject(const std::string& namespace_name, const std::string& name) {
+  return Typed("apps/v1", "Deployment",
+               R"({"metadata":{"name":")" + name + R"(","namespace":")" + namespace_name +
+                   R"("},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},)"
+                   R"("template":{"metadata":{"labels":{"app":"web"}},)"
+                   R"("spec":{"containers":[{"name":"web","image":"nginx:1.25"}]}}}})");
+}
+
+std::string PolicyObject(const std::string& namespace_name, const std::string& name,
+                         std::string_view spec) {
+  return Typed("networking.k8s.io/v1", "NetworkPolicy", PolicyItem(namespace_name, name, spec));
+}
+
+// One AdmissionReview request, as the API server sends it.
+struct ReviewRequest {
+  std::string operation = "CREATE";
+  std::string group;  // "" for the core group
+  std::string kind;
+  std::string resource;
+  std::string namespace_name;
+  std::string name;
+  std::string object = "null";
+  std::string old_object = "null";
+  std::string username = "admin";
+  std::vector<std::string> groups = {"system:masters", "system:authenticated"};
+
+  std::string Json(const std::string& uid) const {
+    std::string group_list;
+    for (const auto& user_group : groups) {
+      group_list += (group_list.empty() ? "\"" : ",\"") + user_group + "\"";
+    }
+    const std::string gvk = R"({"group":")" + group + R"(","version":"v1","kind":")" + kind + "\"}";
+    const std::string gvr =
+        R"({"group":")" + group + R"(","version":"v1","resource":")" + resource + "\"}";
+    return R"({"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":")" +
+           uid + R"(","kind":)" + gvk + R"(,"resource":)" + gvr + R"(,"requestKind":)" + gvk +
+           R"(,"requestResource":)" + gvr + R"(,"name":")" + name + R"(","namespace":")" +
+           namespace_name + R"(","operation":")" + operation + R"(","userInfo":{"username":")" +
+           username + R"(","groups":[)" + group_list + R"(]},"object":)" + object +
+           R"(,"oldObject":)" + old_object + R"(,"dryRun":false}})";
+  }
+};
+
+ReviewRequest PodCreate(const std::string& namespace_name, const std::string& name,
+                        bool host_network = false) {
+  ReviewRequest review;
+  review.kind = "Pod";
+  review.resource = "pods";
+  review.namespace_name = namespace_name;
+  review.name = name;
+  review.object = PodObject(namespace_name, name, host_network);
+  return review;
+}
+
+ReviewRequest DeploymentCreate(const std::string& namespace_name, const std::string& name) {
+  ReviewRequest review;
+  review.group = "apps";
+  review.kind = "Deployment";
+  review.resource = "deployments";
+  review.namespace_name = namespace_name;
+  review.name = name;
+  review.object = DeploymentObject(namespace_name, name);
+  return review;
+}
+
+ReviewRequest PolicyChange(const std::string& operation, const std::string& namespace_name,
+                           const std::string& name, std::string_view old_spec,
+                           std::string_view new_spec = {}) {
+  ReviewRequest review;
+  review.operation = operation;
+  review.group = "networking.k8s.io";
+  review.kind = "NetworkPolicy";
+  review.resource = "networkpolicies";
+  review.namespace_name = namespace_name;
+  review.name = name;
+  review.old_object = PolicyObject(namespace_name, name, old_spec);
+  if (!new_spec.empty()) {
+    review.object = PolicyObject(namespace_name, name, new_spec);
+  }
+  return review;
+}
+
+ReviewRequest ConfigMapCreate(const std::string& item) {
+  ReviewRequest review;
+  review.kind = "ConfigMap";
+  review.resource = "configmaps";
+  review.namespace_name = std::string(kOwnNamespace);
+  rapidjson::Document doc;
+  doc.Parse(item.c_str());
+  review.name = doc["metadata"]["name"].GetString();
+  review.object = Typed("v1", "ConfigMap", item);
+  return review;
+}
+
+// The parts of an AdmissionReview response the tests look at.
+struct Answer {
+  bool allowed = false;
+  int code = 0;
+  std::string message;
+  std::vector<std::string> warnings;
+};
+
+Answer Validate(const TestServer& server, const ReviewRequest& review) {
+  static std::atomic<int> counter{0};
+  char uid[40];
+  std::snprintf(uid, sizeof(uid), "5e1f0000-0000-4000-8000-%012d", ++counter);
+  auto client = server.Connect();
+  Answer answer;
+  if (!client) {
+    return answer;
+  }
+  const Reply reply = client->Send(ValidateRequest(review.Json(uid)));
+  EXPECT_FALSE(reply.ec) << reply.ec.message();
+  EXPECT_EQ(reply.response.result_int(), 200u) << reply.response.body();
+  rapidjson::Document doc;
+  doc.Parse(reply.response.body().c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("response")) {
+    ADD_FAILURE() << "not an AdmissionReview: " << reply.response.body();
+    return answer;
+  }
+  const auto& response = doc["response"];
+  EXPECT_EQ(std::string(response["uid"].GetString()), uid);
+  answer.allowed = response["allowed"].GetBool();
+  if (response.HasMember("status")) {
+    answer.code = response["status"]["code"].GetInt();
+    answer.message = response["status"]["message"].GetString();
+  }
+  if (response.HasMember("warnings")) {
+    for (const auto& warning : response["warnings"].GetArray()) {
+      answer.warnings.emplace_back(warning.GetString());
+    }
+  }
+  return answer;
+}
+
+std::string Metrics(const TestServer& server) {
+  auto client = server.Connect();
+  return client ? client->Get("/metrics").response.body() : std::string();
+}
+
+// A counter's value; 0 while it has never been incremented (prometheus-cpp shows a labelled
+// series only once it exists).
+double Count(const std::string& metrics, std::string_view series) {
+  return std::max(0.0, MetricValue(metrics, series));
+}
+
+unsigned ReadyStatus(const TestServer& server) {
+  auto client = server.Connect();
+  return client ? client->Get("/readyz").response.result_int() : 0;
+}
+
+// The denial RequireDefaultDeny gives for a workload in a namespace without a default-deny.
+std::string MissingDefaultDeny(const std::string& namespace_name) {
+  return "[default-deny] namespace " + namespace_name +
+         " has no default-deny NetworkPolicy for Ingress and Egress (no policy there selects every "
+         "pod (podSelector: {}) with no Ingress and Egress rules) at metadata.namespace \u2014 "
+         "create it first: kubectl apply -f - <<< '{apiVersion: networking.k8s.io/v1, kind: "
+         "NetworkPolicy, metadata: {name: default-deny, namespace: " +
+         namespace_name + "}, spec: {podSelector: {}, policyTypes: [Ingress, Egress]}}'";
+}
+
+constexpr std::string_view kPolicies = "/apis/networking.k8s.io/v1/networkpolicies";
+
+// The fresh read of one namespace's NetworkPolicies, as kube::NamespacedListTarget writes it.
+std::string FreshReadPath(const std::string& namespace_name) {
+  return "/apis/networking.k8s.io/v1/namespaces/" + namespace_name + "/networkpolicies";
+}
+
+class ServerStatefulTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    api_.Serve(FakeApiServer::Namespaces());
+    api_.Serve(FakeApiServer::NetworkPolicies());
+    api_.Serve(FakeApiServer::Pods());
+    api_.Serve(FakeApiServer::ConfigMaps(std::string(kOwnNamespace)));
+    api_.SetToken("secret");
+  }
+
+  void AddNamespace(const std::string& name) {
+    api_.Add(FakeApiServer::Namespaces(), NamespaceItem(name));
+  }
+
+  void AddDefaultDeny(const std::string& namespace_name, const std::string& name = "default-deny") {
+    api_.Add(FakeApiServer::NetworkPolicies(), PolicyItem(namespace_name, name, kDenyAllSpec));
+  }
+
+  // The server with the stateful rules (or, with empty `rules_yaml`, rules from ConfigMaps only),
+  // connected to the test API server through a kubeconfig whose namespace is netadmit-system.
+  TestServer::Config WithCluster(std::string rules_yaml = std::string(kStatefulRules),
+                                 std::function<void(server::ServerOptions&)> more = {}) {
+    TestServer::Config config;
+    config.rules_yaml = std::move(rules_yaml);
+    config.adjust = [kubeconfig = api_.WriteKubeconfig(dir_, "secret"),
+                     more = std::move(more)](server::ServerOptions& options) {
+      options.cluster.kubeconfig = kubeconfig;
+      options.cluster.adjust = [](kube::WatchOptions& watch) {
+        watch.backoff_initial = 10ms;
+        watch.backoff_max = 50ms;
+      };
+      options.reload_interval = 20ms;
+      options.fresh_read_timeout = 1'000ms;
+      if (more) {
+        more(options);
+      }
+    };
+    return config;
+  }
+
+  // Requests for the fresh read of one namespace.
+  int FreshReads(const std::string& namespace_name) const {
+    const auto requests = api_.Requests();
+    return static_cast<int>(std::count_if(
+        requests.begin(), requests.end(),
+        [&](const auto& request) { return request.target == FreshReadPath(namespace_name); }));
+  }
+
+  FakeApiServer api_;
+  TempDir dir_;
+};
+
+TEST_F(ServerStatefulTest, PodIsAdmittedOnlyWhereADefaultDenyExists) {
+  AddNamespace("covered");
+  AddNamespace("bare");
+  AddDefaultDeny("covered");
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+
+  const Answer covered = Validate(server, PodCreate("covered", "web-1"));
+  EXPECT_TRUE(covered.allowed) << covered.message;
+  EXPECT_TRUE(covered.warnings.empty());
+
+  const Answer bare = Validate(server, PodCreate("bare", "web-1"));
+  EXPECT_FALSE(bare.allowed);
+  EXPECT_EQ(bare.code, 403);
+  EXPECT_EQ(bare.message, MissingDefaultDeny("bare"));
+
+  // Refusing a pod UPDATE would block the removal of its finalizers, and so its deletion.
+  ReviewRequest update = PodCreate("bare", "web-1");
+  update.operation = "UPDATE";
+  update.old_object = update.object;
+  EXPECT_TRUE(Validate(server, update).allowed);
+}
+
+TEST_F(ServerStatefulTest, FreshReadAdmitsWhatTheWatchHasNotDeliveredYet) {
+  AddNamespace("race");
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 4; }));
+
+  // `kubectl apply -f dir/`: the default-deny is stored, the Deployment follows before the
+  // watch has carried the policy to the cache.
+  api_.HoldEvents(FakeApiServer::NetworkPolicies());
+  AddDefaultDeny("race");
+  ASSERT_TRUE(server.server().cluster().view()->Policies("race").empty());
+
+  const Answer answer = Validate(server, DeploymentCreate("race", "web"));
+  EXPECT_TRUE(answer.allowed) << answer.message;
+  EXPECT_EQ(FreshReads("race"), 1);
+  std::string metrics = Metrics(server);
+  EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="overturned"})"), 1);
+  EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="confirmed"})"), 0);
+  EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="failed"})"), 0);
+  EXPECT_TRUE(server.WaitForLine(server::LogStream::kEvent, "fresh_read_overturned"));
+
+  // Once the watch delivers, the cache alone admits: no further read.
+  api_.ReleaseEvents(FakeApiServer::NetworkPolicies());
+  ASSERT_TRUE(
+      Eventually([&] { return server.server().cluster().view()->Policies("race").size() == 1; }));
+  EXPECT_TRUE(Validate(server, DeploymentCreate("race", "api")).allowed);
+  EXPECT_EQ(FreshReads("race"), 1);
+  metrics = Metrics(server);
+  EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="overturned"})"), 1);
+}
+
+TEST_F(ServerStatefulTest, FreshReadConfirmsADenialWhenStorageLacksThePolicyToo) {
+  AddNamespace("bare");
+  AddNamespace("covered");
+  AddDefaultDeny("covered");  // another namespace's default-deny covers nothing here
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+
+  const Answer answer = Validate(server, DeploymentCreate("bare", "web"));
+  EXPECT_FALSE(answer.allowed);
+  EXPECT_EQ(answer.code, 403);
+  EXPECT_EQ(answer.message, MissingDefaultDeny("bare"));
+  EXPECT_EQ(FreshReads("bare"), 1);
+  const std::string metrics = Metrics(server);
+  EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="confirmed"})"), 1);
+  EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="overturned"})"), 0);
+}
+
+// A 500 Status, a 403 Status (RBAC without list in the namespace) and a connection closed
+// without an answer: the denial cannot be confirmed.
+struct FreshReadFailure {
+  const char* name;
+  int status;
+  std::string body;
+  bool drop;
+  const char* reason;  // how the message names the failure
+};
+
+std::vector<FreshReadFailure> FreshReadFailures() {
+  return {
+      {"500", 500,
+       R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"etcdserver: request timed out","reason":"InternalError","code":500})",
+       false, "HTTP 500: etcdserver: request timed out"},
+      {"403", 403,
+       R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:netadmit-system:netadmit\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"bare\"","reason":"Forbidden","details":{"group":"networking.k8s.io","kind":"networkpolicies"},"code":403})",
+       false,
+       "HTTP 403: networkpolicies.networking.k8s.io is forbidden: User "
+       "\"system:serviceaccount:netadmit-system:netadmit\" cannot list resource "
+       "\"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"bare\""},
+      {"dropped", 0, "", true, nullptr},
+  };
+}
+
+FakeApiServer::Fault FailFreshRead(const FreshReadFailure& failure) {
+  FakeApiServer::Fault fault;
+  fault.path = FreshReadPath("bare");
+  fault.list_only = true;
+  fault.status = failure.status;
+  fault.body = failure.body;
+  fault.drop = failure.drop;
+  return fault;
+}
+
+TEST_F(ServerStatefulTest, UnconfirmedDenialStandsAndSaysSo) {
+  AddNamespace("bare");
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  int failed = 0;
+  for (const auto& failure : FreshReadFailures()) {
+    SCOPED_TRACE(failure.name);
+    api_.AddFault(FailFreshRead(failure));
+    const Answer answer = Validate(server, DeploymentCreate("bare", "web"));
+    EXPECT_FALSE(answer.allowed);
+    EXPECT_EQ(answer.code, 403);
+    const std::string note =
+        "\n(netadmit could not confirm with the API server (list of "
+        "networkpolicies in namespace bare: ";
+    EXPECT_TRUE(answer.message.starts_with(MissingDefaultDeny("bare") + note)) << answer.message;
+    if (failure.reason != nullptr) {
+      EXPECT_EQ(answer.message, MissingDefaultDeny("bare") + note + failure.reason + "))");
+    }
+    EXPECT_EQ(Count(Metrics(server), R"(netadmit_fresh_reads_total{result="failed"})"), ++failed);
+  }
+  EXPECT_TRUE(server.WaitForLine(server::LogStream::kEvent, "fresh_read_failed"));
+}
+
+TEST_F(ServerStatefulTest, UnconfirmedDenialIsAdmittedWithAWarningWhenAllowed) {
+  AddNamespace("bare");
+  TestServer server(WithCluster(std::string(kStatefulRules), [](server::ServerOptions& options) {
+    options.allow_unconfirmed = true;
+  }));
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  for (const auto& failure : FreshReadFailures()) {
+    SCOPED_TRACE(failure.name);
+    api_.AddFault(FailFreshRead(failure));
+    const Answer answer = Validate(server, DeploymentCreate("bare", "web"));
+    EXPECT_TRUE(answer.allowed) << answer.message;
+    EXPECT_EQ(answer.code, 0);
+    ASSERT_EQ(answer.warnings.size(), 1u);
+    EXPECT_TRUE(answer.warnings[0].starts_with(
+        "netadmit could not confirm with the API server (list of networkpolicies in namespace "
+        "bare: "))
+        << answer.warnings[0];
+    EXPECT_LE(answer.warnings[0].size(), 256u);
+  }
+  // Without a failure the denial is confirmed and stands, whatever allow_unconfirmed says.
+  EXPECT_FALSE(Validate(server, DeploymentCreate("bare", "web")).allowed);
+  const std::string metrics = Metrics(server);
+  EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="failed"})"), 3);
+  EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="confirmed"})"), 1);
+}
+
+TEST_F(ServerStatefulTest, LastDefaultDenyOfANamespaceCannotBeDeleted) {
+  AddNamespace("one");
+  AddNamespace("two");
+  api_.Add(FakeApiServer::Namespaces(), TerminatingNamespaceItem("leaving"));
+  AddDefaultDeny("one");
+  AddDefaultDeny("two");
+  AddDefaultDeny("two", "default-deny-copy");
+  AddDefaultDeny("leaving");
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+
+  const Answer last = Validate(server, PolicyChange("DELETE", "one", "default-deny", kDenyAllSpec));
+  EXPECT_FALSE(last.allowed);
+  EXPECT_EQ(last.code, 403);
+  EXPECT_EQ(last.message,
+            "[default-deny] deleting the last default-deny for Ingress and Egress in namespace one "
+            "(NetworkPolicy default-deny is the only policy there that selects every pod and "
+            "allows no Ingress and Egress traffic) at metadata.name \u2014 create another "
+            "default-deny in the namespace first, or delete the namespace");
+  // The API server still has the policy being deleted: the fresh read confirms.
+  EXPECT_EQ(FreshReads("one"), 1);
+  EXPECT_EQ(Count(Metrics(server), R"(netadmit_fresh_reads_total{result="confirmed"})"), 1);
+
+  const Answer one_of_two =
+      Validate(server, PolicyChange("DELETE", "two", "default-deny", kDenyAllSpec));
+  EXPECT_TRUE(one_of_two.allowed) << one_of_two.message;
+
+  // Weakening it is taking it away too.
+  const Answer weakened =
+      Validate(server, PolicyChange("UPDATE", "one", "default-deny", kDenyAllSpec, kAllowDnsSpec));
+  EXPECT_FALSE(weakened.allowed);
+  EXPECT_TRUE(weakened.message.starts_with(
+      "[default-deny] this change removes the last default-deny for Ingress and Egress in "
+      "namespace one "))
+      << weakened.message;
+
+  // The namespace controller empties a terminating namespace; so may anyone in one.
+  ReviewRequest by_controller = PolicyChange("DELETE", "one", "default-deny", kDenyAllSpec);
+  by_controller.username = "system:serviceaccount:kube-system:namespace-controller";
+  by_controller.groups = {"system:serviceaccounts", "system:serviceaccounts:kube-system",
+                          "system:authenticated"};
+  const Answer controller = Validate(server, by_controller);
+  EXPECT_TRUE(controller.allowed) << controller.message;
+  const Answer terminating =
+      Validate(server, PolicyChange("DELETE", "leaving", "default-deny", kDenyAllSpec));
+  EXPECT_TRUE(terminating.allowed) << terminating.message;
+}
+
+TEST_F(ServerStatefulTest, ProtectedPoliciesChangeOnlyByTheirOwners) {
+  AddNamespace("shop");
+  AddDefaultDeny("shop");
+  api_.Add(FakeApiServer::NetworkPolicies(), PolicyItem("shop", "platform-dns", kAllowDnsSpec));
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  const std::string_view wider =
+      R"({"podSelector":{},"policyTypes":["Egress"],"egress":[{"ports":[{"protocol":"UDP","port":53},{"protocol":"TCP","port":53}]}]})";
+
+  ReviewRequest by_bob = PolicyChange("UPDATE", "shop", "platform-dns", kAllowDnsSpec, wider);
+  by_bob.username = "bob";
+  by_bob.groups = {"developers", "system:authenticated"};
+  const Answer bob = Validate(server, by_bob);
+  EXPECT_FALSE(bob.allowed);
+  EXPECT_EQ(bob.code, 403);
+  EXPECT_EQ(bob.message,
+            "[platform-policies] changing protected NetworkPolicy shop/platform-dns is reserved "
+            "(user bob is not among users alice and groups platform-team) at metadata.name "
+            "\u2014 ask one of them to make the change");
+  // Denials by ProtectedPolicies rest on the request alone: nothing to read afresh.
+  EXPECT_EQ(FreshReads("shop"), 0);
+
+  ReviewRequest by_platform = by_bob;
+  by_platform.username = "carol";
+  by_platform.groups = {"platform-team", "system:authenticated"};
+  const Answer platform = Validate(server, by_platform);
+  EXPECT_TRUE(platform.allowed) << platform.message;
+
+  ReviewRequest by_alice = by_bob;
+  by_alice.username = "alice";
+  by_alice.groups = {"system:authenticated"};
+  EXPECT_TRUE(Validate(server, by_alice).allowed);
+
+  ReviewRequest delete_by_bob = PolicyChange("DELETE", "shop", "platform-dns", kAllowDnsSpec);
+  delete_by_bob.username = "bob";
+  delete_by_bob.groups = by_bob.groups;
+  const Answer deleted = Validate(server, delete_by_bob);
+  EXPECT_FALSE(deleted.allowed);
+  EXPECT_TRUE(deleted.message.starts_with(
+      "[platform-policies] deleting protected NetworkPolicy shop/platform-dns is reserved "))
+      << deleted.message;
+
+  // Policies outside the protected names are anyone's.
+  ReviewRequest own_policy = PolicyChange("UPDATE", "shop", "team-dns", kAllowDnsSpec, wider);
+  own_policy.username = "bob";
+  own_policy.groups = by_bob.groups;
+  EXPECT_TRUE(Validate(server, own_policy).allowed);
+}
+
+// A rule set in a ConfigMap: host networking denied, or only warned about.
+std::string HostNetworkRules(std::string_view action) {
+  return "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: base}\nspec:\n"
+         "  rules:\n    - id: no-host-network\n      kind: NoHostNetwork\n      action: " +
+         std::string(action) + "\n";
+}
+
+constexpr std::string_view kUnknownKindRules = R"(apiVersion: netadmit.io/v1alpha1
+kind: RuleSet
+metadata: {name: broken}
+spec:
+  rules:
+    - id: typo
+      kind: NoHostNetwrok
+      action: deny
+)";
+
+TEST_F(ServerStatefulTest, RuleSetsFromConfigMapsLoadAndFollowChanges) {
+  const auto config_maps = FakeApiServer::ConfigMaps(std::string(kOwnNamespace));
+  api_.Add(config_maps, ConfigMapItem("rules-base", "base.yaml", HostNetworkRules("deny")));
+  AddNamespace("apps");
+  FakeApiServer::Fault slow;
+  slow.path = config_maps.path;
+  slow.list_only = true;
+  slow.delay = 1000ms;
+  api_.AddFault(slow);
+  TestServer server(
+      WithCluster("", [](server::ServerOptions& options) { options.rules_configmaps = true; }));
+  // Not ready while the ConfigMaps are not listed: the rules in force would be none.
+  EXPECT_EQ(ReadyStatus(server), 503u);
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }, 10s));
+  std::string metrics = Metrics(server);
+  EXPECT_EQ(MetricValue(metrics, "netadmit_rules_in_force"), 1);
+  EXPECT_EQ(MetricValue(metrics, "netadmit_ruleset_load_errors_total"), 0);
+
+  const Answer denied = Validate(server, PodCreate("apps", "node-agent", true));
+  EXPECT_FALSE(denied.allowed);
+  EXPECT_TRUE(denied.message.starts_with("[no-host-network] ")) << denied.message;
+
+  // The ConfigMap now says warn: in force once the watch delivers it.
+  api_.Modify(config_maps, ConfigMapItem("rules-base", "base.yaml", HostNetworkRules("warn")));
+  ASSERT_TRUE(Eventually(
+      [&] { return Validate(server, PodCreate("apps", "node-agent", true)).allowed; }, 10s));
+  const Answer warned = Validate(server, PodCreate("apps", "node-agent", true));
+  ASSERT_EQ(warned.warnings.size(), 1u);
+  EXPECT_TRUE(warned.warnings[0].starts_with("[no-host-network] ")) << warned.warnings[0];
+
+  // A broken change is counted and logged; the last good rules stay in force.
+  api_.Modify(config_maps,
+              ConfigMapItem("rules-base", "base.yaml", std::string(kUnknownKindRules)));
+  ASSERT_TRUE(Eventually(
+      [&] { return MetricValue(Metrics(server), "netadmit_ruleset_load_errors_total") == 1; },
+      10s));
+  EXPECT_TRUE(server.WaitForLine(server::LogStream::kEvent, "rules_reload_failed"));
+  const Answer kept = Validate(server, PodCreate("apps", "node-agent", true));
+  EXPECT_TRUE(kept.allowed);
+  ASSERT_EQ(kept.warnings.size(), 1u);
+  EXPECT_TRUE(kept.warnings[0].starts_with("[no-host-network] ")) << kept.warnings[0];
+  metrics = Metrics(server);
+  EXPECT_EQ(MetricValue(metrics, "netadmit_rules_in_force"), 1);
+  EXPECT_EQ(ReadyStatus(server), 200u);
+}
+
+TEST_F(ServerStatefulTest, RuleSetConfigMapsAreCheckedAtAdmission) {
+  const auto config_maps = FakeApiServer::ConfigMaps(std::string(kOwnNamespace));
+  api_.Add(config_maps, ConfigMapItem("rules-base", "base.yaml", HostNetworkRules("deny")));
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  ASSERT_EQ(server.server().cluster().view()->ConfigMaps(kOwnNamespace).size(), 1u);
+
+  const Answer broken = Validate(
+      server, ConfigMapCreate(ConfigMapItem("broken", "x.yaml", std::string(kUnknownKindRules))));
+  EXPECT_FALSE(broken.allowed);
+  EXPECT_EQ(broken.code, 422);
+  EXPECT_TRUE(broken.message.starts_with(
+      "netadmit: the rule set does not load, so it would not take effect: broken/x.yaml:7:13: "))
+      << broken.message;
+
+  const Answer valid = Validate(
+      server, ConfigMapCreate(ConfigMapItem(
+                  "labels", "labels.yaml",
+                  "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: labels}\n"
+                  "spec:\n  rules:\n    - id: pod-labels\n      kind: RequirePodLabels\n"
+                  "      action: warn\n      params: {keys: [app]}\n")));
+  EXPECT_TRUE(valid.allowed) << valid.message;
+
+  const Answer reused = Validate(
+      server, ConfigMapCreate(ConfigMapItem("copy", "copy.yaml", HostNetworkRules("warn"))));
+  EXPECT_FALSE(reused.allowed);
+  EXPECT_EQ(reused.code, 422);
+  EXPECT_NE(reused.message.find("copy/copy.yaml:"), std::string::npos) << reused.message;
+  EXPECT_NE(reused.message.find("no-host-network"), std::string::npos) << reused.message;
+
+  // Not labeled as a rule set: any data is the API server's business.
+  const Answer unlabeled =
+      Validate(server, ConfigMapCreate(ConfigMapItem("settings", "x.yaml", "{not: [yaml", false)));
+  EXPECT_TRUE(unlabeled.allowed) << unlabeled.message;
+}
+
+}  // namespace
+}  // namespace netadmit::testing
