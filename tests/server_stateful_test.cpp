@@ -574,6 +574,44 @@ TEST_F(ServerStatefulTest, ProtectedPoliciesChangeOnlyByTheirOwners) {
   EXPECT_TRUE(Validate(server, own_policy).allowed);
 }
 
+// The namespace controller deletes every policy of a terminating namespace (as DELETEs from
+// system:serviceaccount:kube-system:namespace-controller); refusing one leaves the namespace
+// stuck in Terminating for good, as RequireDefaultDeny knows.
+TEST_F(ServerStatefulTest, ProtectedPoliciesLetTheNamespaceControllerEmptyATerminatingNamespace) {
+  api_.Add(FakeApiServer::Namespaces(), TerminatingNamespaceItem("leaving"));
+  api_.Add(FakeApiServer::NetworkPolicies(), PolicyItem("leaving", "platform-dns", kAllowDnsSpec));
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+
+  ReviewRequest by_controller = PolicyChange("DELETE", "leaving", "platform-dns", kAllowDnsSpec);
+  by_controller.username = "system:serviceaccount:kube-system:namespace-controller";
+  by_controller.groups = {"system:serviceaccounts", "system:serviceaccounts:kube-system",
+                          "system:authenticated"};
+  const Answer controller = Validate(server, by_controller);
+  EXPECT_TRUE(controller.allowed) << controller.message;
+}
+
+// With an unconfirmed denial admitted, the warning is what tells the person which rule was let
+// through; the API server's own error text must not crowd it out of the 256 bytes a warning has.
+TEST_F(ServerStatefulTest, UnconfirmedAdmissionWarningNamesTheRuleItOverrides) {
+  AddNamespace("bare");
+  TestServer server(WithCluster(std::string(kStatefulRules), [](server::ServerOptions& options) {
+    options.allow_unconfirmed = true;
+  }));
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  for (const auto& failure : FreshReadFailures()) {
+    SCOPED_TRACE(failure.name);
+    api_.AddFault(FailFreshRead(failure));
+    const Answer answer = Validate(server, DeploymentCreate("bare", "web"));
+    EXPECT_TRUE(answer.allowed);
+    const bool named =
+        std::any_of(answer.warnings.begin(), answer.warnings.end(), [](const std::string& warning) {
+          return warning.find("[default-deny]") != std::string::npos;
+        });
+    EXPECT_TRUE(named) << ::testing::PrintToString(answer.warnings);
+  }
+}
+
 // A rule set in a ConfigMap: host networking denied, or only warned about.
 std::string HostNetworkRules(std::string_view action) {
   return "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: base}\nspec:\n"
@@ -671,6 +709,28 @@ TEST_F(ServerStatefulTest, RuleSetConfigMapsAreCheckedAtAdmission) {
   const Answer unlabeled =
       Validate(server, ConfigMapCreate(ConfigMapItem("settings", "x.yaml", "{not: [yaml", false)));
   EXPECT_TRUE(unlabeled.allowed) << unlabeled.message;
+}
+
+// With --rules and --rules-configmaps together the rules in force are the files' and the
+// ConfigMaps'; a ConfigMap that reuses a rule id of the files does not load at the next reload,
+// and so it must be refused at admission like one that clashes with another ConfigMap.
+TEST_F(ServerStatefulTest, RuleSetConfigMapClashingWithTheRulesFilesIsRefused) {
+  TestServer server(WithCluster(std::string(kStatefulRules), [](server::ServerOptions& options) {
+    options.rules_configmaps = true;
+  }));
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  const std::string clashing =
+      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: team}\nspec:\n"
+      "  rules:\n    - id: default-deny\n      kind: RequireDefaultDeny\n      action: warn\n";
+  const Answer answer =
+      Validate(server, ConfigMapCreate(ConfigMapItem("team", "team.yaml", clashing)));
+  EXPECT_FALSE(answer.allowed);
+  EXPECT_EQ(answer.code, 422);
+
+  // What admitting it leads to: the ConfigMap is stored, and every reload from then on fails.
+  api_.Add(FakeApiServer::ConfigMaps(std::string(kOwnNamespace)),
+           ConfigMapItem("team", "team.yaml", clashing));
+  EXPECT_TRUE(server.WaitForLine(server::LogStream::kEvent, "rules_reload_failed"));
 }
 
 }  // namespace
