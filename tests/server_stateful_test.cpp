@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -270,6 +271,41 @@ std::string FreshReadPath(const std::string& namespace_name) {
   return "/apis/networking.k8s.io/v1/namespaces/" + namespace_name + "/networkpolicies";
 }
 
+// A 500 Status, a 403 Status (RBAC without list in the namespace) and a connection closed
+// without an answer: the denial cannot be confirmed.
+struct FreshReadFailure {
+  const char* name;
+  int status;
+  std::string body;
+  bool drop;
+  const char* reason;  // how the message names the failure
+};
+
+std::vector<FreshReadFailure> FreshReadFailures() {
+  return {
+      {"500", 500,
+       R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"etcdserver: request timed out","reason":"InternalError","code":500})",
+       false, "HTTP 500: etcdserver: request timed out"},
+      {"403", 403,
+       R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:netadmit-system:netadmit\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"bare\"","reason":"Forbidden","details":{"group":"networking.k8s.io","kind":"networkpolicies"},"code":403})",
+       false,
+       "HTTP 403: networkpolicies.networking.k8s.io is forbidden: User "
+       "\"system:serviceaccount:netadmit-system:netadmit\" cannot list resource "
+       "\"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"bare\""},
+      {"dropped", 0, "", true, nullptr},
+  };
+}
+
+FakeApiServer::Fault FailFreshRead(const FreshReadFailure& failure) {
+  FakeApiServer::Fault fault;
+  fault.path = FreshReadPath("bare");
+  fault.list_only = true;
+  fault.status = failure.status;
+  fault.body = failure.body;
+  fault.drop = failure.drop;
+  return fault;
+}
+
 class ServerStatefulTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -308,6 +344,26 @@ class ServerStatefulTest : public ::testing::Test {
       }
     };
     return config;
+  }
+
+  // A server that admits the denials it cannot confirm, with namespace "bare" (no default-deny)
+  // listed; null when it does not become ready.
+  std::unique_ptr<TestServer> StartAllowingUnconfirmed() {
+    AddNamespace("bare");
+    auto server = std::make_unique<TestServer>(
+        WithCluster(std::string(kStatefulRules),
+                    [](server::ServerOptions& options) { options.allow_unconfirmed = true; }));
+    if (!Eventually([&] { return ReadyStatus(*server) == 200; })) {
+      return nullptr;
+    }
+    return server;
+  }
+
+  // The answer to a Deployment CREATE in namespace "bare", which has no default-deny, when the
+  // fresh read fails as `failure` says.
+  Answer CreateWhileFreshReadFails(const TestServer& server, const FreshReadFailure& failure) {
+    api_.AddFault(FailFreshRead(failure));
+    return Validate(server, DeploymentCreate("bare", "web"));
   }
 
   // Requests for the fresh read of one namespace.
@@ -393,41 +449,6 @@ TEST_F(ServerStatefulTest, FreshReadConfirmsADenialWhenStorageLacksThePolicyToo)
   EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="overturned"})"), 0);
 }
 
-// A 500 Status, a 403 Status (RBAC without list in the namespace) and a connection closed
-// without an answer: the denial cannot be confirmed.
-struct FreshReadFailure {
-  const char* name;
-  int status;
-  std::string body;
-  bool drop;
-  const char* reason;  // how the message names the failure
-};
-
-std::vector<FreshReadFailure> FreshReadFailures() {
-  return {
-      {"500", 500,
-       R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"etcdserver: request timed out","reason":"InternalError","code":500})",
-       false, "HTTP 500: etcdserver: request timed out"},
-      {"403", 403,
-       R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:netadmit-system:netadmit\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"bare\"","reason":"Forbidden","details":{"group":"networking.k8s.io","kind":"networkpolicies"},"code":403})",
-       false,
-       "HTTP 403: networkpolicies.networking.k8s.io is forbidden: User "
-       "\"system:serviceaccount:netadmit-system:netadmit\" cannot list resource "
-       "\"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"bare\""},
-      {"dropped", 0, "", true, nullptr},
-  };
-}
-
-FakeApiServer::Fault FailFreshRead(const FreshReadFailure& failure) {
-  FakeApiServer::Fault fault;
-  fault.path = FreshReadPath("bare");
-  fault.list_only = true;
-  fault.status = failure.status;
-  fault.body = failure.body;
-  fault.drop = failure.drop;
-  return fault;
-}
-
 TEST_F(ServerStatefulTest, UnconfirmedDenialStandsAndSaysSo) {
   AddNamespace("bare");
   TestServer server(WithCluster());
@@ -435,8 +456,7 @@ TEST_F(ServerStatefulTest, UnconfirmedDenialStandsAndSaysSo) {
   int failed = 0;
   for (const auto& failure : FreshReadFailures()) {
     SCOPED_TRACE(failure.name);
-    api_.AddFault(FailFreshRead(failure));
-    const Answer answer = Validate(server, DeploymentCreate("bare", "web"));
+    const Answer answer = CreateWhileFreshReadFails(server, failure);
     EXPECT_FALSE(answer.allowed);
     EXPECT_EQ(answer.code, 403);
     const std::string note =
@@ -452,15 +472,12 @@ TEST_F(ServerStatefulTest, UnconfirmedDenialStandsAndSaysSo) {
 }
 
 TEST_F(ServerStatefulTest, UnconfirmedDenialIsAdmittedWithAWarningWhenAllowed) {
-  AddNamespace("bare");
-  TestServer server(WithCluster(std::string(kStatefulRules), [](server::ServerOptions& options) {
-    options.allow_unconfirmed = true;
-  }));
-  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  auto started = StartAllowingUnconfirmed();
+  ASSERT_TRUE(started);
+  const TestServer& server = *started;
   for (const auto& failure : FreshReadFailures()) {
     SCOPED_TRACE(failure.name);
-    api_.AddFault(FailFreshRead(failure));
-    const Answer answer = Validate(server, DeploymentCreate("bare", "web"));
+    const Answer answer = CreateWhileFreshReadFails(server, failure);
     EXPECT_TRUE(answer.allowed) << answer.message;
     EXPECT_EQ(answer.code, 0);
     ASSERT_EQ(answer.warnings.size(), 1u);
@@ -594,15 +611,12 @@ TEST_F(ServerStatefulTest, ProtectedPoliciesLetTheNamespaceControllerEmptyATermi
 // With an unconfirmed denial admitted, the warning is what tells the person which rule was let
 // through; the API server's own error text must not crowd it out of the 256 bytes a warning has.
 TEST_F(ServerStatefulTest, UnconfirmedAdmissionWarningNamesTheRuleItOverrides) {
-  AddNamespace("bare");
-  TestServer server(WithCluster(std::string(kStatefulRules), [](server::ServerOptions& options) {
-    options.allow_unconfirmed = true;
-  }));
-  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  auto started = StartAllowingUnconfirmed();
+  ASSERT_TRUE(started);
+  const TestServer& server = *started;
   for (const auto& failure : FreshReadFailures()) {
     SCOPED_TRACE(failure.name);
-    api_.AddFault(FailFreshRead(failure));
-    const Answer answer = Validate(server, DeploymentCreate("bare", "web"));
+    const Answer answer = CreateWhileFreshReadFails(server, failure);
     EXPECT_TRUE(answer.allowed);
     const bool named =
         std::any_of(answer.warnings.begin(), answer.warnings.end(), [](const std::string& warning) {
