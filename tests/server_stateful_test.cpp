@@ -494,6 +494,29 @@ TEST_F(ServerStatefulTest, UnconfirmedDenialIsAdmittedWithAWarningWhenAllowed) {
   EXPECT_EQ(Count(metrics, R"(netadmit_fresh_reads_total{result="confirmed"})"), 1);
 }
 
+// The API server's webhook call has a deadline of its own (10 s by default): a fresh read that
+// hangs must end at fresh_read_timeout, and the denial stand.
+TEST_F(ServerStatefulTest, SlowFreshReadEndsAtItsTimeout) {
+  AddNamespace("bare");
+  TestServer server(WithCluster(std::string(kStatefulRules), [](server::ServerOptions& options) {
+    options.fresh_read_timeout = 300ms;
+  }));
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  FakeApiServer::Fault hang;
+  hang.path = FreshReadPath("bare");
+  hang.list_only = true;
+  hang.delay = 3s;
+  api_.AddFault(hang);
+  const auto started = std::chrono::steady_clock::now();
+  const Answer answer = Validate(server, DeploymentCreate("bare", "web"));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_FALSE(answer.allowed);
+  EXPECT_EQ(answer.message, MissingDefaultDeny("bare") +
+                                "\n(netadmit could not confirm with the API server (list of "
+                                "networkpolicies in namespace bare: no answer within 300 ms))");
+  EXPECT_EQ(Count(Metrics(server), R"(netadmit_fresh_reads_total{result="failed"})"), 1);
+}
+
 TEST_F(ServerStatefulTest, LastDefaultDenyOfANamespaceCannotBeDeleted) {
   AddNamespace("one");
   AddNamespace("two");
@@ -540,6 +563,23 @@ TEST_F(ServerStatefulTest, LastDefaultDenyOfANamespaceCannotBeDeleted) {
   const Answer terminating =
       Validate(server, PolicyChange("DELETE", "leaving", "default-deny", kDenyAllSpec));
   EXPECT_TRUE(terminating.allowed) << terminating.message;
+}
+
+// Replacing a default-deny: the new one is created, then the old one deleted before the watch
+// has delivered the new one. The fresh read sees both and lets the DELETE through.
+TEST_F(ServerStatefulTest, FreshReadAdmitsReplacingADefaultDeny) {
+  AddNamespace("shop");
+  AddDefaultDeny("shop", "deny-all");
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 4; }));
+  api_.HoldEvents(FakeApiServer::NetworkPolicies());
+  AddDefaultDeny("shop", "default-deny");
+
+  const Answer answer = Validate(server, PolicyChange("DELETE", "shop", "deny-all", kDenyAllSpec));
+  EXPECT_TRUE(answer.allowed) << answer.message;
+  EXPECT_EQ(FreshReads("shop"), 1);
+  EXPECT_EQ(Count(Metrics(server), R"(netadmit_fresh_reads_total{result="overturned"})"), 1);
 }
 
 TEST_F(ServerStatefulTest, ProtectedPoliciesChangeOnlyByTheirOwners) {
