@@ -103,10 +103,13 @@ std::string PodObject(const std::string& namespace_name, const std::string& name
                    R"("containers":[{"name":"web","image":"nginx:1.25"}]}})");
 }
 
-std::string DeploymentObject(const std::string& namespace_name, const std::string& name) {
+// `more_metadata`: further metadata fields, each preceded by a comma.
+std::string DeploymentObject(const std::string& namespace_name, const std::string& name,
+                             std::string_view more_metadata = {}) {
   return Typed("apps/v1", "Deployment",
-               R"({"metadata":{"name":")" + name + R"(","namespace":")" + namespace_name +
-                   R"("},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},)"
+               R"({"metadata":{"name":")" + name + R"(","namespace":")" + namespace_name + "\"" +
+                   std::string(more_metadata) +
+                   R"(},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},)"
                    R"("template":{"metadata":{"labels":{"app":"web"}},)"
                    R"("spec":{"containers":[{"name":"web","image":"nginx:1.25"}]}}}})");
 }
@@ -646,6 +649,28 @@ TEST_F(ServerStatefulTest, ProtectedPoliciesLetTheNamespaceControllerEmptyATermi
                           "system:authenticated"};
   const Answer controller = Validate(server, by_controller);
   EXPECT_TRUE(controller.allowed) << controller.message;
+}
+
+// Deleting a Deployment with --cascade=foreground (as Argo CD prunes) sets deletionTimestamp
+// and the foregroundDeletion finalizer; the garbage collector removes the finalizer by an UPDATE
+// once the ReplicaSets are gone. Refusing that UPDATE in a namespace without a default-deny
+// leaves the Deployment undeletable, for the reason pod UPDATEs are left alone.
+TEST_F(ServerStatefulTest, FinalizerRemovalOfADeploymentBeingDeletedIsNotRefused) {
+  AddNamespace("bare");
+  TestServer server(WithCluster());
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  constexpr std::string_view kDeleting = R"(,"deletionTimestamp":"2026-11-26T09:00:00Z")";
+  ReviewRequest finalizer_removal = DeploymentCreate("bare", "web");
+  finalizer_removal.operation = "UPDATE";
+  finalizer_removal.object =
+      DeploymentObject("bare", "web", std::string(kDeleting) + R"(,"finalizers":[])");
+  finalizer_removal.old_object = DeploymentObject(
+      "bare", "web", std::string(kDeleting) + R"(,"finalizers":["foregroundDeletion"])");
+  finalizer_removal.username = "system:serviceaccount:kube-system:generic-garbage-collector";
+  finalizer_removal.groups = {"system:serviceaccounts", "system:serviceaccounts:kube-system",
+                              "system:authenticated"};
+  const Answer answer = Validate(server, finalizer_removal);
+  EXPECT_TRUE(answer.allowed) << answer.message;
 }
 
 // With an unconfirmed denial admitted, the warning is what tells the person which rule was let
