@@ -790,6 +790,36 @@ TEST_F(ServerStatefulTest, RuleSetConfigMapsAreCheckedAtAdmission) {
   EXPECT_TRUE(unlabeled.allowed) << unlabeled.message;
 }
 
+// allow_unconfirmed waives the denials that rest on the cache's NetworkPolicies when they cannot
+// be confirmed; a denial that rests on the request alone (who sends it) needs no confirmation
+// and must stand. Here bob, not an owner, weakens the namespace's only default-deny, a protected
+// one, while the API server fails the fresh read.
+TEST_F(ServerStatefulTest, AllowUnconfirmedWaivesOnlyTheDenialsThatNeedConfirming) {
+  auto started = StartAllowingUnconfirmed();
+  ASSERT_TRUE(started);
+  const TestServer& server = *started;
+  AddNamespace("locked");
+  AddDefaultDeny("locked", "platform-deny");
+  ASSERT_TRUE(Eventually(
+      [&] { return started->server().cluster().view()->Policies("locked").size() == 1; }));
+  FakeApiServer::Fault failure;
+  failure.path = FreshReadPath("locked");
+  failure.list_only = true;
+  failure.status = 500;
+  failure.body = FreshReadFailures()[0].body;
+  api_.AddFault(failure);
+  ReviewRequest by_bob =
+      PolicyChange("UPDATE", "locked", "platform-deny", kDenyAllSpec, kAllowDnsSpec);
+  by_bob.username = "bob";
+  by_bob.groups = {"developers", "system:authenticated"};
+  const Answer answer = Validate(server, by_bob);
+  EXPECT_FALSE(answer.allowed) << ::testing::PrintToString(answer.warnings);
+  EXPECT_NE(answer.message.find("[platform-policies] changing protected NetworkPolicy "
+                                "locked/platform-deny is reserved"),
+            std::string::npos)
+      << answer.message;
+}
+
 // With --rules and --rules-configmaps together the rules in force are the files' and the
 // ConfigMaps'; a ConfigMap that reuses a rule id of the files does not load at the next reload,
 // and so it must be refused at admission like one that clashes with another ConfigMap.
