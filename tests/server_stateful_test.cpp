@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/fake_apiserver.h"
@@ -518,6 +519,41 @@ TEST_F(ServerStatefulTest, SlowFreshReadEndsAtItsTimeout) {
                                 "\n(netadmit could not confirm with the API server (list of "
                                 "networkpolicies in namespace bare: no answer within 300 ms))");
   EXPECT_EQ(Count(Metrics(server), R"(netadmit_fresh_reads_total{result="failed"})"), 1);
+}
+
+// The fresh read runs on the server's worker thread and blocks it until the API server answers
+// or fresh_read_timeout passes. With as many such requests as workers, nothing else is served:
+// the kubelet's probes time out (1 s by default) and it restarts a healthy netadmit.
+TEST_F(ServerStatefulTest, ProbesAreAnsweredWhileFreshReadsWait) {
+  AddNamespace("bare");
+  TestServer server(WithCluster(std::string(kStatefulRules), [](server::ServerOptions& options) {
+    options.threads = 2;
+    options.fresh_read_timeout = 1'500ms;
+  }));
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  FakeApiServer::Fault hang;
+  hang.path = FreshReadPath("bare");
+  hang.list_only = true;
+  hang.delay = 3s;
+  api_.AddFault(hang);
+  api_.AddFault(hang);
+  std::vector<std::thread> reviews;
+  for (int i = 0; i < 2; ++i) {
+    reviews.emplace_back([&] { Validate(server, DeploymentCreate("bare", "web")); });
+  }
+  ASSERT_TRUE(Eventually([&] { return FreshReads("bare") == 2; }));
+  const auto started = std::chrono::steady_clock::now();
+  const unsigned health = [&] {
+    auto client = server.Connect();
+    return client ? client->Get("/healthz").response.result_int() : 0;
+  }();
+  const auto took = std::chrono::steady_clock::now() - started;
+  for (auto& review : reviews) {
+    review.join();
+  }
+  EXPECT_EQ(health, 200u);
+  EXPECT_LT(took, 500ms) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                         << " ms";
 }
 
 TEST_F(ServerStatefulTest, LastDefaultDenyOfANamespaceCannotBeDeleted) {
