@@ -526,6 +526,48 @@ TEST_F(CheckClusterStateTest, DefaultDenyInTheClusterStateCounts) {
   EXPECT_EQ(report->objects.size(), 1u);
 }
 
+TEST_F(CheckClusterStateTest, FlowsJudgeTheManifestsAsAppliedTogether) {
+  const RuleSource source{
+      "rules.yaml",
+      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\nspec:\n  rules:\n"
+      "    - id: flows\n      kind: Flows\n      action: deny\n      params:\n"
+      "        forbid: [{from: {namespaceSelector: {matchLabels: {env: dev}}},\n"
+      "                  to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: [5432/TCP]}]\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  CheckOptions options;
+  options.inputs = {Write(
+      "cluster.yaml",
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev, labels: {env: dev}}\n---\n"
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {env: prod}}\n---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: dev}\n"
+      "spec: {containers: [{name: app}]}\n---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: prod, labels: {app: db}}\n"
+      "spec: {containers: [{name: db}]}\n---\n"
+      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+      "metadata: {name: db, namespace: prod}\n"
+      "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
+      "{matchLabels: {env: dev}}}]}]}\n")};
+  auto report = RunCheck(**rules, options);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  std::vector<std::string> denied;
+  for (const auto& object : report->objects) {
+    for (const Finding* finding : object.evaluation.WithAction(Action::kDeny)) {
+      denied.push_back(object.description + ": " + finding->violation.detail);
+    }
+  }
+  // Each object is judged as the last one applied. Without the policy prod/db is isolated by
+  // nothing, so dev reaches it anyway: the policy does not break the entry, the pods do (each
+  // joins a flow that is open).
+  EXPECT_EQ(denied,
+            (std::vector<std::string>{
+                "Pod dev/app: dev/app -> prod/db on 5432/TCP, opened by NetworkPolicy prod/db "
+                "spec.ingress[0].from[0]",
+                "Pod prod/db: dev/app -> prod/db on 5432/TCP, opened by NetworkPolicy prod/db "
+                "spec.ingress[0].from[0]"}));
+  EXPECT_EQ(ExitCode(*report), 1);
+}
+
 TEST_F(CheckClusterStateTest, MalformedClusterStateNamesFileAndLine) {
   CheckOptions options;
   options.inputs = {Write("app.yaml", kDeployment)};
