@@ -300,10 +300,17 @@ std::vector<FreshReadFailure> FreshReadFailures() {
   };
 }
 
-FakeApiServer::Fault FailFreshRead(const FreshReadFailure& failure) {
+// A scripted answer to the next LIST of `path` (watches go on undisturbed).
+FakeApiServer::Fault ListFault(std::string path) {
   FakeApiServer::Fault fault;
-  fault.path = FreshReadPath("bare");
+  fault.path = std::move(path);
   fault.list_only = true;
+  return fault;
+}
+
+FakeApiServer::Fault FailFreshRead(const FreshReadFailure& failure,
+                                   const std::string& namespace_name = "bare") {
+  FakeApiServer::Fault fault = ListFault(FreshReadPath(namespace_name));
   fault.status = failure.status;
   fault.body = failure.body;
   fault.drop = failure.drop;
@@ -506,9 +513,7 @@ TEST_F(ServerStatefulTest, SlowFreshReadEndsAtItsTimeout) {
     options.fresh_read_timeout = 300ms;
   }));
   ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
-  FakeApiServer::Fault hang;
-  hang.path = FreshReadPath("bare");
-  hang.list_only = true;
+  FakeApiServer::Fault hang = ListFault(FreshReadPath("bare"));
   hang.delay = 3s;
   api_.AddFault(hang);
   const auto started = std::chrono::steady_clock::now();
@@ -531,9 +536,7 @@ TEST_F(ServerStatefulTest, ProbesAreAnsweredWhileFreshReadsWait) {
     options.fresh_read_timeout = 1'500ms;
   }));
   ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
-  FakeApiServer::Fault hang;
-  hang.path = FreshReadPath("bare");
-  hang.list_only = true;
+  FakeApiServer::Fault hang = ListFault(FreshReadPath("bare"));
   hang.delay = 3s;
   api_.AddFault(hang);
   api_.AddFault(hang);
@@ -748,9 +751,7 @@ TEST_F(ServerStatefulTest, RuleSetsFromConfigMapsLoadAndFollowChanges) {
   const auto config_maps = FakeApiServer::ConfigMaps(std::string(kOwnNamespace));
   api_.Add(config_maps, ConfigMapItem("rules-base", "base.yaml", HostNetworkRules("deny")));
   AddNamespace("apps");
-  FakeApiServer::Fault slow;
-  slow.path = config_maps.path;
-  slow.list_only = true;
+  FakeApiServer::Fault slow = ListFault(config_maps.path);
   slow.delay = 1000ms;
   api_.AddFault(slow);
   TestServer server(
@@ -838,12 +839,7 @@ TEST_F(ServerStatefulTest, AllowUnconfirmedWaivesOnlyTheDenialsThatNeedConfirmin
   AddDefaultDeny("locked", "platform-deny");
   ASSERT_TRUE(Eventually(
       [&] { return started->server().cluster().view()->Policies("locked").size() == 1; }));
-  FakeApiServer::Fault failure;
-  failure.path = FreshReadPath("locked");
-  failure.list_only = true;
-  failure.status = 500;
-  failure.body = FreshReadFailures()[0].body;
-  api_.AddFault(failure);
+  api_.AddFault(FailFreshRead(FreshReadFailures()[0], "locked"));
   ReviewRequest by_bob =
       PolicyChange("UPDATE", "locked", "platform-deny", kDenyAllSpec, kAllowDnsSpec);
   by_bob.username = "bob";
