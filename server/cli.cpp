@@ -123,6 +123,10 @@ int Run(int argc, char** argv) {
       ->add_option("--tls-key", serve_options.tls_key,
                    "PEM private key of the certificate; reloaded when the file changes")
       ->required();
+  serve->add_option("--client-ca", serve_options.client_ca,
+                    "PEM bundle of CA certificates: every connection must then present a client "
+                    "certificate one of them issued, or its handshake fails; reloaded when the "
+                    "file changes (default: no client certificate asked for)");
   serve->add_option("--rules", serve_options.rules,
                     "Rule-set file or directory of *.yaml files, reloaded when they change "
                     "(default: the embedded default rule set)");

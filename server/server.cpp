@@ -41,6 +41,15 @@ int DefaultThreads(int requested) {
   return cores == 0 ? 1 : static_cast<int>(cores);
 }
 
+// The files a TLS context is built from, watched together: a change to any rebuilds it.
+std::vector<std::string> TlsFiles(const ServerOptions& options) {
+  std::vector<std::string> files = {options.tls_cert, options.tls_key};
+  if (!options.client_ca.empty()) {
+    files.push_back(options.client_ca);
+  }
+  return files;
+}
+
 }  // namespace
 
 Result<tcp::endpoint> ParseListenAddress(std::string_view text) {
@@ -127,7 +136,7 @@ Server::Server(ServerOptions options, Logger& logger)
       rules_(options_.rules, options_.rules_configmaps),
       handler_(rules_, options_.on_error, metrics_, logger_, [this] { return Ready(); }),
       hub_(handler_, metrics_, logger_, options_.session),
-      certificate_watch_({options_.tls_cert, options_.tls_key}),
+      certificate_watch_(TlsFiles(options_)),
       io_context_(options_.threads),
       control_(net::make_strand(io_context_)),
       acceptor_(control_),
@@ -153,7 +162,7 @@ Server::~Server() {
 }
 
 Status Server::LoadCertificate() {
-  auto identity = LoadTlsIdentity(options_.tls_cert, options_.tls_key);
+  auto identity = LoadTlsIdentity(options_.tls_cert, options_.tls_key, options_.client_ca);
   metrics_.RecordCertificateLoad(identity.ok());
   if (!identity) {
     return identity.error();
@@ -162,7 +171,9 @@ Status Server::LoadCertificate() {
   logger_.Info("certificate_loaded", {{"certificate", options_.tls_cert},
                                       {"serial", identity->serial},
                                       {"subject", identity->subject},
-                                      {"not_after", identity->not_after}});
+                                      {"not_after", identity->not_after},
+                                      {"client_ca", options_.client_ca},
+                                      {"client_cas", static_cast<uint64_t>(identity->client_cas)}});
   return Ok{};
 }
 

@@ -39,6 +39,9 @@ struct ServerOptions {
   std::string listen = "0.0.0.0:8443";
   std::string tls_cert;
   std::string tls_key;
+  // PEM bundle of the CAs whose client certificates are accepted (--client-ca); empty: clients
+  // are not asked for a certificate. Reloaded with the certificate and key.
+  std::string client_ca;
   std::string rules;  // file or directory; empty for the embedded default rule set
   ErrorPolicy on_error = ErrorPolicy::kDeny;
   int threads = 0;  // 0: one per core

@@ -25,6 +25,9 @@ constexpr const char* kTls12Ciphers =
 // ALPN protocol list in wire format: length-prefixed names.
 constexpr std::array<unsigned char, 9> kAlpnHttp11 = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
+// Names the sessions of this server, for resumption with client verification on.
+constexpr std::array<unsigned char, 8> kSessionIdContext = {'n', 'e', 't', 'a', 'd', 'm', 'i', 't'};
+
 // Picks http/1.1 from the client's ALPN offer. A client offering ALPN without http/1.1 (h2
 // only) cannot be served, so the handshake fails with no_application_protocol (RFC 7301).
 int SelectAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_length,
@@ -86,9 +89,44 @@ void Describe(X509* certificate, TlsIdentity& identity) {
   }
 }
 
+// Asks every client for a certificate and completes the handshake only when it chains to a CA
+// in `file`. Returns how many distinct certificates the bundle holds.
+Result<std::size_t> RequireClientCertificates(SSL_CTX* native, const std::string& file) {
+  // The trust anchors the client's chain is verified against. OpenSSL checks it for the
+  // sslclient purpose, so a certificate whose extended key usage excludes clientAuth fails too.
+  if (SSL_CTX_load_verify_locations(native, file.c_str(), nullptr) != 1) {
+    return LoadError(file, "cannot load the client CA bundle: " + OpenSslReason({}));
+  }
+  // The CA names sent in the certificate request, so that a client holding several certificates
+  // (the API server's kubeconfig can name one per webhook) picks one these CAs issued.
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(file.c_str());
+  if (names == nullptr) {
+    return LoadError(file, "no CA certificate in the client CA bundle: " + OpenSslReason({}));
+  }
+  SSL_CTX_set_client_CA_list(native, names);  // takes ownership
+  SSL_CTX_set_verify(native, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  // A server that verifies clients must name its sessions' context, or OpenSSL fails the
+  // handshake of every client that tries to resume a session.
+  if (SSL_CTX_set_session_id_context(native, kSessionIdContext.data(),
+                                     static_cast<unsigned int>(kSessionIdContext.size())) != 1) {
+    return LoadError(file, "cannot configure client verification: " + OpenSslReason({}));
+  }
+  // Counted in the context's own store, which holds only this bundle: the names above would
+  // fold two CAs of one subject (an old and a new one during a rotation) into one.
+  std::size_t count = 0;
+  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(SSL_CTX_get_cert_store(native));
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+    if (X509_OBJECT_get_type(sk_X509_OBJECT_value(objects, i)) == X509_LU_X509) {
+      ++count;
+    }
+  }
+  return count;
+}
+
 }  // namespace
 
-Result<TlsIdentity> LoadTlsIdentity(const std::string& cert_file, const std::string& key_file) {
+Result<TlsIdentity> LoadTlsIdentity(const std::string& cert_file, const std::string& key_file,
+                                    const std::string& client_ca_file) {
   ERR_clear_error();
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* native = context->native_handle();
@@ -127,6 +165,13 @@ Result<TlsIdentity> LoadTlsIdentity(const std::string& cert_file, const std::str
                                    ": " + OpenSslReason({}));
   }
   TlsIdentity identity;
+  if (!client_ca_file.empty()) {
+    auto client_cas = RequireClientCertificates(native, client_ca_file);
+    if (!client_cas) {
+      return client_cas.error();
+    }
+    identity.client_cas = *client_cas;
+  }
   Describe(SSL_CTX_get0_certificate(native), identity);
   identity.context = std::move(context);
   return identity;

@@ -3,6 +3,7 @@
 # codes, scripts/dev-certs.sh).
 add_executable(netadmit_server_tests
   server_https_test.cpp
+  server_mtls_test.cpp
   server_process_test.cpp
   server_reload_test.cpp
   server_units_test.cpp

@@ -43,6 +43,10 @@ class HttpsClient {
   explicit HttpsClient(uint16_t port, ClientOptions options = {});
   ~HttpsClient();
 
+  // Presents this PEM certificate and key as the client's on the next Connect(). Throws when
+  // either does not load.
+  void UseClientCertificate(const std::string& cert_file, const std::string& key_file);
+
   // TCP connect and TLS handshake.
   boost::system::error_code Connect();
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <stdexcept>
+#include <utility>
 
 namespace netadmit::testing {
 
@@ -95,6 +96,20 @@ TestCa::TestCa() : key_(NewKey()), cert_(nullptr, X509_free) {
   cert_pem_ = CertPem(cert_.get());
 }
 
+TestCa::TestCa(const std::string& common_name) : key_(NewKey()), cert_(nullptr, X509_free) {
+  CertPtr cert = NewCert(1, common_name, key_.get());
+  X509* self = cert.get();
+  Require(X509_set_issuer_name(self, X509_get_subject_name(self)) == 1, "issuer");
+  for (const auto& [nid, value] : {std::pair<int, const char*>{NID_basic_constraints,
+                                                               "critical,CA:TRUE"},
+                                   {NID_key_usage, "critical,keyCertSign,cRLSign"}}) {
+    AddExtension(self, self, nid, value);
+  }
+  Require(X509_sign(self, key_.get(), EVP_sha256()) > 0, "X509_sign");
+  cert_pem_ = CertPem(self);
+  cert_ = std::move(cert);
+}
+
 IssuedCertificate TestCa::Issue(int64_t serial, const std::vector<std::string>& sans) const {
   KeyPtr key = NewKey();
   CertPtr cert = NewCert(serial, "netadmit test server", key.get());
@@ -107,6 +122,22 @@ IssuedCertificate TestCa::Issue(int64_t serial, const std::vector<std::string>& 
   AddExtension(cert.get(), cert_.get(), NID_key_usage, "critical,digitalSignature");
   AddExtension(cert.get(), cert_.get(), NID_ext_key_usage, "serverAuth");
   AddExtension(cert.get(), cert_.get(), NID_subject_alt_name, alt_names);
+  Require(X509_sign(cert.get(), key_.get(), EVP_sha256()) > 0, "X509_sign");
+  return IssuedCertificate{CertPem(cert.get()), KeyPem(key.get()), SerialHex(cert.get())};
+}
+
+IssuedCertificate TestCa::IssueClient(int64_t serial, const std::string& common_name) const {
+  KeyPtr key = NewKey();
+  CertPtr cert = NewCert(serial, common_name, key.get());
+  Require(X509_set_issuer_name(cert.get(), X509_get_subject_name(cert_.get())) == 1, "issuer");
+  const std::pair<int, const char*> extensions[] = {
+      {NID_basic_constraints, "critical,CA:FALSE"},
+      {NID_key_usage, "critical,digitalSignature"},
+      {NID_ext_key_usage, "clientAuth"},
+  };
+  for (const auto& [nid, value] : extensions) {
+    AddExtension(cert.get(), cert_.get(), nid, value);
+  }
   Require(X509_sign(cert.get(), key_.get(), EVP_sha256()) > 0, "X509_sign");
   return IssuedCertificate{CertPem(cert.get()), KeyPem(key.get()), SerialHex(cert.get())};
 }

@@ -1,7 +1,8 @@
 #pragma once
 
-// Test certificates made in-process with the OpenSSL API: a CA, and serving certificates it
-// signs with chosen serial numbers (to tell a reloaded certificate from the old one).
+// Test certificates made in-process with the OpenSSL API: a CA, and serving and client
+// certificates it signs with chosen serial numbers (to tell a reloaded certificate from the old
+// one).
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -22,10 +23,14 @@ struct IssuedCertificate {
 class TestCa {
  public:
   TestCa();  // an ECDSA P-256 CA, valid for a day
+  // The same, with this common name, to tell two CAs apart.
+  explicit TestCa(const std::string& common_name);
 
   // A serving certificate for `sans` ("DNS:localhost", "IP:127.0.0.1", ...), ECDSA P-256.
   IssuedCertificate Issue(int64_t serial, const std::vector<std::string>& sans = {
                                               "DNS:localhost", "IP:127.0.0.1", "IP:::1"}) const;
+  // A client certificate for `common_name`, ECDSA P-256, with extended key usage clientAuth.
+  IssuedCertificate IssueClient(int64_t serial, const std::string& common_name) const;
   const std::string& cert_pem() const { return cert_pem_; }
 
  private:
