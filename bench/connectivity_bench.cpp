@@ -2,6 +2,8 @@
 // NetworkPolicies (20 per namespace: a default deny both ways, DNS egress, per-app ingress and
 // egress between neighbouring apps over named ports, traffic from the next team's namespace and
 // from a gateway namespace, monitoring from prod namespaces, ipBlocks with except).
+// Also the Flows rule kind at admission: one NetworkPolicy CREATE judged against that cluster,
+// held in the cluster cache as the webhook holds it.
 //   build/release/bench/connectivity_bench --benchmark_min_time=2
 
 #include <benchmark/benchmark.h>
@@ -10,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "netadmit/cluster.h"
 #include "netadmit/connectivity.h"
+#include "netadmit/engine.h"
+#include "netadmit/rule_set.h"
 
 namespace netadmit {
 namespace {
@@ -171,6 +176,73 @@ void BM_FullMatrixDistinctPods(benchmark::State& bench) {
   bench.counters["max_rss_MiB"] = static_cast<double>(MaxRssKilobytes()) / 1024.0;
 }
 BENCHMARK(BM_FullMatrixDistinctPods)->Unit(benchmark::kMillisecond);
+
+// The cluster cache filled with the synthetic cluster, as the watch would fill it.
+std::unique_ptr<ClusterCache> CacheOf(const ClusterState& state) {
+  auto cache = std::make_unique<ClusterCache>();
+  std::vector<ClusterObject> namespaces;
+  for (const auto& ns : state.namespaces) {
+    namespaces.push_back(
+        ClusterObject{ClusterKind::kNamespace, "1", CachedNamespace{ns.name, ns.labels}});
+  }
+  std::vector<ClusterObject> pods;
+  for (const auto& pod : state.pods) {
+    CachedPod cached{pod.namespace_name, pod.name, pod.labels, {}, pod.ips};
+    for (const auto& port : pod.ports) {
+      cached.named_ports.emplace_back(port.name, port.port, port.protocol);
+    }
+    pods.push_back(ClusterObject{ClusterKind::kPod, "1", std::move(cached)});
+  }
+  std::vector<ClusterObject> policies;
+  for (const auto& policy : state.policies) {
+    policies.push_back(
+        ClusterObject{ClusterKind::kNetworkPolicy, "1",
+                      CachedPolicy{policy.namespace_name, policy.name, {}, policy.spec}});
+  }
+  cache->Replace(ClusterKind::kNamespace, std::move(namespaces));
+  cache->Replace(ClusterKind::kPod, std::move(pods));
+  cache->Replace(ClusterKind::kNetworkPolicy, std::move(policies));
+  cache->Replace(ClusterKind::kConfigMap, {});
+  return cache;
+}
+
+// A Flows rule (dev must not reach prod's app-0 on 8080) judging the CREATE of an ingress policy
+// for app-3 in a staging namespace: the change breaks nothing, so the engine is built once, over
+// the cluster with the new policy in it, and every entry evaluated.
+void BM_FlowsAdmission(benchmark::State& bench) {
+  const auto cache = CacheOf(SyntheticCluster());
+  const RuleSource source{
+      "rules.yaml",
+      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: bench}\nspec:\n"
+      "  rules:\n    - id: flows\n      kind: Flows\n      action: deny\n      params:\n"
+      "        forbid: [{from: {namespaceSelector: {matchLabels: {env: dev}}},\n"
+      "                  to: {namespaceSelector: {matchLabels: {env: prod}}, podSelector: "
+      "{matchLabels: {app: app-0}}}, ports: [8080/TCP]}]\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  if (!rules) {
+    bench.SkipWithError(rules.error().ToString().c_str());
+    return;
+  }
+  Object object;
+  object.api_version = "networking.k8s.io/v1";
+  object.kind = "NetworkPolicy";
+  object.metadata.name = "app-3-extra";
+  object.metadata.namespace_name = "team-1";
+  NetworkPolicySpec spec;
+  spec.pod_selector = Select({{"app", App(3)}});
+  spec.ingress.push_back({{Port(8080)}, {PodPeer({{"app", App(4)}})}});
+  object.content = std::move(spec);
+  CheckContext context;
+  context.operation = Operation::kCreate;
+  context.cluster = cache.get();
+  std::size_t findings = 0;
+  for (auto _ : bench) {
+    findings = Evaluate(**rules, object, context).findings.size();
+    benchmark::DoNotOptimize(findings);
+  }
+  bench.counters["findings"] = static_cast<double>(findings);
+}
+BENCHMARK(BM_FlowsAdmission)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace netadmit

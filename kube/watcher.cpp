@@ -12,6 +12,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -19,7 +20,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -422,7 +422,8 @@ std::vector<Resource> DefaultResources(const std::string& own_namespace) {
   };
   if (!own_namespace.empty()) {
     resources.push_back(
-        Resource{ClusterKind::kConfigMap, own_namespace, std::string(kRuleSetLabel) + "=" + std::string(kRuleSetLabelValue)});
+        Resource{ClusterKind::kConfigMap, own_namespace,
+                 std::string(kRuleSetLabel) + "=" + std::string(kRuleSetLabelValue)});
   }
   return resources;
 }
@@ -478,23 +479,22 @@ asio::awaitable<Result<std::vector<ClusterObject>>> Watcher::Impl::ListOnce(
   bool too_large = false;
   Exchange exchange = co_await Request(NamespacedListTarget(kind, namespace_name), timeout,
                                        [&](std::string_view bytes) {
-                                         if (body.size() + bytes.size() >
-                                             options.list_body_limit) {
+                                         if (body.size() + bytes.size() > options.list_body_limit) {
                                            too_large = true;
                                            return false;
                                          }
                                          body.append(bytes);
                                          return true;
                                        });
-  const std::string what = std::string("list of ") + ClusterKindName(kind) + " in namespace " +
-                           namespace_name;
+  const std::string what =
+      std::string("list of ") + ClusterKindName(kind) + " in namespace " + namespace_name;
   if (too_large) {
     co_return Error{"", 0, 0, "", what + ": the response is too large"};
   }
   if (exchange.ec) {
-    co_return Error{"", 0, 0, "",
-                    what + ": " + (exchange.detail.empty() ? exchange.ec.message()
-                                                           : exchange.detail)};
+    co_return Error{
+        "", 0, 0, "",
+        what + ": " + (exchange.detail.empty() ? exchange.ec.message() : exchange.detail)};
   }
   if (exchange.status != 200) {
     const auto status = ParseStatus(exchange.body);

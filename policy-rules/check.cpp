@@ -159,12 +159,11 @@ Result<std::optional<ClusterObject>> ToClusterObject(const ManifestObject& manif
   rapidjson::Document copy;
   const auto metadata = json->FindMember("metadata");
   const bool has_metadata = metadata != json->MemberEnd() && metadata->value.IsObject();
-  if (*kind != ClusterKind::kNamespace && has_metadata &&
-      !metadata->value.HasMember("namespace")) {
+  if (*kind != ClusterKind::kNamespace && has_metadata && !metadata->value.HasMember("namespace")) {
     copy.CopyFrom(*json, copy.GetAllocator());
-    copy["metadata"].AddMember(
-        "namespace", rapidjson::Value(default_namespace.c_str(), copy.GetAllocator()),
-        copy.GetAllocator());
+    copy["metadata"].AddMember("namespace",
+                               rapidjson::Value(default_namespace.c_str(), copy.GetAllocator()),
+                               copy.GetAllocator());
     json = &copy;
   }
   auto decoded = DecodeClusterObject(*kind, *json);
@@ -180,9 +179,9 @@ Result<std::optional<ClusterObject>> ToClusterObject(const ManifestObject& manif
 
 // The cluster the stateful rules see: the --cluster-state objects, then the manifests on top
 // (a manifest replaces the object of the same kind, namespace and name).
-Result<std::unique_ptr<ClusterCache>> BuildCluster(
-    const std::vector<ManifestObject>& state, const std::vector<ManifestObject>& manifests,
-    const std::string& default_namespace) {
+Result<std::unique_ptr<ClusterCache>> BuildCluster(const std::vector<ManifestObject>& state,
+                                                   const std::vector<ManifestObject>& manifests,
+                                                   const std::string& default_namespace) {
   std::map<ClusterKind, std::vector<ClusterObject>> by_kind;
   for (const auto* objects : {&state, &manifests}) {
     for (const ManifestObject& manifest : *objects) {

@@ -199,12 +199,10 @@ Result<SelectorRequirement> ParseRequirement(const YAML::Node& node, const std::
   const bool takes_values =
       requirement.op == SelectorOperator::kIn || requirement.op == SelectorOperator::kNotIn;
   if (takes_values && requirement.values.empty()) {
-    return ErrorAt(node, file, path + ".values",
-                   "must not be empty for operator " + op->Scalar());
+    return ErrorAt(node, file, path + ".values", "must not be empty for operator " + op->Scalar());
   }
   if (!takes_values && !requirement.values.empty()) {
-    return ErrorAt(node, file, path + ".values",
-                   "must be empty for operator " + op->Scalar());
+    return ErrorAt(node, file, path + ".values", "must be empty for operator " + op->Scalar());
   }
   return requirement;
 }
@@ -216,9 +214,9 @@ Result<LabelSelector> ParseLabelSelector(const YAML::Node& node, const std::stri
   static const std::set<std::string, std::less<>> kFields = {"matchLabels", "matchExpressions"};
   try {
     if (!node.IsMap()) {
-      return ErrorAt(node, file, path,
-                     "must be a label selector such as {matchLabels: {team: a}}, got " +
-                         Describe(node));
+      return ErrorAt(
+          node, file, path,
+          "must be a label selector such as {matchLabels: {team: a}}, got " + Describe(node));
     }
     if (auto error = KnownFields(node, file, path, kFields)) {
       return *std::move(error);

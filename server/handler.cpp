@@ -134,17 +134,18 @@ ReviewResult RequestHandler::Confirm(const RuleSet& rules, const AdmissionReques
   auto fresh = cluster_.read_policies(namespaces);
   if (!fresh) {
     metrics_.RecordFreshRead(FreshRead::kFailed);
-    logger_.Warn("fresh_read_failed", {{"object", denied.object_description},
-                                       {"error", OneLine(fresh.error().ToString())},
-                                       {"decision", cluster_.allow_unconfirmed ? "allow" : "deny"}});
-    const std::string note = "netadmit could not confirm with the API server (" +
-                             OneLine(fresh.error().message) + ")";
+    logger_.Warn("fresh_read_failed",
+                 {{"object", denied.object_description},
+                  {"error", OneLine(fresh.error().ToString())},
+                  {"decision", cluster_.allow_unconfirmed ? "allow" : "deny"}});
+    const std::string note =
+        "netadmit could not confirm with the API server (" + OneLine(fresh.error().message) + ")";
     if (cluster_.allow_unconfirmed) {
       denied.response.allowed = true;
       denied.response.code = 0;
       denied.response.reason.clear();
-      std::vector<std::string> warnings{note + "; admitted despite: " +
-                                        OneLine(denied.response.message)};
+      std::vector<std::string> warnings{note +
+                                        "; admitted despite: " + OneLine(denied.response.message)};
       warnings.insert(warnings.end(), denied.response.warnings.begin(),
                       denied.response.warnings.end());
       denied.response.warnings = BoundWarnings(std::move(warnings));

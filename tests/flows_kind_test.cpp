@@ -1,7 +1,6 @@
-#include "../policy-rules/kinds/flows.h"
-
 #include <gtest/gtest.h>
 
+#include "../policy-rules/kinds/flows.h"
 #include "rule_kind_testing.h"
 
 namespace netadmit {
@@ -77,10 +76,10 @@ class FlowsKindTest : public ::testing::Test {
 };
 
 TEST_F(FlowsKindTest, PolicyThatOpensAForbiddenFlowIsRefused) {
-  const Object open = NamedPolicy(
-      "prod", "db-from-dev",
-      "{podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
-      "{matchLabels: {env: dev}}}]}]}");
+  const Object open =
+      NamedPolicy("prod", "db-from-dev",
+                  "{podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
+                  "{matchLabels: {env: dev}}}]}]}");
   const auto violations = Judge(Operation::kCreate, open);
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].path, "spec");
@@ -92,10 +91,10 @@ TEST_F(FlowsKindTest, PolicyThatOpensAForbiddenFlowIsRefused) {
 }
 
 TEST_F(FlowsKindTest, PolicyThatKeepsFlowsAsTheyAreIsAllowed) {
-  const Object narrow = NamedPolicy(
-      "prod", "db-from-prod",
-      "{podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
-      "{matchLabels: {env: prod}}}]}]}");
+  const Object narrow =
+      NamedPolicy("prod", "db-from-prod",
+                  "{podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
+                  "{matchLabels: {env: prod}}}]}]}");
   EXPECT_TRUE(Judge(Operation::kCreate, narrow).empty());
 }
 
@@ -108,7 +107,8 @@ TEST_F(FlowsKindTest, DeletingTheIsolatingPolicyOpensTheForbiddenFlow) {
 }
 
 TEST_F(FlowsKindTest, EgressDefaultDenyClosesTheRequiredDnsFlow) {
-  const Object deny = NamedPolicy("dev", "default-deny", "{podSelector: {}, policyTypes: [Egress]}");
+  const Object deny =
+      NamedPolicy("dev", "default-deny", "{podSelector: {}, policyTypes: [Egress]}");
   const auto violations = Judge(Operation::kCreate, deny);
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].problem,

@@ -46,30 +46,32 @@ TEST(ProtectedPoliciesTest, OwnersByNameOrGroupMayChangeThem) {
   const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
   const Object policy = Policy("default-deny", "{owner: platform}");
   EXPECT_TRUE(CheckAs(check.get(), Operation::kDelete, policy, UserInfo{"alice", {}}).empty());
-  EXPECT_TRUE(
-      CheckAs(check.get(), Operation::kDelete, policy, UserInfo{"carol", {"platform-team"}}).empty());
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kDelete, policy, UserInfo{"carol", {"platform-team"}})
+                  .empty());
 }
 
 TEST(ProtectedPoliciesTest, OnlyPoliciesMatchingNameAndLabelsAreProtected) {
   const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
   const UserInfo bob{"bob", {}};
   EXPECT_TRUE(
-      CheckAs(check.get(), Operation::kDelete, Policy("allow-web", "{owner: platform}"), bob).empty());
-  EXPECT_TRUE(
-      CheckAs(check.get(), Operation::kDelete, Policy("default-deny", "{owner: team}"), bob).empty());
+      CheckAs(check.get(), Operation::kDelete, Policy("allow-web", "{owner: platform}"), bob)
+          .empty());
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kDelete, Policy("default-deny", "{owner: team}"), bob)
+                  .empty());
 }
 
 TEST(ProtectedPoliciesTest, RelabellingToEscapeProtectionIsRefused) {
   const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
   const Object before = Policy("default-deny", "{owner: platform}");
   const Object after = Policy("default-deny", "{owner: me}");
-  EXPECT_EQ(CheckAs(check.get(), Operation::kUpdate, after, UserInfo{"bob", {}}, &before).size(), 1u);
+  EXPECT_EQ(CheckAs(check.get(), Operation::kUpdate, after, UserInfo{"bob", {}}, &before).size(),
+            1u);
 }
 
 TEST(ProtectedPoliciesTest, CreateIsNotChecked) {
   const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
   EXPECT_TRUE(CheckAs(check.get(), Operation::kCreate, Policy("default-deny", "{owner: platform}"),
-                  UserInfo{"bob", {}})
+                      UserInfo{"bob", {}})
                   .empty());
 }
 

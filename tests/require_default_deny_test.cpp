@@ -30,9 +30,8 @@ Object Deployment() {
 }
 
 Object NamedPolicy(const std::string& name, const std::string& spec) {
-  return DecodeYaml(
-      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " + name +
-      ", namespace: shop}\nspec: " + spec + "\n");
+  return DecodeYaml("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " +
+                    name + ", namespace: shop}\nspec: " + spec + "\n");
 }
 
 CheckContext Context(Operation operation, const ClusterView* cluster,
@@ -101,8 +100,7 @@ TEST(RequireDefaultDenyTest, DeletingTheLastDefaultDenyIsRefused) {
   const auto check = MustCompile(RequireDefaultDenyKind(), "");
   const auto cluster = Cluster({{"shop", "default-deny", kDenyBoth}});
   const Object policy = NamedPolicy("default-deny", kDenyBoth);
-  const auto violations =
-      RunCheck(check.get(), policy, Context(Operation::kDelete, cluster.get()));
+  const auto violations = RunCheck(check.get(), policy, Context(Operation::kDelete, cluster.get()));
   EXPECT_EQ(Messages("r", violations),
             std::vector<std::string>{
                 "[r] deleting the last default-deny for Ingress and Egress in namespace shop "
@@ -140,9 +138,8 @@ TEST(RequireDefaultDenyTest, WeakeningTheLastDefaultDenyIsRefused) {
             "this change removes the last default-deny for Egress in namespace shop");
   // A change that keeps it denying everything is fine.
   const Object relabelled = NamedPolicy("default-deny", kDenyBoth);
-  EXPECT_TRUE(
-      RunCheck(check.get(), relabelled, Context(Operation::kUpdate, cluster.get(), &before))
-          .empty());
+  EXPECT_TRUE(RunCheck(check.get(), relabelled, Context(Operation::kUpdate, cluster.get(), &before))
+                  .empty());
 }
 
 TEST(RequireDefaultDenyTest, TerminatingNamespacesAndTheNamespaceControllerPass) {
@@ -158,10 +155,9 @@ TEST(RequireDefaultDenyTest, TerminatingNamespacesAndTheNamespaceControllerPass)
       RunCheck(check.get(), policy, Context(Operation::kDelete, live.get(), nullptr, &controller))
           .empty());
   const UserInfo alice{"alice", {}};
-  EXPECT_EQ(
-      RunCheck(check.get(), policy, Context(Operation::kDelete, live.get(), nullptr, &alice))
-          .size(),
-      1u);
+  EXPECT_EQ(RunCheck(check.get(), policy, Context(Operation::kDelete, live.get(), nullptr, &alice))
+                .size(),
+            1u);
 }
 
 TEST(RequireDefaultDenyTest, WithoutAClusterViewNothingIsJudged) {
@@ -173,8 +169,8 @@ TEST(RequireDefaultDenyTest, BadParams) {
   EXPECT_EQ(testing::CompileError(RequireDefaultDenyKind(), "{policyTypes: [Ingres]}").ToString(),
             "rules.yaml:1:15: spec.rules[0].params.policyTypes: unknown policy type \"Ingres\" "
             "(expected Ingress or Egress)");
-  EXPECT_FALSE(testing::CompileKind(RequireDefaultDenyKind(), "{policyTypes: [Egress, Egress]}")
-                   .ok());
+  EXPECT_FALSE(
+      testing::CompileKind(RequireDefaultDenyKind(), "{policyTypes: [Egress, Egress]}").ok());
 }
 
 }  // namespace

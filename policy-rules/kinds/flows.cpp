@@ -134,12 +134,12 @@ class FlowsCheck final : public RuleCheck {
         continue;
       }
       const bool opened = violation.problem == "forbidden flow is open";
-      violations.push_back(Violation{
-          at,
-          std::string(opened ? "this change opens a flow forbidden by " : "this change closes a "
-                                                                          "flow required by ") +
-              violation.path,
-          std::move(violation.detail), std::move(violation.fix)});
+      violations.push_back(Violation{at,
+                                     std::string(opened ? "this change opens a flow forbidden by "
+                                                        : "this change closes a "
+                                                          "flow required by ") +
+                                         violation.path,
+                                     std::move(violation.detail), std::move(violation.fix)});
     }
   }
 
@@ -169,8 +169,7 @@ RuleKind FlowsKind() {
       "or closes a `require` flow is refused, naming one source, destination and the rule "
       "responsible.",
       Target::kNetworkPolicyOrPodTemplate,
-      {{"forbid",
-        "list of {from, to, ports}",
+      {{"forbid", "list of {from, to, ports}",
         "flows that must stay closed; from/to are {namespaceSelector, podSelector} or {cidrs}, "
         "ports like \"5432/TCP\""},
        {"require", "list of {from, to, ports}", "flows that must stay open"}},

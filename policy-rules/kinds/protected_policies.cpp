@@ -22,9 +22,8 @@ namespace {
 
 class ProtectedPoliciesCheck final : public RuleCheck {
  public:
-  ProtectedPoliciesCheck(std::vector<NamespacePattern> names,
-                         std::optional<LabelSelector> selector, std::vector<std::string> users,
-                         std::vector<std::string> groups)
+  ProtectedPoliciesCheck(std::vector<NamespacePattern> names, std::optional<LabelSelector> selector,
+                         std::vector<std::string> users, std::vector<std::string> groups)
       : names_(std::move(names)),
         selector_(std::move(selector)),
         users_(std::move(users)),
@@ -43,12 +42,12 @@ class ProtectedPoliciesCheck final : public RuleCheck {
       return;
     }
     const bool deleting = context.operation == Operation::kDelete;
-    violations.push_back(Violation{
-        "metadata.name",
-        std::string(deleting ? "deleting" : "changing") + " protected NetworkPolicy " +
-            object.metadata.namespace_name + "/" + object.metadata.name + " is reserved",
-        "user " + context.user->username + " is not among " + Owners(),
-        "ask one of them to make the change"});
+    violations.push_back(
+        Violation{"metadata.name",
+                  std::string(deleting ? "deleting" : "changing") + " protected NetworkPolicy " +
+                      object.metadata.namespace_name + "/" + object.metadata.name + " is reserved",
+                  "user " + context.user->username + " is not among " + Owners(),
+                  "ask one of them to make the change"});
   }
 
  private:

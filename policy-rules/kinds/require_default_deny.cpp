@@ -105,14 +105,14 @@ class RequireDefaultDenyCheck final : public RuleCheck {
     if (missing.empty()) {
       return;
     }
-    violations.push_back(Violation{
-        "metadata.namespace",
-        "namespace " + namespace_name + " has no default-deny NetworkPolicy for " +
-            DescribePolicyTypes(missing),
-        "no policy there selects every pod (podSelector: {}) with no " +
-            DescribePolicyTypes(missing) + " rules",
-        "create it first: kubectl apply -f - <<< '" + DefaultDenyYaml(namespace_name, types_) +
-            "'"});
+    violations.push_back(Violation{"metadata.namespace",
+                                   "namespace " + namespace_name +
+                                       " has no default-deny NetworkPolicy for " +
+                                       DescribePolicyTypes(missing),
+                                   "no policy there selects every pod (podSelector: {}) with no " +
+                                       DescribePolicyTypes(missing) + " rules",
+                                   "create it first: kubectl apply -f - <<< '" +
+                                       DefaultDenyYaml(namespace_name, types_) + "'"});
   }
 
   void CheckPolicyChange(const Object& object, const NetworkPolicySpec& spec,
@@ -167,8 +167,7 @@ class RequireDefaultDenyCheck final : public RuleCheck {
 };
 
 Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
-  auto types =
-      ReadPolicyTypes(params, "policyTypes", {PolicyType::kIngress, PolicyType::kEgress});
+  auto types = ReadPolicyTypes(params, "policyTypes", {PolicyType::kIngress, PolicyType::kEgress});
   if (auto error = params.Finish()) {
     return *std::move(error);
   }

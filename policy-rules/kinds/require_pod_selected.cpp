@@ -63,8 +63,7 @@ class RequirePodSelectedCheck final : public RuleCheck {
     }
     const std::string directions = DescribePolicyTypes(unselected);
     violations.push_back(Violation{
-        pod->metadata_path + ".labels",
-        "no NetworkPolicy selects this pod for " + directions,
+        pod->metadata_path + ".labels", "no NetworkPolicy selects this pod for " + directions,
         "labels " + FlowMap(pod->labels, 4) + " in namespace " + namespace_name,
         "add a NetworkPolicy for " + directions + " whose podSelector matches these labels, " +
             "e.g. podSelector: {matchLabels: " + FlowMap(pod->labels, 2) + "}"});
