@@ -3,9 +3,15 @@
 // handshake and are counted; without --client-ca no certificate is asked for; the CA bundle is
 // reloaded when it changes, a broken one is ignored at reload and refused at start.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -90,6 +96,54 @@ void ExpectRefused(const TestServer& server, const ClientIdentity& identity, con
   }
 }
 
+// One TLS 1.2 handshake with a client certificate on a blocking socket, offering `resume` when
+// given. In TLS 1.2 the server sends its Finished only after it has accepted the client's
+// certificate, so a completed handshake means acceptance.
+struct Tls12Handshake {
+  bool completed = false;
+  bool resumed = false;
+  std::shared_ptr<SSL_SESSION> session;  // to offer next time
+};
+
+Tls12Handshake HandshakeTls12(uint16_t port, const ClientIdentity& identity, SSL_SESSION* resume) {
+  Tls12Handshake result;
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_client_method()),
+                                                            SSL_CTX_free);
+  if (context == nullptr || SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(context.get(), TLS1_2_VERSION) != 1 ||
+      SSL_CTX_use_certificate_chain_file(context.get(), identity.cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(context.get(), identity.key_file.c_str(), SSL_FILETYPE_PEM) !=
+          1) {
+    ADD_FAILURE() << "cannot set up the TLS 1.2 client";
+    return result;
+  }
+  const int socket_fd = socket(AF_INET, SOCK_STREAM, 0);
+  // A server that stops answering fails the test instead of hanging it.
+  const timeval timeout{5, 0};
+  setsockopt(socket_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(socket_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(socket_fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) {
+    SSL* ssl = SSL_new(context.get());
+    SSL_set_fd(ssl, socket_fd);
+    if (resume != nullptr) {
+      SSL_set_session(ssl, resume);
+    }
+    result.completed = SSL_connect(ssl) == 1;
+    if (result.completed) {
+      result.resumed = SSL_session_reused(ssl) == 1;
+      result.session.reset(SSL_get1_session(ssl), SSL_SESSION_free);
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+  }
+  close(socket_fd);
+  return result;
+}
+
 // A webhook that requires client certificates from `client_ca_`. `other_ca_` issues
 // certificates the webhook has never heard of.
 class MtlsTest : public ::testing::Test {
@@ -170,6 +224,18 @@ TEST_F(MtlsTest, CertificateForServersOnlyFailsTheHandshake) {
   ExpectRefused(*server_, {files_.File("serving.crt"), files_.File("serving.key")}, kNotForClients);
   EXPECT_TRUE(Eventually([&] { return HandshakeErrors(*server_) == 2; }))
       << HandshakeErrors(*server_);
+}
+
+TEST_F(MtlsTest, Tls12SessionsAreResumed) {
+  // OpenSSL refuses to resume sessions on a server that verifies clients unless the server names
+  // its session context: the second handshake would fail.
+  const Tls12Handshake first = HandshakeTls12(server_->port(), good_, nullptr);
+  ASSERT_TRUE(first.completed);
+  EXPECT_FALSE(first.resumed);
+  const Tls12Handshake second = HandshakeTls12(server_->port(), good_, first.session.get());
+  ASSERT_TRUE(second.completed);
+  EXPECT_TRUE(second.resumed);
+  EXPECT_EQ(HandshakeErrors(*server_), 0);
 }
 
 TEST_F(MtlsTest, RotatingTheClientCaIsPickedUp) {
