@@ -184,10 +184,12 @@ bool IsRuleSetConfigMapWrite(const AdmissionRequest& request,
          (request.operation == Operation::kCreate || request.operation == Operation::kUpdate);
 }
 
-// Loads the rule sets a ConfigMap would put in force, together with those of the other rule-set
-// ConfigMaps in the cluster view (so that a rule id taken by another ConfigMap is caught too),
-// and refuses the write when they do not load. A ConfigMap without the label is not a rule set.
-ReviewResult ReviewRuleSetConfigMap(const AdmissionRequest& request, const ClusterView* cluster) {
+// Loads the rule sets a ConfigMap would put in force, together with those loaded beside it (the
+// --rules files, and the other rule-set ConfigMaps in the cluster view, so that a rule id taken
+// there is caught too), and refuses the write when they do not load. A ConfigMap without the label is not a rule set.
+ReviewResult ReviewRuleSetConfigMap(const AdmissionRequest& request,
+                                    const ReviewOptions& options) {
+  const ClusterView* cluster = options.cluster;
   ReviewResult result;
   result.response.uid = request.uid;
   result.response.allowed = true;
@@ -203,6 +205,9 @@ ReviewResult ReviewRuleSetConfigMap(const AdmissionRequest& request, const Clust
   }
   result.inspected = true;
   std::vector<RuleSource> sources;
+  if (options.other_rule_sources != nullptr) {
+    sources = *options.other_rule_sources;
+  }
   if (cluster != nullptr) {
     for (const auto& other : cluster->ConfigMaps(request.namespace_name)) {
       if (other->name != config_map.name && HoldsRuleSets(other->labels)) {
@@ -411,7 +416,7 @@ ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,
   result.response.uid = request.uid;
   result.response.allowed = true;
   if (IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
-    return ReviewRuleSetConfigMap(request, options.cluster);
+    return ReviewRuleSetConfigMap(request, options);
   }
   const ErrorPolicy on_error = options.on_error;
   const Value* json = ReviewedJson(request);

@@ -419,6 +419,9 @@ Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view defau
     }
     object.metadata.namespace_name = decoder.String(*metadata, "namespace", "metadata");
     object.metadata.labels = decoder.StringMap(*metadata, "labels", "metadata");
+    if (auto found = metadata->FindMember("deletionTimestamp"); found != metadata->MemberEnd()) {
+      object.metadata.deleting = !found->value.IsNull();
+    }
   }
   if (object.metadata.namespace_name.empty()) {
     object.metadata.namespace_name = std::string(default_namespace);

@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <algorithm>
 #include <chrono>
 
 namespace netadmit::server {
@@ -13,6 +14,8 @@ constexpr std::string_view kText = "text/plain; charset=utf-8";
 constexpr std::string_view kPrometheusText = "text/plain; version=0.0.4; charset=utf-8";
 // Reasons echo parts of the request; keep them short.
 constexpr std::size_t kMaxReasonBytes = 512;
+// How much of a failed fresh read's error an admission warning repeats.
+constexpr std::size_t kMaxUnconfirmedReasonBytes = 100;
 
 // One line, printable, bounded: control characters (a newline in an echoed field) become spaces.
 std::string OneLine(std::string_view text) {
@@ -62,13 +65,25 @@ RequestHandler::RequestHandler(const RuleStore& rules, ErrorPolicy on_error, Met
       ready_(std::move(ready)) {}
 
 HttpResponse RequestHandler::Handle(const HttpRequest& request) const {
+  DeferredResponse deferred;
+  std::optional<HttpResponse> response = HandleOrDefer(request, deferred);
+  return response ? *std::move(response) : deferred();
+}
+
+std::optional<HttpResponse> RequestHandler::HandleOrDefer(const HttpRequest& request,
+                                                          DeferredResponse& deferred) const {
   const std::string_view path = TargetPath(request.target());
   const http::verb method = request.method();
   const bool get = method == http::verb::get || method == http::verb::head;
   HttpResponse response;
   if (path == kValidatePath) {
     if (method == http::verb::post) {
-      response = Validate(request);
+      std::optional<HttpResponse> validated = Validate(request, &deferred);
+      if (!validated) {
+        // The deferred work sets keep-alive itself.
+        return std::nullopt;
+      }
+      response = *std::move(validated);
     } else {
       response = Refuse(BadRequest::kMethodNotAllowed, http::status::method_not_allowed, request,
                         "method not allowed: use POST for /validate");
@@ -98,7 +113,8 @@ HttpResponse RequestHandler::Handle(const HttpRequest& request) const {
   return response;
 }
 
-HttpResponse RequestHandler::Validate(const HttpRequest& request) const {
+std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
+                                                    DeferredResponse* deferred) const {
   const auto started = std::chrono::steady_clock::now();
   auto decoded = DecodeAdmissionReview(request.body());
   if (!decoded) {
@@ -113,18 +129,54 @@ HttpResponse RequestHandler::Validate(const HttpRequest& request) const {
     return TextResponse(http::status::service_unavailable, request.version(),
                         "no rule set is loaded");
   }
-  ReviewOptions options{on_error_, cluster_.view, cluster_.rule_set_namespace};
+  auto file_rule_sources = rules_.FileSources();
+  ReviewOptions options{on_error_, cluster_.view, cluster_.rule_set_namespace,
+                        file_rule_sources.get()};
   ReviewResult result = Review(*rules, *decoded, options);
-  if (!result.response.allowed && cluster_.read_policies &&
-      !result.evaluation.UnconfirmedNamespaces().empty()) {
-    result = Confirm(*rules, *decoded, std::move(options), std::move(result));
+  const bool needs_confirming = !result.response.allowed && cluster_.read_policies &&
+                                !result.evaluation.UnconfirmedNamespaces().empty();
+  if (!needs_confirming) {
+    return Answer(*decoded, result, request.version(), started);
   }
-  HttpResponse response = Respond(http::status::ok, request.version(), kJson,
-                                  EncodeAdmissionReview(decoded->version, result.response));
+  if (deferred == nullptr) {
+    return Answer(*decoded, Confirm(*rules, *decoded, std::move(options), std::move(result)),
+                  request.version(), started);
+  }
+  // Everything the rest of the work needs, kept alive until it has run.
+  struct Pending {
+    AdmissionRequest request;
+    std::shared_ptr<const RuleSet> rules;
+    std::shared_ptr<const std::vector<RuleSource>> file_rule_sources;
+    ReviewOptions options;
+    ReviewResult result;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->request = std::move(*decoded);
+  pending->rules = rules;
+  pending->file_rule_sources = std::move(file_rule_sources);
+  pending->options = options;
+  pending->result = std::move(result);
+  const unsigned version = request.version();
+  const bool keep_alive = request.keep_alive();
+  *deferred = [this, pending, version, keep_alive, started] {
+    ReviewResult confirmed = Confirm(*pending->rules, pending->request, pending->options,
+                                     std::move(pending->result));
+    HttpResponse response = Answer(pending->request, confirmed, version, started);
+    response.keep_alive(keep_alive);
+    return response;
+  };
+  return std::nullopt;
+}
+
+HttpResponse RequestHandler::Answer(const AdmissionRequest& request, const ReviewResult& result,
+                                    unsigned http_version,
+                                    std::chrono::steady_clock::time_point started) const {
+  HttpResponse response = Respond(http::status::ok, http_version, kJson,
+                                  EncodeAdmissionReview(request.version, result.response));
   const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
-  metrics_.RecordReview(*decoded, result, std::chrono::duration<double>(took).count());
-  logger_.Decision(*decoded, result, took);
+  metrics_.RecordReview(request, result, std::chrono::duration<double>(took).count());
+  logger_.Decision(request, result, took);
   return response;
 }
 
@@ -133,33 +185,52 @@ ReviewResult RequestHandler::Confirm(const RuleSet& rules, const AdmissionReques
   const std::vector<std::string> namespaces = denied.evaluation.UnconfirmedNamespaces();
   auto fresh = cluster_.read_policies(namespaces);
   if (!fresh) {
+    // Only the findings that rest on the cache may be waived; any other denial stands.
+    const bool others_deny = std::any_of(
+        denied.evaluation.findings.begin(), denied.evaluation.findings.end(),
+        [](const Finding& finding) {
+          return finding.action == Action::kDeny && finding.unconfirmed_namespace.empty();
+        });
+    const bool admit = cluster_.allow_unconfirmed && !others_deny;
     metrics_.RecordFreshRead(FreshRead::kFailed);
-    logger_.Warn("fresh_read_failed",
-                 {{"object", denied.object_description},
-                  {"error", OneLine(fresh.error().ToString())},
-                  {"decision", cluster_.allow_unconfirmed ? "allow" : "deny"}});
-    const std::string note =
-        "netadmit could not confirm with the API server (" + OneLine(fresh.error().message) + ")";
-    if (cluster_.allow_unconfirmed) {
-      denied.response.allowed = true;
-      denied.response.code = 0;
-      denied.response.reason.clear();
-      std::vector<std::string> warnings{note +
-                                        "; admitted despite: " + OneLine(denied.response.message)};
-      warnings.insert(warnings.end(), denied.response.warnings.begin(),
-                      denied.response.warnings.end());
-      denied.response.warnings = BoundWarnings(std::move(warnings));
-      denied.response.message.clear();
-      denied.outcome = Outcome::kWarn;
-    } else {
-      denied.response.message += "\n(" + note + ")";
+    logger_.Warn("fresh_read_failed", {{"object", denied.object_description},
+                                       {"error", OneLine(fresh.error().ToString())},
+                                       {"decision", admit ? "allow" : "deny"}});
+    std::string reason = OneLine(fresh.error().message);
+    if (!admit) {
+      denied.response.message +=
+          "\n(netadmit could not confirm with the API server (" + reason + "))";
+      return denied;
     }
+    // Cut so that the rules it overrides still fit in the warning's 256 bytes.
+    if (reason.size() > kMaxUnconfirmedReasonBytes) {
+      reason.resize(kMaxUnconfirmedReasonBytes);
+      reason += "...";
+    }
+    const std::string note = "netadmit could not confirm with the API server (" + reason + ")";
+    std::string rule_ids;
+    for (const Finding& finding : denied.evaluation.findings) {
+      if (finding.action == Action::kDeny) {
+        rule_ids += (rule_ids.empty() ? "[" : ", [") + finding.rule_id + "]";
+      }
+    }
+    std::vector<std::string> warnings{note + "; admitted despite " + rule_ids + ": " +
+                                      OneLine(denied.response.message)};
+    warnings.insert(warnings.end(), denied.response.warnings.begin(),
+                    denied.response.warnings.end());
+    denied.response.allowed = true;
+    denied.response.code = 0;
+    denied.response.reason.clear();
+    denied.response.message.clear();
+    denied.response.warnings = BoundWarnings(std::move(warnings));
+    denied.outcome = Outcome::kWarn;
     return denied;
   }
   const FreshPolicies view(*cluster_.view, std::move(*fresh));
   options.cluster = &view;
   ReviewResult confirmed = Review(rules, request, options);
-  const bool overturned = confirmed.response.allowed;
+  // Overturned: the denials that rested on the cache are gone (another rule may still deny).
+  const bool overturned = confirmed.evaluation.UnconfirmedNamespaces().empty();
   metrics_.RecordFreshRead(overturned ? FreshRead::kOverturned : FreshRead::kConfirmed);
   if (overturned) {
     logger_.Info("fresh_read_overturned", {{"object", confirmed.object_description}});

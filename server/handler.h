@@ -8,7 +8,9 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstddef>
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,8 +72,21 @@ class RequestHandler {
   // keep-alive follows the request's.
   HttpResponse Handle(const HttpRequest& request) const;
 
+  // Work that waits on the API server and yields the response; see HandleOrDefer.
+  using DeferredResponse = std::function<HttpResponse()>;
+  // As Handle, except that a review needing a fresh read from the API server (rare: a denial
+  // resting on a policy the cache lacks) is not finished on the calling thread, which serves
+  // other connections: the answer is nullopt and `deferred` is set to the rest of the work, to
+  // run where blocking is fine.
+  std::optional<HttpResponse> HandleOrDefer(const HttpRequest& request,
+                                            DeferredResponse& deferred) const;
+
  private:
-  HttpResponse Validate(const HttpRequest& request) const;
+  // `deferred` null: finish here, blocking if a fresh read is needed.
+  std::optional<HttpResponse> Validate(const HttpRequest& request,
+                                       DeferredResponse* deferred) const;
+  HttpResponse Answer(const AdmissionRequest& request, const ReviewResult& result,
+                      unsigned http_version, std::chrono::steady_clock::time_point started) const;
   // Evaluates a denied request again over a fresh read of the namespaces its denial rests on.
   ReviewResult Confirm(const RuleSet& rules, const AdmissionRequest& request,
                        ReviewOptions options, ReviewResult denied) const;

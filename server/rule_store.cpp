@@ -33,12 +33,14 @@ Status RuleStore::LoadOrFail(const std::vector<RuleSource>& config_map_sources) 
     }
     sources = std::move(read.value());
   }
+  auto files = config_maps_ ? std::make_shared<const std::vector<RuleSource>>(sources) : nullptr;
   sources.insert(sources.end(), config_map_sources.begin(), config_map_sources.end());
   auto loaded = LoadRuleSet(sources);
   if (!loaded) {
     return loaded.error();
   }
   current_.store(std::move(loaded.value()));
+  file_sources_.store(std::move(files));
   return Ok{};
 }
 

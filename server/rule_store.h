@@ -27,6 +27,12 @@ class RuleStore {
   // in force; on failure the rules in force stay and the error names file, line and column.
   Status Load(const std::vector<RuleSource>& config_map_sources = {});
 
+  // With ConfigMaps taking part: the file sources of the rules in force, which a rule-set
+  // ConfigMap must load together with. Null otherwise.
+  std::shared_ptr<const std::vector<RuleSource>> FileSources() const {
+    return file_sources_.load();
+  }
+
   // The rules in force, or null before the first successful Load.
   std::shared_ptr<const RuleSet> Current() const { return current_.load(); }
   const std::string& path() const { return path_; }
@@ -39,6 +45,7 @@ class RuleStore {
   std::string path_;
   bool config_maps_ = false;
   std::atomic<std::shared_ptr<const RuleSet>> current_;
+  std::atomic<std::shared_ptr<const std::vector<RuleSource>>> file_sources_;
 };
 
 }  // namespace netadmit::server

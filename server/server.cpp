@@ -159,6 +159,8 @@ Server::~Server() {
     io_context_.stop();
     Wait();
   }
+  // Fresh reads still under way post their answers to the io_context: let them finish first.
+  hub_.JoinBlockingWork();
 }
 
 Status Server::LoadCertificate() {
@@ -369,17 +371,20 @@ std::optional<std::vector<RuleSource>> Server::ConfigMapSources() const {
 
 void Server::ReloadRules() {
   const bool files_changed = rules_watch_ && rules_watch_->Changed();
+  // The generation is read before the sources: an event between the two then only makes the
+  // next look load again, instead of loading old sources under the new generation and missing
+  // the change. Offset by one so that 0 means "not built from the ConfigMaps yet".
+  const uint64_t generation = cluster_->cache().Generation(ClusterKind::kConfigMap) + 1;
   const auto config_maps = ConfigMapSources();
-  // Offset by one so that 0 means "not built from the ConfigMaps yet".
-  const uint64_t generation =
-      config_maps ? cluster_->cache().Generation(ClusterKind::kConfigMap) + 1 : 0;
   const bool config_maps_changed = config_maps && generation != config_map_generation_;
   if (!files_changed && !config_maps_changed) {
     return;
   }
   // Remembered whether or not the load succeeds: a broken ConfigMap is reported once, and tried
   // again when it changes.
-  config_map_generation_ = generation;
+  if (config_maps) {
+    config_map_generation_ = generation;
+  }
   if (Status status = LoadRules(config_maps.value_or(std::vector<RuleSource>{})); !status) {
     const auto kept = rules_.Current();
     logger_.Error("rules_reload_failed",

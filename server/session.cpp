@@ -41,6 +41,8 @@ SessionHub::SessionHub(const RequestHandler& handler, Metrics& metrics, Logger& 
                        SessionOptions options)
     : handler_(handler), metrics_(metrics), logger_(logger), options_(options) {}
 
+void SessionHub::JoinBlockingWork() { blocking_pool_.join(); }
+
 std::size_t SessionHub::Count() const {
   const std::lock_guard lock(mutex_);
   return sessions_.size();
@@ -325,14 +327,36 @@ void Session::HandleRequest() {
   ++requests_;
   HttpRequest request = parser_->release();
   parser_.reset();
-  HttpResponse response;
+  std::optional<HttpResponse> response;
+  RequestHandler::DeferredResponse deferred;
   try {
-    response = hub_.handler().Handle(request);
+    response = hub_.handler().HandleOrDefer(request, deferred);
   } catch (const std::exception& e) {
     hub_.logger().Error("handler_failed", {{"error", e.what()}, {"peer", peer_}});
     response = TextResponse(beast::http::status::internal_server_error, request.version(),
                             "internal error");
   }
+  if (response) {
+    Respond(*std::move(response));
+    return;
+  }
+  // The rest waits on the API server: run it off this thread, then answer on the strand.
+  net::post(hub_.blocking_pool(), [self = shared_from_this(), deferred = std::move(deferred),
+                                   version = request.version()] {
+    HttpResponse answer;
+    try {
+      answer = deferred();
+    } catch (const std::exception& e) {
+      self->hub_.logger().Error("handler_failed", {{"error", e.what()}, {"peer", self->peer_}});
+      answer = TextResponse(beast::http::status::internal_server_error, version, "internal error");
+    }
+    net::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+      self->Respond(std::move(answer));
+    });
+  });
+}
+
+void Session::Respond(HttpResponse response) {
   if (drain_requested_ || hub_.Draining()) {
     response.keep_alive(false);
   }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -46,10 +47,18 @@ class Session;
 // open sessions that a graceful shutdown goes through. Thread-safe.
 class SessionHub {
  public:
+  // Fresh reads under way at once; each lasts at most --fresh-read-timeout.
+  static constexpr std::size_t kBlockingThreads = 4;
+
   SessionHub(const RequestHandler& handler, Metrics& metrics, Logger& logger,
              SessionOptions options);
 
   const RequestHandler& handler() const { return handler_; }
+  // Threads for work that waits on the API server (fresh reads), so that it never holds up the
+  // threads serving connections.
+  boost::asio::thread_pool& blocking_pool() { return blocking_pool_; }
+  // Waits for that work to end; call before the io_context the sessions use goes away.
+  void JoinBlockingWork();
   Metrics& metrics() { return metrics_; }
   Logger& logger() { return logger_; }
   const SessionOptions& options() const { return options_; }
@@ -82,6 +91,7 @@ class SessionHub {
   mutable std::mutex mutex_;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
   std::function<void()> on_empty_;
+  boost::asio::thread_pool blocking_pool_{kBlockingThreads};
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -112,6 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void DoReadBody();
   void OnReadBody(boost::beast::error_code ec, std::size_t bytes);
   void HandleRequest();
+  void Respond(HttpResponse response);
   void DoWrite(HttpResponse response);
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   void DoClose();

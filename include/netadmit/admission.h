@@ -98,6 +98,9 @@ struct ReviewOptions {
   // Such a ConfigMap's CREATE or UPDATE there is refused when its rule sets do not load, with the
   // key, line, column and reason. Empty: ConfigMaps are not inspected.
   std::string rule_set_namespace = {};
+  // The rule sets loaded together with the ConfigMaps' (the --rules files), so that such a
+  // ConfigMap is also refused when it clashes with them. Null: none.
+  const std::vector<RuleSource>* other_rule_sources = nullptr;
 };
 
 // Decides one request: picks the object (oldObject on DELETE), decodes it, evaluates it and

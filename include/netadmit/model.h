@@ -106,6 +106,9 @@ struct ObjectMeta {
   std::string name;
   std::string namespace_name;
   Labels labels;
+  // metadata.deletionTimestamp is set: the object is being deleted, and what follows are the
+  // UPDATEs that remove its finalizers.
+  bool deleting = false;
 };
 
 // A decoded object. `content` holds the NetworkPolicy spec or the pod template, or nothing for

@@ -10,6 +10,7 @@ set(NETADMIT_KIND_SOURCES
   kinds/restrict_namespace_peers.cpp
   kinds/no_host_network.cpp
   kinds/require_pod_labels.cpp
+  kinds/lifecycle.cpp
   kinds/policy_types.cpp
   kinds/require_default_deny.cpp
   kinds/require_pod_selected.cpp

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kinds/describe.h"
+#include "kinds/lifecycle.h"
 #include "netadmit/glob.h"
 
 namespace netadmit {
@@ -31,7 +32,9 @@ class ProtectedPoliciesCheck final : public RuleCheck {
 
   void Check(const Object& object, const CheckContext& context,
              std::vector<Violation>& violations) const override {
-    if (context.user == nullptr || context.operation == Operation::kCreate) {
+    // The namespace controller deletes a terminating namespace's policies, protected or not.
+    if (context.user == nullptr || context.operation == Operation::kCreate ||
+        NamespaceBeingEmptied(object, context)) {
       return;
     }
     const Object& protected_object =

@@ -8,7 +8,8 @@
 //     left alone: refusing it would block finalizer removal and so the pod's deletion);
 //   - NetworkPolicy DELETE, and UPDATE, that takes the last coverage of a direction away.
 // It lets everything through in a namespace being deleted, and for the namespace controller,
-// which removes a terminating namespace's policies and would otherwise never finish.
+// which removes a terminating namespace's policies and would otherwise never finish; and the
+// UPDATEs of a workload being deleted (its finalizers going).
 //
 // Its refusals are confirmed before they deny (confirm_with_fresh_read): the server reads the
 // namespace's policies afresh first, since `kubectl apply -f dir/` may have created the
@@ -20,16 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "kinds/lifecycle.h"
 #include "kinds/policy_types.h"
 #include "netadmit/cluster.h"
 
 namespace netadmit {
 
 namespace {
-
-// The user the kube-controller-manager's namespace controller runs as.
-constexpr std::string_view kNamespaceController =
-    "system:serviceaccount:kube-system:namespace-controller";
 
 // A policy that, alone, denies everything in `type` to every pod of its namespace.
 bool DeniesAll(const NetworkPolicySpec& spec, PolicyType type) {
@@ -72,11 +70,7 @@ class RequireDefaultDenyCheck final : public RuleCheck {
              std::vector<Violation>& violations) const override {
     const ClusterView* cluster = context.cluster;
     const std::string& namespace_name = object.metadata.namespace_name;
-    if (cluster == nullptr || namespace_name.empty() ||
-        (context.user != nullptr && context.user->username == kNamespaceController)) {
-      return;
-    }
-    if (auto known = cluster->Namespace(namespace_name); known && known->terminating) {
+    if (cluster == nullptr || namespace_name.empty() || NamespaceBeingEmptied(object, context)) {
       return;
     }
     if (const NetworkPolicySpec* spec = object.network_policy()) {
@@ -90,7 +84,9 @@ class RequireDefaultDenyCheck final : public RuleCheck {
   void CheckWorkload(const Object& object, const CheckContext& context, const ClusterView& cluster,
                      std::vector<Violation>& violations) const {
     const bool is_pod = object.kind == "Pod";
-    if (context.operation == Operation::kDelete ||
+    // An UPDATE of a workload being deleted removes its finalizers (the garbage collector's
+    // foregroundDeletion): refusing it would keep the workload forever.
+    if (context.operation == Operation::kDelete || object.metadata.deleting ||
         (is_pod && context.operation != Operation::kCreate)) {
       return;
     }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kinds/describe.h"
+#include "kinds/lifecycle.h"
 #include "kinds/policy_types.h"
 #include "netadmit/cluster.h"
 
@@ -37,11 +38,9 @@ class RequirePodSelectedCheck final : public RuleCheck {
     const PodTemplate* pod = object.pod_template();
     const std::string& namespace_name = object.metadata.namespace_name;
     if (pod == nullptr || context.cluster == nullptr || namespace_name.empty() ||
-        context.operation == Operation::kDelete ||
-        (object.kind == "Pod" && context.operation != Operation::kCreate)) {
-      return;
-    }
-    if (auto known = context.cluster->Namespace(namespace_name); known && known->terminating) {
+        context.operation == Operation::kDelete || object.metadata.deleting ||
+        (object.kind == "Pod" && context.operation != Operation::kCreate) ||
+        NamespaceBeingEmptied(object, context)) {
       return;
     }
     const auto policies = context.cluster->Policies(namespace_name);
