@@ -115,23 +115,25 @@ bool SelectsEveryPodEverywhere(const NetworkPolicyPeer& peer) {
          (!peer.pod_selector || peer.pod_selector->Empty());
 }
 
-void CheckIpBlock(const std::string& peer_path, const IPBlock& block, const OpenPeerParams& params,
+// `peer_path()` builds the peer's field path; called only for a violation, since most peers
+// have none and the evaluation of a request is mostly this loop.
+template <typename PathFn>
+void CheckIpBlock(const PathFn& peer_path, const IPBlock& block, const OpenPeerParams& params,
                   Reporter& report) {
-  const std::string cidr_path = peer_path + ".ipBlock.cidr";
   auto cidr = Cidr::Parse(block.cidr);
   if (!cidr) {
-    report.Invalid(cidr_path, block);
+    report.Invalid(peer_path() + ".ipBlock.cidr", block);
     return;
   }
   if (cidr->IsEverything()) {
     // `except` carves holes, but what is left is still (nearly) the whole address space.
-    report.Everything(cidr_path, block, *cidr);
+    report.Everything(peer_path() + ".ipBlock.cidr", block, *cidr);
     return;
   }
   if (!params.allowed_cidrs.empty() &&
       std::none_of(params.allowed_cidrs.begin(), params.allowed_cidrs.end(),
                    [&](const Cidr& allowed) { return allowed.Contains(*cidr); })) {
-    report.Outside(cidr_path, block);
+    report.Outside(peer_path() + ".ipBlock.cidr", block);
   }
 }
 
@@ -190,20 +192,20 @@ void CheckOpenPeers(const NetworkPolicySpec& spec, const PeerDirection& directio
     if (PortsWithin(rule.ports, params.allowed_ports)) {
       continue;
     }
-    const std::string rule_path = Indexed(rules_path, i);
     if (rule.peers.empty()) {
-      report.NoPeers(rule_path, rule);
+      report.NoPeers(Indexed(rules_path, i), rule);
       continue;
     }
-    const std::string peers_path = rule_path + "." + std::string(direction.peers_field);
     for (std::size_t j = 0; j < rule.peers.size(); ++j) {
       const NetworkPolicyPeer& peer = rule.peers[j];
-      const std::string peer_path = Indexed(peers_path, j);
+      const auto peer_path = [&] {
+        return Indexed(Indexed(rules_path, i) + "." + std::string(direction.peers_field), j);
+      };
       if (peer.ip_block) {
         CheckIpBlock(peer_path, *peer.ip_block, params, report);
       }
       if (params.cluster_wide_is_open && SelectsEveryPodEverywhere(peer)) {
-        report.ClusterWide(peer_path, peer);
+        report.ClusterWide(peer_path(), peer);
       }
     }
   }

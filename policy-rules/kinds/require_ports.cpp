@@ -38,25 +38,28 @@ class RequirePortsCheck final : public RuleCheck {
   void CheckRules(const std::vector<NetworkPolicyRule>& rules, const std::string& direction,
                   std::vector<Violation>& violations) const {
     for (std::size_t i = 0; i < rules.size(); ++i) {
-      const std::string rule_path = Indexed("spec." + direction, i);
+      // Paths are built only for a violation: most rules pass.
+      const auto ports_path = [&] { return Indexed("spec." + direction, i) + ".ports"; };
       const auto& ports = rules[i].ports;
       if (ports.empty()) {
-        violations.push_back(Violation{
-            rule_path + ".ports", direction + " rule does not list ports", "every port is open",
-            "list the ports it needs in `ports`, e.g. {protocol: TCP, port: 8080}"});
+        violations.push_back(
+            Violation{ports_path(), direction + " rule does not list ports", "every port is open",
+                      "list the ports it needs in `ports`, e.g. {protocol: TCP, port: 8080}"});
         continue;
       }
       for (std::size_t k = 0; k < ports.size(); ++k) {
-        CheckPort(ports[k], Indexed(rule_path + ".ports", k), violations);
+        CheckPort(
+            ports[k], [&] { return Indexed(ports_path(), k); }, violations);
       }
     }
   }
 
-  void CheckPort(const NetworkPolicyPort& port, const std::string& port_path,
+  template <typename PathFn>
+  void CheckPort(const NetworkPolicyPort& port, const PathFn& port_path,
                  std::vector<Violation>& violations) const {
     if (port.AllPorts()) {
       violations.push_back(
-          Violation{port_path, "port entry has no port number",
+          Violation{port_path(), "port entry has no port number",
                     "every " + std::string(ProtocolName(port.protocol)) + " port is open",
                     "set `port` (and `endPort` for a range)"});
       return;
@@ -67,7 +70,7 @@ class RequirePortsCheck final : public RuleCheck {
     const int64_t count = static_cast<int64_t>(*port.end_port) - *port.port + 1;
     if (count > max_port_range_) {
       violations.push_back(
-          Violation{port_path + ".endPort", "port range is too wide",
+          Violation{port_path() + ".endPort", "port range is too wide",
                     DescribePort(port) + " spans " + std::to_string(count) + " ports",
                     "narrow it to at most " + std::to_string(max_port_range_) + " ports"});
     }

@@ -92,22 +92,25 @@ class RestrictNamespacePeersCheck final : public RuleCheck {
                   const std::string& peers_field, const std::string& own,
                   std::vector<Violation>& violations) const {
     for (std::size_t i = 0; i < rules.size(); ++i) {
-      const std::string peers_path = Indexed(rules_path, i) + "." + peers_field;
       for (std::size_t j = 0; j < rules[i].peers.size(); ++j) {
         const NetworkPolicyPeer& peer = rules[i].peers[j];
         if (peer.namespace_selector) {
-          CheckSelector(*peer.namespace_selector, Indexed(peers_path, j) + ".namespaceSelector",
-                        own, violations);
+          // Built only for a violation: most selectors pass.
+          const auto path = [&] {
+            return Indexed(Indexed(rules_path, i) + "." + peers_field, j) + ".namespaceSelector";
+          };
+          CheckSelector(*peer.namespace_selector, path, own, violations);
         }
       }
     }
   }
 
-  void CheckSelector(const LabelSelector& selector, std::string path, const std::string& own,
+  template <typename PathFn>
+  void CheckSelector(const LabelSelector& selector, const PathFn& path, const std::string& own,
                      std::vector<Violation>& violations) const {
     const auto names = PinnedNames(selector);
     if (!names) {
-      violations.push_back(Violation{std::move(path), "namespaceSelector does not name namespaces",
+      violations.push_back(Violation{path(), "namespaceSelector does not name namespaces",
                                      DescribeUnpinned(selector),
                                      "use `kubernetes.io/metadata.name` in matchLabels or with "
                                      "operator In"});
@@ -127,7 +130,7 @@ class RestrictNamespacePeersCheck final : public RuleCheck {
       fix += " or " + DescribePatterns(allowed_);
     }
     violations.push_back(Violation{
-        std::move(path), "namespaceSelector names a namespace that is not allowed",
+        path(), "namespaceSelector names a namespace that is not allowed",
         (refused.size() == 1 ? "namespace " : "namespaces ") + JoinSome(refused, kMaxListedNames),
         std::move(fix)});
   }
