@@ -256,6 +256,90 @@ std::string RawHead(const std::string& extra_headers) {
          extra_headers + "\r\n";
 }
 
+// Every field the decoder reads, given a value of the wrong type, plus versions and kinds it
+// does not know: each gets a 400 naming the problem, and the next good request is answered.
+TEST(ServerHttpsTest, WrongTypesInEveryFieldAreRefused) {
+  const std::string head = R"({"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1",)";
+  const std::string uid = R"("uid":"u",)";
+  const std::string kind = R"("kind":{"group":"","version":"v1","kind":"Pod"},)";
+  const std::string operation = R"("operation":"CREATE")";
+  const std::string object =
+      R"(,"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}})";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"apiVersion a number", R"({"kind":"AdmissionReview","apiVersion":1,"request":{}})"},
+      {"unknown apiVersion", R"({"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v2",)"
+                             R"("request":{"uid":"u"}})"},
+      {"kind not AdmissionReview", R"({"kind":"AdmissionRequest","apiVersion":)"
+                                   R"("admission.k8s.io/v1","request":{"uid":"u"}})"},
+      {"request a list", head + R"("request":[]})"},
+      {"request missing", head + R"("response":{}})"},
+      {"uid a number", head + R"("request":{"uid":7,)" + kind + operation + "}}"},
+      {"kind a string", head + R"("request":{)" + uid + R"("kind":"Pod",)" + operation + "}}"},
+      {"kind.kind a number", head + R"("request":{)" + uid +
+                                 R"("kind":{"group":"","version":"v1","kind":3},)" + operation +
+                                 "}}"},
+      {"operation a number", head + R"("request":{)" + uid + kind + R"("operation":1}})"},
+      {"unknown operation", head + R"("request":{)" + uid + kind + R"("operation":"PATCH"}})"},
+      {"namespace an object",
+       head + R"("request":{)" + uid + kind + operation + R"(,"namespace":{}}})"},
+      {"userInfo a list", head + R"("request":{)" + uid + kind + operation + R"(,"userInfo":[]}})"},
+      {"userInfo.groups a string", head + R"("request":{)" + uid + kind + operation +
+                                       R"(,"userInfo":{"username":"a","groups":"g"}}})"},
+      {"dryRun a string",
+       head + R"("request":{)" + uid + kind + operation + R"(,"dryRun":"yes"}})"},
+      {"object a string", head + R"("request":{)" + uid + kind + operation + R"(,"object":"x"}})"},
+      {"oldObject a number",
+       head + R"("request":{)" + uid + kind + operation + object + R"(,"oldObject":5}})"},
+      {"subResource a number",
+       head + R"("request":{)" + uid + kind + operation + R"(,"subResource":1}})"},
+      {"100,000 levels of nesting", NestedArrays(100'000)},
+      {"a NUL byte", std::string("{\"kind\"\0:1}", 11)},
+  };
+  TestServer server;
+  auto client = server.Connect();
+  for (const auto& [name, body] : cases) {
+    SCOPED_TRACE(name);
+    Reply reply = client->Post("/validate", body);
+    ASSERT_FALSE(reply.ec) << reply.ec.message();
+    EXPECT_EQ(reply.response.result(), http::status::bad_request) << reply.response.body();
+    const std::string good = Fixture(kDenied);
+    Reply after = client->Post("/validate", good);
+    ASSERT_FALSE(after.ec) << after.ec.message();
+    EXPECT_EQ(after.response.body(), CoreAnswer(good));
+  }
+  ExpectServing(server);
+}
+
+// A 50 MB body is refused on its Content-Length, before it is read.
+TEST(ServerHttpsTest, FiftyMegabyteBodyGets413) {
+  TestServer server;
+  auto client = server.Connect();
+  ASSERT_FALSE(client->WriteRaw(RawHead("Content-Length: 52428800\r\n") + std::string(4096, ' ')));
+  Reply reply = client->ReadResponse();
+  ASSERT_FALSE(reply.ec) << reply.ec.message();
+  EXPECT_EQ(reply.response.result(), http::status::payload_too_large);
+  EXPECT_FALSE(reply.response.keep_alive());
+  ExpectServing(server);
+}
+
+// A client that goes away with its request half sent costs nothing but its connection.
+TEST(ServerHttpsTest, ClientGoneMidRequestLeavesTheServerServing) {
+  TestServer server;
+  const std::string body = Fixture(kDenied);
+  for (int i = 0; i < 5; ++i) {
+    auto client = server.Connect();
+    ASSERT_FALSE(
+        client->WriteRaw(RawHead("Content-Length: " + std::to_string(body.size()) + "\r\n") +
+                         body.substr(0, body.size() / 2)));
+    client.reset();  // closes the socket without finishing the request or the TLS session
+  }
+  ExpectServing(server);
+  auto client = server.Connect();
+  Reply reply = client->Post("/validate", body);
+  ASSERT_FALSE(reply.ec) << reply.ec.message();
+  EXPECT_EQ(reply.response.body(), CoreAnswer(body));
+}
+
 TEST(ServerHttpsTest, BodyOverThreeMiBWithContentLengthGets413AndClose) {
   TestServer server;
   auto client = server.Connect();
