@@ -148,6 +148,44 @@ TEST(ClusterCacheTest, EventsAddModifyAndDelete) {
   EXPECT_EQ(state.Count(ClusterKind::kPod), 1u);
 }
 
+// Selectors read through the label index; it follows every event, and the answer is the same
+// as a scan of the namespace: sorted by name, every requirement of the selector honoured.
+TEST(ClusterCacheTest, SelectorsFollowLabelChangesThroughTheIndex) {
+  ClusterCache state;
+  LabelSelector web;
+  web.match_labels = {{"app", "web"}};
+  LabelSelector web_v2 = web;
+  web_v2.match_labels.emplace("version", "v2");
+  LabelSelector web_not_canary = web;
+  web_not_canary.match_expressions.push_back({"track", SelectorOperator::kNotIn, {"canary"}});
+  state.Apply(EventType::kAdded, Pod("a", "w3", {{"app", "web"}, {"version", "v2"}}));
+  state.Apply(EventType::kAdded, Pod("a", "w1", {{"app", "web"}, {"version", "v1"}}));
+  state.Apply(EventType::kAdded,
+              Pod("a", "w2", {{"app", "web"}, {"version", "v2"}, {"track", "canary"}}));
+  state.Apply(EventType::kAdded, Pod("a", "db", {{"app", "db"}, {"version", "v2"}}));
+  state.Apply(EventType::kAdded, Pod("b", "w9", {{"app", "web"}}));
+  EXPECT_EQ(Names(state.Pods("a", web)), (std::vector<std::string>{"w1", "w2", "w3"}));
+  EXPECT_EQ(Names(state.Pods("a", web_v2)), (std::vector<std::string>{"w2", "w3"}));
+  EXPECT_EQ(Names(state.Pods("a", web_not_canary)), (std::vector<std::string>{"w1", "w3"}));
+
+  // w1 moves to v2, w3 stops being web, w2 goes away.
+  state.Apply(EventType::kModified, Pod("a", "w1", {{"app", "web"}, {"version", "v2"}}));
+  state.Apply(EventType::kModified, Pod("a", "w3", {{"app", "api"}, {"version", "v2"}}));
+  state.Apply(EventType::kDeleted, Pod("a", "w2", {}));
+  EXPECT_EQ(Names(state.Pods("a", web)), (std::vector<std::string>{"w1"}));
+  EXPECT_EQ(Names(state.Pods("a", web_v2)), (std::vector<std::string>{"w1"}));
+  LabelSelector nothing;
+  nothing.match_labels = {{"app", "none"}};
+  EXPECT_TRUE(state.Pods("a", nothing).empty());
+
+  // A relist rebuilds the index with the table.
+  std::vector<ClusterObject> list;
+  list.push_back(Pod("a", "n1", {{"app", "web"}, {"version", "v2"}}));
+  state.Replace(ClusterKind::kPod, std::move(list));
+  EXPECT_EQ(Names(state.Pods("a", web_v2)), (std::vector<std::string>{"n1"}));
+  EXPECT_TRUE(state.Pods("b", web).empty());
+}
+
 TEST(ClusterCacheTest, ReplaceDropsWhatTheNewListLacks) {
   ClusterCache state;
   state.Apply(EventType::kAdded, Pod("a", "old", {}));

@@ -5,7 +5,9 @@
 // that need to know more than the object under review.
 //
 // Only what rules and the connectivity engine need is kept: a Pod is its namespace, name, labels,
-// named container ports and IPs. Objects are held as shared_ptr<const T>, so a reader keeps what
+// named container ports and IPs. Objects are kept by namespace and name; pods are also indexed by
+// label within their namespace, so that a selector with matchLabels reads only the pods of its
+// smallest label group. Objects are held as shared_ptr<const T>, so a reader keeps what
 // it was handed even after the cache moves on, and nothing is copied to hand it out.
 //
 // Concurrency: one std::shared_mutex. A watch event is an O(log n) insert or erase under a brief
