@@ -26,7 +26,11 @@ std::string FlowMap(const Labels& labels, std::size_t max_items) {
   for (const auto& [key, value] : labels) {
     items.push_back(key + ": " + value);
   }
-  return "{" + JoinSome(items, max_items) + "}";
+  // Appended rather than "{" + ... + "}", which GCC 12 at -O3 flags with a false -Wrestrict.
+  std::string out = "{";
+  out += JoinSome(items, max_items);
+  out += '}';
+  return out;
 }
 
 class RequirePodSelectedCheck final : public RuleCheck {
