@@ -94,6 +94,18 @@ struct Watcher::Impl {
   asio::awaitable<Exchange> Request(std::string target,
                                     std::chrono::steady_clock::duration stream_deadline,
                                     std::function<bool(std::string_view)> on_body);
+  // A body consumer for Request that keeps a LIST response in `body`, up to list_body_limit;
+  // past it, sets `too_large` and stops reading.
+  std::function<bool(std::string_view)> CollectBody(std::string& body, bool& too_large) const {
+    return [this, &body, &too_large](std::string_view bytes) {
+      if (body.size() + bytes.size() > options.list_body_limit) {
+        too_large = true;
+        return false;
+      }
+      body.append(bytes);
+      return true;
+    };
+  }
   Outcome Classify(ClusterKind kind, const Exchange& exchange, std::string_view what);
   asio::awaitable<Outcome> List(const Resource& resource, std::string& rv);
   asio::awaitable<Outcome> Watch(const Resource& resource, std::string& rv, bool& progressed);
@@ -258,16 +270,8 @@ asio::awaitable<Outcome> Watcher::Impl::List(const Resource& resource, std::stri
   do {
     std::string body;
     bool too_large = false;
-    Exchange exchange =
-        co_await Request(ListTarget(resource, options.page_limit, token), options.request_timeout,
-                         [&](std::string_view bytes) {
-                           if (body.size() + bytes.size() > options.list_body_limit) {
-                             too_large = true;
-                             return false;
-                           }
-                           body.append(bytes);
-                           return true;
-                         });
+    Exchange exchange = co_await Request(ListTarget(resource, options.page_limit, token),
+                                         options.request_timeout, CollectBody(body, too_large));
     if (too_large) {
       Log(LogLevel::kError, "list_too_large", resource.kind, "the LIST response is too large");
       co_return Outcome::kFailed;
@@ -478,14 +482,7 @@ asio::awaitable<Result<std::vector<ClusterObject>>> Watcher::Impl::ListOnce(
   std::string body;
   bool too_large = false;
   Exchange exchange = co_await Request(NamespacedListTarget(kind, namespace_name), timeout,
-                                       [&](std::string_view bytes) {
-                                         if (body.size() + bytes.size() > options.list_body_limit) {
-                                           too_large = true;
-                                           return false;
-                                         }
-                                         body.append(bytes);
-                                         return true;
-                                       });
+                                       CollectBody(body, too_large));
   const std::string what =
       std::string("list of ") + ClusterKindName(kind) + " in namespace " + namespace_name;
   if (too_large) {
