@@ -186,9 +186,9 @@ bool IsRuleSetConfigMapWrite(const AdmissionRequest& request,
 
 // Loads the rule sets a ConfigMap would put in force, together with those loaded beside it (the
 // --rules files, and the other rule-set ConfigMaps in the cluster view, so that a rule id taken
-// there is caught too), and refuses the write when they do not load. A ConfigMap without the label is not a rule set.
-ReviewResult ReviewRuleSetConfigMap(const AdmissionRequest& request,
-                                    const ReviewOptions& options) {
+// there is caught too), and refuses the write when they do not load. A ConfigMap without the label
+// is not a rule set.
+ReviewResult ReviewRuleSetConfigMap(const AdmissionRequest& request, const ReviewOptions& options) {
   const ClusterView* cluster = options.cluster;
   ReviewResult result;
   result.response.uid = request.uid;

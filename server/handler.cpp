@@ -1,8 +1,8 @@
 #include "server/handler.h"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
-#include <algorithm>
 #include <chrono>
 
 namespace netadmit::server {
@@ -114,7 +114,7 @@ std::optional<HttpResponse> RequestHandler::HandleOrDefer(const HttpRequest& req
 }
 
 std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
-                                                    DeferredResponse* deferred) const {
+                                                     DeferredResponse* deferred) const {
   const auto started = std::chrono::steady_clock::now();
   auto decoded = DecodeAdmissionReview(request.body());
   if (!decoded) {
@@ -159,8 +159,8 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
   *deferred = [this, pending, version, keep_alive, started] {
-    ReviewResult confirmed = Confirm(*pending->rules, pending->request, pending->options,
-                                     std::move(pending->result));
+    ReviewResult confirmed =
+        Confirm(*pending->rules, pending->request, pending->options, std::move(pending->result));
     HttpResponse response = Answer(pending->request, confirmed, version, started);
     response.keep_alive(keep_alive);
     return response;

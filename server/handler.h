@@ -7,8 +7,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <cstddef>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,8 +49,7 @@ struct ClusterAccess {
   std::string rule_set_namespace;
   // Reads the NetworkPolicies of namespaces afresh from the API server. Blocking and bounded in
   // time; called only to confirm a denial that rests on a policy the cache lacks.
-  std::function<Result<FreshPolicies::ByNamespace>(const std::vector<std::string>&)>
-      read_policies;
+  std::function<Result<FreshPolicies::ByNamespace>(const std::vector<std::string>&)> read_policies;
   // When that read fails: keep the denial (false, the default) or admit with a warning.
   bool allow_unconfirmed = false;
 };
@@ -88,8 +87,8 @@ class RequestHandler {
   HttpResponse Answer(const AdmissionRequest& request, const ReviewResult& result,
                       unsigned http_version, std::chrono::steady_clock::time_point started) const;
   // Evaluates a denied request again over a fresh read of the namespaces its denial rests on.
-  ReviewResult Confirm(const RuleSet& rules, const AdmissionRequest& request,
-                       ReviewOptions options, ReviewResult denied) const;
+  ReviewResult Confirm(const RuleSet& rules, const AdmissionRequest& request, ReviewOptions options,
+                       ReviewResult denied) const;
   HttpResponse Refuse(BadRequest reason, http::status status, const HttpRequest& request,
                       std::string_view text) const;
 

@@ -115,12 +115,12 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, Logger& lo
   if (server->cluster_->active()) {
     const ClusterLink* link = server->cluster_.get();
     const auto timeout = server->options_.fresh_read_timeout;
-    server->handler_.SetCluster(ClusterAccess{
-        link->view(), link->own_namespace(),
-        [link, timeout](const std::vector<std::string>& namespaces) {
-          return link->ReadPolicies(namespaces, timeout);
-        },
-        server->options_.allow_unconfirmed});
+    server->handler_.SetCluster(
+        ClusterAccess{link->view(), link->own_namespace(),
+                      [link, timeout](const std::vector<std::string>& namespaces) {
+                        return link->ReadPolicies(namespaces, timeout);
+                      },
+                      server->options_.allow_unconfirmed});
   }
   if (auto status = server->Listen(); !status) {
     return status.error();
@@ -241,8 +241,8 @@ void Server::Start() {
       }
     }
     if (!inactive.empty()) {
-      logger_.Warn("rules_inactive", {{"rules", Join(inactive)},
-                                      {"reason", "they need the cluster view"}});
+      logger_.Warn("rules_inactive",
+                   {{"rules", Join(inactive)}, {"reason", "they need the cluster view"}});
     }
   }
   accepting_ = true;

@@ -350,9 +350,8 @@ void Session::HandleRequest() {
       self->hub_.logger().Error("handler_failed", {{"error", e.what()}, {"peer", self->peer_}});
       answer = TextResponse(beast::http::status::internal_server_error, version, "internal error");
     }
-    net::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
-      self->Respond(std::move(answer));
-    });
+    net::post(self->stream_.get_executor(),
+              [self, answer = std::move(answer)]() mutable { self->Respond(std::move(answer)); });
   });
 }
 

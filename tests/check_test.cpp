@@ -512,13 +512,13 @@ TEST_F(CheckClusterStateTest, DefaultDenyInTheClusterStateCounts) {
   CheckOptions options;
   options.inputs = {Write("app.yaml", kDeployment)};
   // As `kubectl get namespaces,networkpolicies,pods -A -o yaml` prints it.
-  options.cluster_state = {Write(
-      "state.yaml",
-      "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n"
-      "- apiVersion: v1\n  kind: Namespace\n  metadata: {name: shop, labels: {team: a}}\n"
-      "- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n"
-      "  metadata: {name: default-deny, namespace: shop, resourceVersion: \"7\"}\n"
-      "  spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")};
+  options.cluster_state = {
+      Write("state.yaml",
+            "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n"
+            "- apiVersion: v1\n  kind: Namespace\n  metadata: {name: shop, labels: {team: a}}\n"
+            "- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n"
+            "  metadata: {name: default-deny, namespace: shop, resourceVersion: \"7\"}\n"
+            "  spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")};
   auto report = RunCheck(*DefaultDenyRules(), options);
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   EXPECT_EQ(ExitCode(*report), 0);
@@ -532,22 +532,23 @@ TEST_F(CheckClusterStateTest, FlowsJudgeTheManifestsAsAppliedTogether) {
       "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\nspec:\n  rules:\n"
       "    - id: flows\n      kind: Flows\n      action: deny\n      params:\n"
       "        forbid: [{from: {namespaceSelector: {matchLabels: {env: dev}}},\n"
-      "                  to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: [5432/TCP]}]\n"};
+      "                  to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: "
+      "[5432/TCP]}]\n"};
   auto rules = LoadRuleSet(std::span(&source, 1));
   ASSERT_TRUE(rules.ok()) << rules.error().ToString();
   CheckOptions options;
-  options.inputs = {Write(
-      "cluster.yaml",
-      "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev, labels: {env: dev}}\n---\n"
-      "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {env: prod}}\n---\n"
-      "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: dev}\n"
-      "spec: {containers: [{name: app}]}\n---\n"
-      "apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: prod, labels: {app: db}}\n"
-      "spec: {containers: [{name: db}]}\n---\n"
-      "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
-      "metadata: {name: db, namespace: prod}\n"
-      "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
-      "{matchLabels: {env: dev}}}]}]}\n")};
+  options.inputs = {
+      Write("cluster.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev, labels: {env: dev}}\n---\n"
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {env: prod}}\n---\n"
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: dev}\n"
+            "spec: {containers: [{name: app}]}\n---\n"
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: prod, labels: {app: db}}\n"
+            "spec: {containers: [{name: db}]}\n---\n"
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+            "metadata: {name: db, namespace: prod}\n"
+            "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
+            "{matchLabels: {env: dev}}}]}]}\n")};
   auto report = RunCheck(**rules, options);
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   std::vector<std::string> denied;

@@ -112,11 +112,12 @@ RuleCatalog StatefulCatalog() {
 
 TEST(EngineTest, StatefulKindsNeedTheClusterAndSeeDelete) {
   static const RuleCatalog catalog = StatefulCatalog();
-  const RuleSource source{"rules.yaml",
-                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\n"
-                          "spec:\n  rules:\n"
-                          "    - {id: s, kind: FlagStateful, action: deny, params: {words: [a]}}\n"
-                          "    - {id: w, kind: FlagStateful, action: warn, params: {words: [b]}}\n"};
+  const RuleSource source{
+      "rules.yaml",
+      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\n"
+      "spec:\n  rules:\n"
+      "    - {id: s, kind: FlagStateful, action: deny, params: {words: [a]}}\n"
+      "    - {id: w, kind: FlagStateful, action: warn, params: {words: [b]}}\n"};
   auto rules = LoadRuleSet(std::span(&source, 1), catalog);
   ASSERT_TRUE(rules.ok()) << rules.error().ToString();
   CheckContext context;

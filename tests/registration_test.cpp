@@ -103,9 +103,10 @@ std::string RenderReference(const RuleCatalog& catalog) {
     }
     out += kind.checks_delete ? ", DELETE included.\n\n" : ".\n\n";
     if (kind.needs_cluster) {
-      out += "Needs the cluster view: inactive in `netadmit serve` without a connection to the API "
-             "server; `netadmit check` uses the manifests and `--cluster-state` as the "
-             "cluster.\n\n";
+      out +=
+          "Needs the cluster view: inactive in `netadmit serve` without a connection to the API "
+          "server; `netadmit check` uses the manifests and `--cluster-state` as the "
+          "cluster.\n\n";
     }
     if (kind.params.empty()) {
       out += "No params.\n\n";

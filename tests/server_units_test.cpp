@@ -112,7 +112,8 @@ TEST_F(HandlerTest, ValidateAnswersWhatTheCoreDecides) {
   EXPECT_EQ(response[http::field::content_type], "application/json");
   auto request = DecodeAdmissionReview(body);
   ASSERT_TRUE(request.ok());
-  const ReviewResult expected = Review(*store_->Current(), *request, {.on_error = ErrorPolicy::kDeny});
+  const ReviewResult expected =
+      Review(*store_->Current(), *request, {.on_error = ErrorPolicy::kDeny});
   EXPECT_EQ(response.body(), EncodeAdmissionReview(request->version, expected.response));
   EXPECT_FALSE(expected.response.allowed);
   ASSERT_EQ(decisions_.size(), 1u);

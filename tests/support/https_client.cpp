@@ -82,8 +82,7 @@ boost::system::error_code HttpsClient::Run(std::chrono::milliseconds timeout, St
   return result;
 }
 
-void HttpsClient::UseClientCertificate(const std::string& cert_file,
-                                       const std::string& key_file) {
+void HttpsClient::UseClientCertificate(const std::string& cert_file, const std::string& key_file) {
   ssl_context_.use_certificate_chain_file(cert_file);
   ssl_context_.use_private_key_file(key_file, ssl::context::pem);
 }
