@@ -442,6 +442,11 @@ void FakeApiServer::AddFault(Fault fault) {
   faults_.push_back(std::move(fault));
 }
 
+void FakeApiServer::ClearFaults() {
+  std::lock_guard lock(mutex_);
+  faults_.clear();
+}
+
 uint64_t FakeApiServer::resource_version() const {
   std::lock_guard lock(mutex_);
   return rv_;
@@ -485,9 +490,12 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
       requests_.push_back(RequestRecord{target, std::string(request[http::field::authorization]),
                                         std::string(request[http::field::user_agent])});
       for (auto it = faults_.begin(); it != faults_.end(); ++it) {
-        if (path == it->path && !(it->watch_only && !is_watch) && !(it->list_only && is_watch)) {
+        if ((it->every_path || path == it->path) && !(it->watch_only && !is_watch) &&
+            !(it->list_only && is_watch)) {
           fault = *it;
-          faults_.erase(it);
+          if (!it->repeat) {
+            faults_.erase(it);
+          }
           break;
         }
       }
@@ -506,6 +514,11 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
         response.clear();
       } else if (fault && fault->status != 0) {
         response = ApiResponse(fault->status, fault->body);
+        if (fault->retry_after_seconds > 0) {
+          // Right after the status line; the rest of the recorded head stays as it is.
+          response.insert(response.find("\r\n") + 2,
+                          "Retry-After: " + std::to_string(fault->retry_after_seconds) + "\r\n");
+        }
       } else if (state == nullptr) {
         const std::string body =
             R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404})"

@@ -54,6 +54,13 @@ class FakeApiServer {
     std::string body;                    // a Status body, sent as is
     bool drop = false;                   // close the connection without answering
     std::chrono::milliseconds delay{0};  // wait before answering (then answer normally)
+    // Answers every matching request, not only the next one, until ClearFaults(): an outage.
+    bool repeat = false;
+    // Matches a request to any path (`path` is then ignored): the whole API server misbehaves.
+    bool every_path = false;
+    // With `status`: sends Retry-After with this many seconds, as priority and fairness does
+    // with its 429s (0: no Retry-After).
+    int retry_after_seconds = 0;
   };
 
   struct RequestRecord {
@@ -101,6 +108,8 @@ class FakeApiServer {
   // Ends every open watch cleanly (the final chunk), as timeoutSeconds does.
   void EndWatches();
   void AddFault(Fault fault);
+  // Forgets every scripted fault not used up yet, the repeating ones included.
+  void ClearFaults();
 
   uint64_t resource_version() const;
   std::vector<RequestRecord> Requests() const;
