@@ -141,6 +141,12 @@ TEST(AdmissionDecodeTest, BadRequestsGetOneLineReasons) {
        "request.object must be an object or null"},
       {std::string(100000, '['), "request body nests deeper than 128 levels"},
       {std::string(129, '[') + std::string(129, ']'), "request body nests deeper than 128 levels"},
+      // The parse works in place and would stop at a NUL: what follows must not go unseen.
+      {Request("admission.k8s.io/v1",
+               R"("uid":"u","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE")") +
+           std::string("\0 trailing", 10),
+       "request body is not valid JSON: a NUL byte at offset 141"},
+      {std::string("{\"kind\"\0:1}", 11), "request body is not valid JSON: a NUL byte at offset 7"},
   };
   for (const auto& c : cases) {
     auto request = DecodeAdmissionReview(c.body);
@@ -148,6 +154,16 @@ TEST(AdmissionDecodeTest, BadRequestsGetOneLineReasons) {
     EXPECT_EQ(request.error().ToString(), c.reason) << c.body.substr(0, 80);
     EXPECT_EQ(request.error().ToString().find('\n'), std::string::npos);
   }
+}
+
+TEST(AdmissionDecodeTest, EscapedStringsAreDecodedWhereTheyStand) {
+  // The in-place parse unescapes into the body's own bytes; the values must come out whole.
+  auto request = DecodeAdmissionReview(Request(
+      "admission.k8s.io/v1",
+      R"("uid":"a\"b\\c\u00e9\ud83d\ude00","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","name":"x\ny")"));
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  EXPECT_EQ(request->uid, "a\"b\\c\u00e9\U0001F600");
+  EXPECT_EQ(request->name, "x\ny");
 }
 
 TEST(AdmissionDecodeTest, NestingAtTheBoundIsAccepted) {

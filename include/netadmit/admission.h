@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,8 @@ struct GroupVersionKind {
 };
 
 // A decoded AdmissionReview request. `object` and `old_object` point into `document` and are
-// null when the request carries none (null in JSON).
+// null when the request carries none (null in JSON). The document was parsed in place: its strings
+// point into `text`, a copy of the body that lives as long as the request.
 struct AdmissionRequest {
   AdmissionVersion version = AdmissionVersion::kV1;
   std::string uid;
@@ -40,6 +42,7 @@ struct AdmissionRequest {
   Operation operation = Operation::kCreate;
   UserInfo user;
   bool dry_run = false;
+  std::unique_ptr<char[]> text;
   rapidjson::Document document;
   const rapidjson::Value* object = nullptr;
   const rapidjson::Value* old_object = nullptr;
