@@ -107,14 +107,48 @@ std::string FormatEvent(std::string_view level, std::string_view event,
 }
 
 Logger::Logger()
-    : sink_([](LogStream stream, std::string_view line) {
-        std::FILE* out = stream == LogStream::kDecision ? stdout : stderr;
-        std::fwrite(line.data(), 1, line.size(), out);
-        std::fputc('\n', out);
-        std::fflush(out);
-      }) {}
+    : Logger(
+          [](LogStream stream, std::string_view text) {
+            std::FILE* out = stream == LogStream::kDecision ? stdout : stderr;
+            std::fwrite(text.data(), 1, text.size(), out);
+            if (stream == LogStream::kEvent) {  // decisions come gathered, newlines included
+              std::fputc('\n', out);
+            }
+            std::fflush(out);
+          },
+          true) {}
 
-Logger::Logger(Sink sink) : sink_(std::move(sink)) {}
+Logger::Logger(Sink sink, bool gather_decisions)
+    : sink_(std::move(sink)), gather_decisions_(gather_decisions) {
+  if (gather_decisions_) {
+    flusher_ = std::jthread([this](std::stop_token stop) { FlushPeriodically(std::move(stop)); });
+  }
+}
+
+Logger::~Logger() {
+  if (flusher_.joinable()) {
+    flusher_.request_stop();
+    flusher_.join();
+  }
+  const std::lock_guard lock(mutex_);
+  FlushDecisionsLocked();
+}
+
+void Logger::FlushPeriodically(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  while (!stop.stop_requested()) {
+    wake_.wait_for(lock, stop, kDecisionFlushInterval, [] { return false; });
+    FlushDecisionsLocked();
+  }
+}
+
+void Logger::FlushDecisionsLocked() {
+  if (pending_decisions_.empty()) {
+    return;
+  }
+  sink_(LogStream::kDecision, pending_decisions_);
+  pending_decisions_.clear();
+}
 
 void Logger::Decision(const AdmissionRequest& request, const ReviewResult& result,
                       std::chrono::microseconds took) {
@@ -136,6 +170,19 @@ void Logger::Error(std::string_view event, std::initializer_list<LogField> field
 
 void Logger::Write(LogStream stream, std::string_view line) {
   const std::lock_guard lock(mutex_);
+  if (!gather_decisions_) {
+    sink_(stream, line);
+    return;
+  }
+  if (stream == LogStream::kDecision) {
+    pending_decisions_.append(line).push_back('\n');
+    if (pending_decisions_.size() >= kDecisionBufferBytes) {
+      FlushDecisionsLocked();
+    }
+    return;
+  }
+  // Decisions taken before an event are written before it.
+  FlushDecisionsLocked();
   sink_(stream, line);
 }
 

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "netadmit/rule_set.h"
@@ -322,6 +325,63 @@ TEST(LogTest, DecisionLineNamesTheRequestAndTheFindings) {
   EXPECT_STREQ(json["findings"][0]["rule"].GetString(), "no-open-ingress");
   EXPECT_STREQ(json["findings"][0]["action"].GetString(), "deny");
   EXPECT_EQ(line.find("matchLabels"), std::string::npos) << "no part of the object";
+}
+
+TEST(LogTest, GatheredDecisionsAreWrittenTogetherWithinTheIntervalAndBeforeEvents) {
+  struct Written {
+    server::LogStream stream;
+    std::string text;
+  };
+  std::mutex mutex;
+  std::vector<Written> written;
+  auto logged = [&] {
+    const std::lock_guard lock(mutex);
+    return written;
+  };
+  auto request = DecodeAdmissionReview(Fixture(kDenied));
+  ASSERT_TRUE(request.ok());
+  const ReviewResult result;
+  {
+    server::Logger logger(
+        [&](server::LogStream stream, std::string_view text) {
+          const std::lock_guard lock(mutex);
+          written.push_back({stream, std::string(text)});
+        },
+        true);
+    logger.Decision(*request, result, 1us);
+    logger.Decision(*request, result, 2us);
+    // Within the interval (and then some, for a loaded machine) both arrive, whole lines each.
+    auto lines = [&] {
+      size_t count = 0;
+      for (const auto& write : logged()) {
+        EXPECT_EQ(write.stream, server::LogStream::kDecision);
+        EXPECT_TRUE(write.text.ends_with("}\n")) << write.text;
+        count += static_cast<size_t>(std::count(write.text.begin(), write.text.end(), '\n'));
+      }
+      return count;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 20 * server::kDecisionFlushInterval;
+    while (lines() < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(server::kDecisionFlushInterval / 10);
+    }
+    ASSERT_EQ(lines(), 2u);
+    const size_t writes = logged().size();
+
+    // An event comes after the decisions taken before it, whatever the timer says.
+    logger.Decision(*request, result, 3us);
+    logger.Warn("something");
+    auto second = logged();
+    ASSERT_EQ(second.size(), writes + 2);
+    EXPECT_EQ(second[writes].stream, server::LogStream::kDecision);
+    EXPECT_NE(second[writes].text.find("\"took_us\":3}"), std::string::npos);
+    EXPECT_EQ(second[writes + 1].stream, server::LogStream::kEvent);
+
+    // What is pending when the logger goes is written then.
+    logger.Decision(*request, result, 4us);
+  }
+  auto last = logged();
+  ASSERT_FALSE(last.empty());
+  EXPECT_NE(last.back().text.find("\"took_us\":4}"), std::string::npos);
 }
 
 TEST(RuleStoreTest, KeepsTheRulesInForceWhenALoadFails) {
