@@ -21,17 +21,23 @@ const prometheus::Histogram::BucketBoundaries kDurationBuckets = {
 
 // The `kind` label takes only kinds a webhook configuration would send; anything else is
 // "other", so that a client cannot grow the label set without bound.
-std::string_view KindLabel(std::string_view kind) {
-  constexpr std::array<std::string_view, 10> kKnownKinds = {
-      "NetworkPolicy",         "Pod",       "Deployment", "ReplicaSet",
-      "StatefulSet",           "DaemonSet", "Job",        "CronJob",
-      "ReplicationController", "Namespace"};
-  for (std::string_view known : kKnownKinds) {
-    if (kind == known) {
-      return known;
+constexpr std::array<std::string_view, kKindLabels - 1> kKnownKinds = {
+    "NetworkPolicy",         "Pod",       "Deployment", "ReplicaSet",
+    "StatefulSet",           "DaemonSet", "Job",        "CronJob",
+    "ReplicationController", "Namespace"};
+
+// The index of the kind's label: a known kind, or the last one, "other".
+size_t KindLabelIndex(std::string_view kind) {
+  for (size_t i = 0; i < kKnownKinds.size(); ++i) {
+    if (kind == kKnownKinds[i]) {
+      return i;
     }
   }
-  return "other";
+  return kKnownKinds.size();
+}
+
+std::string KindLabel(size_t index) {
+  return index < kKnownKinds.size() ? std::string(kKnownKinds[index]) : "other";
 }
 
 }  // namespace
@@ -141,16 +147,40 @@ Metrics::Metrics()
 
 void Metrics::RecordReview(const AdmissionRequest& request, const ReviewResult& result,
                            double seconds) {
-  requests_
-      .Add({{"kind", std::string(KindLabel(request.kind.kind))},
-            {"operation", OperationName(request.operation)},
-            {"decision", result.response.allowed ? "allowed" : "denied"}})
+  RequestCounter(KindLabelIndex(request.kind.kind), request.operation, result.response.allowed)
       .Increment();
   for (const auto& finding : result.evaluation.findings) {
-    violations_.Add({{"rule", finding.rule_id}, {"action", ActionName(finding.action)}})
-        .Increment();
+    ViolationCounter(finding.rule_id, finding.action).Increment();
   }
   duration_.Observe(seconds);
+}
+
+prometheus::Counter& Metrics::RequestCounter(size_t kind_index, Operation operation, bool allowed) {
+  std::atomic<prometheus::Counter*>& handle =
+      request_counters_[kind_index][static_cast<size_t>(operation)][allowed ? 1 : 0];
+  prometheus::Counter* counter = handle.load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Family::Add returns the same counter to every thread that asks, so a race here only
+    // looks it up twice.
+    counter = &requests_.Add({{"kind", KindLabel(kind_index)},
+                              {"operation", OperationName(operation)},
+                              {"decision", allowed ? "allowed" : "denied"}});
+    handle.store(counter, std::memory_order_release);
+  }
+  return *counter;
+}
+
+prometheus::Counter& Metrics::ViolationCounter(std::string_view rule_id, Action action) {
+  const std::lock_guard lock(violation_counters_mutex_);
+  auto found = violation_counters_.find(rule_id);
+  if (found == violation_counters_.end()) {
+    found = violation_counters_.emplace(std::string(rule_id), ByAction{}).first;
+  }
+  prometheus::Counter*& counter = found->second[static_cast<size_t>(action)];
+  if (counter == nullptr) {
+    counter = &violations_.Add({{"rule", found->first}, {"action", ActionName(action)}});
+  }
+  return *counter;
 }
 
 void Metrics::RecordBadRequest(BadRequest reason) {

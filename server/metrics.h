@@ -9,7 +9,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
+#include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -39,6 +43,10 @@ enum class FreshRead {
   kFailed,      // the API server could not be read
 };
 
+// The values of the `kind` label of netadmit_requests_total: the kinds a webhook configuration
+// would send, and "other".
+inline constexpr size_t kKindLabels = 11;
+
 class Metrics {
  public:
   Metrics();
@@ -63,6 +71,11 @@ class Metrics {
   prometheus::Registry& registry() { return *registry_; }
 
  private:
+  // The counters of the hot path, looked up by their labels once: Family::Add builds a label map
+  // per call, a dozen allocations per request.
+  prometheus::Counter& RequestCounter(size_t kind_index, Operation operation, bool allowed);
+  prometheus::Counter& ViolationCounter(std::string_view rule_id, Action action);
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& violations_;
@@ -78,6 +91,13 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& fresh_reads_;
   prometheus::Gauge& open_connections_;
   prometheus::Gauge& in_flight_;
+
+  // By kind label, operation (CREATE, UPDATE, DELETE, CONNECT) and decision (denied, allowed).
+  std::array<std::array<std::array<std::atomic<prometheus::Counter*>, 2>, 4>, kKindLabels>
+      request_counters_{};
+  using ByAction = std::array<prometheus::Counter*, 3>;  // deny, warn, audit
+  std::mutex violation_counters_mutex_;
+  std::map<std::string, ByAction, std::less<>> violation_counters_;
 };
 
 }  // namespace netadmit::server
