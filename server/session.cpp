@@ -222,10 +222,37 @@ void Session::DoReadHeader() {
   parser_->body_limit(kBodyLimit);
   // One deadline for the whole request, head and body: a client that trickles bytes
   // (slowloris) is cut off when it passes, however steadily it sends.
+  beast::error_code ec;
+  if (ParseBuffered(false, ec) || ec) {
+    OnReadHeader(ec, 0);
+    return;
+  }
   beast::get_lowest_layer(stream_).expires_at(deadline_);
   beast::http::async_read_header(
       stream_, buffer_, *parser_,
       beast::bind_front_handler(&Session::OnReadHeader, shared_from_this()));
+}
+
+bool Session::ParseBuffered(bool eager, beast::error_code& ec) {
+  parser_->eager(eager);
+  while (buffer_.size() > 0) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == beast::http::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) {
+      return false;
+    }
+    if (eager ? parser_->is_done() : parser_->is_header_done()) {
+      return true;
+    }
+    if (used == 0) {
+      return false;
+    }
+  }
+  return eager ? parser_->is_done() : parser_->is_header_done();
 }
 
 void Session::OnReadHeader(beast::error_code ec, std::size_t /*bytes*/) {
@@ -265,6 +292,11 @@ void Session::OnContinue(beast::error_code ec, std::size_t /*bytes*/) {
 }
 
 void Session::DoReadBody() {
+  beast::error_code ec;
+  if (ParseBuffered(true, ec) || ec) {
+    OnReadBody(ec, 0);
+    return;
+  }
   beast::get_lowest_layer(stream_).expires_at(deadline_);
   beast::http::async_read(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::OnReadBody, shared_from_this()));

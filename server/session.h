@@ -121,6 +121,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnContinue(boost::beast::error_code ec, std::size_t bytes);
   void DoReadBody();
   void OnReadBody(boost::beast::error_code ec, std::size_t bytes);
+  // Feeds the parser what the buffer already holds (a whole request usually arrives in the read
+  // that ends the idle wait), up to the end of the header or, with `eager`, of the message.
+  // True when that end was reached; false with `ec` clear when more must be read.
+  bool ParseBuffered(bool eager, boost::beast::error_code& ec);
   void HandleRequest();
   void Respond(HttpResponse response);
   void DoWrite(HttpResponse response);
