@@ -297,10 +297,14 @@ void Server::RunWorker() {
 
 void Server::DoAccept() {
   // Each connection gets its own strand: its handlers never run concurrently, with no locks.
-  acceptor_.async_accept(net::make_strand(io_context_),
-                         [this](boost::system::error_code ec, tcp::socket socket) {
-                           OnAccept(ec, std::move(socket));
-                         });
+  // With one worker thread nothing runs concurrently anyway, and a strand would only add a queue
+  // to every handler.
+  const net::any_io_executor executor = options_.threads == 1
+                                            ? net::any_io_executor(io_context_.get_executor())
+                                            : net::any_io_executor(net::make_strand(io_context_));
+  acceptor_.async_accept(executor, [this](boost::system::error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
 }
 
 void Server::OnAccept(boost::system::error_code ec, tcp::socket socket) {

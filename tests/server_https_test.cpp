@@ -518,6 +518,44 @@ TEST(ServerHttpsTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(second.response.body(), CoreAnswer(pod));
 }
 
+TEST(ServerHttpsTest, OneWorkerThreadServesManyConnectionsAtOnce) {
+  // With one thread the connections share the io_context's executor, without strands.
+  TestServer::Config config;
+  config.adjust = [](server::ServerOptions& options) { options.threads = 1; };
+  TestServer server(config);
+  const auto names = FixtureBodies();
+  std::vector<std::thread> clients;
+  std::vector<int> answered(4, 0);
+  for (size_t c = 0; c < answered.size(); ++c) {
+    clients.emplace_back([&, c] {
+      auto client = server.Connect();
+      for (int round = 0; round < 3; ++round) {
+        // Two requests in one write, then one at a time: buffered and read paths both.
+        const std::string first = Fixture(names[(c + round) % names.size()]);
+        const std::string second = Fixture(names[(c + round + 1) % names.size()]);
+        ASSERT_FALSE(client->WriteRaw(
+            RawHead("Content-Length: " + std::to_string(first.size()) + "\r\n") + first +
+            RawHead("Content-Length: " + std::to_string(second.size()) + "\r\n") + second));
+        for (const std::string* body : {&first, &second}) {
+          Reply reply = client->ReadResponse();
+          ASSERT_FALSE(reply.ec) << reply.ec.message();
+          EXPECT_EQ(reply.response.body(), CoreAnswer(*body));
+          ++answered[c];
+        }
+        const std::string third = Fixture(names[(c + round + 2) % names.size()]);
+        Reply reply = client->Send(ValidateRequest(third));
+        ASSERT_FALSE(reply.ec) << reply.ec.message();
+        EXPECT_EQ(reply.response.body(), CoreAnswer(third));
+        ++answered[c];
+      }
+    });
+  }
+  for (auto& client : clients) {
+    client.join();
+  }
+  EXPECT_EQ(answered, std::vector<int>(4, 9));
+}
+
 TEST(ServerHttpsTest, ExpectContinueGetsContinueBeforeTheBody) {
   TestServer server;
   auto client = server.Connect();
