@@ -42,14 +42,29 @@ std::string FormatTime(std::chrono::system_clock::time_point time) {
   const auto since_epoch = time.time_since_epoch();
   const auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - seconds);
+  // Every decision line carries the time; the calendar part changes once a second, so each
+  // thread keeps the last one it formatted.
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached_text[32] = {};
+  thread_local int cached_length = 0;
   const std::time_t whole = static_cast<std::time_t>(seconds.count());
-  std::tm utc{};
-  gmtime_r(&whole, &utc);
-  char text[40];
-  const int written = std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-                                    utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                                    utc.tm_min, utc.tm_sec, static_cast<long long>(micros.count()));
-  return std::string(text, written > 0 ? static_cast<size_t>(written) : 0);
+  if (whole != cached_second) {
+    std::tm utc{};
+    gmtime_r(&whole, &utc);
+    const int written = std::snprintf(
+        cached_text, sizeof(cached_text), "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900,
+        utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+    cached_length = written > 0 ? written : 0;
+    cached_second = whole;
+  }
+  std::string text(cached_text, static_cast<size_t>(cached_length));
+  char fraction[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
+  auto digits = static_cast<long long>(micros.count());
+  for (int i = 6; i >= 1 && digits > 0; --i, digits /= 10) {
+    fraction[i] = static_cast<char>('0' + digits % 10);
+  }
+  text.append(fraction, sizeof(fraction));
+  return text;
 }
 
 std::string FormatDecision(const AdmissionRequest& request, const ReviewResult& result,

@@ -303,6 +303,21 @@ TEST(LogTest, EventLinesAreJsonWithEscapedFields) {
   EXPECT_TRUE(json["ok"].GetBool());
 }
 
+TEST(LogTest, TimesHaveSixDigitsOfMicrosecondsAndFollowTheSecond) {
+  using std::chrono::microseconds;
+  using Time = std::chrono::system_clock::time_point;
+  EXPECT_EQ(server::FormatTime(Time(microseconds(1'700'000'000'000'042))),
+            "2023-11-14T22:13:20.000042Z");
+  EXPECT_EQ(server::FormatTime(Time(microseconds(1'700'000'000'000'000))),
+            "2023-11-14T22:13:20.000000Z");
+  EXPECT_EQ(server::FormatTime(Time(microseconds(1'700'000'000'999'999))),
+            "2023-11-14T22:13:20.999999Z");
+  // The next second, and back to an earlier one: the calendar part is not stale.
+  EXPECT_EQ(server::FormatTime(Time(microseconds(1'700'000'001'000'000))),
+            "2023-11-14T22:13:21.000000Z");
+  EXPECT_EQ(server::FormatTime(Time(microseconds(86'400'000'001))), "1970-01-02T00:00:00.000001Z");
+}
+
 TEST(LogTest, DecisionLineNamesTheRequestAndTheFindings) {
   TempDir dir;
   dir.Write("rules.yaml", std::string(kTestRules));
