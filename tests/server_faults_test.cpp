@@ -358,6 +358,8 @@ std::set<std::string> WithUnaffected(std::set<std::string> target) {
 
 constexpr std::string_view kStatus500 =
     R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"etcdserver: request timed out","reason":"InternalError","code":500})";
+constexpr std::string_view kStatus410 =
+    R"json({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 101 (140)","reason":"Expired","code":410})json";
 constexpr std::string_view kStatus429 =
     R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Too many requests, please try again later.","reason":"TooManyRequests","details":{"retryAfterSeconds":1},"code":429})";
 
@@ -509,7 +511,8 @@ TEST_F(ServerFaultsTest, ExpiredWatchRelistsAndForgetsWhatWasDeletedMeanwhile) {
 }
 
 // The API server fails every request with `status` for a while: the watches fail and retry, the
-// fresh reads fail. Meanwhile "target" gets its default-deny.
+// NetworkPolicy LIST after a 410 fails and retries, the fresh reads fail. Meanwhile "target" gets
+// its default-deny, which only the LIST can bring once the outage ends.
 class ServerApiErrorTest : public ServerFaultsTest {
  protected:
   // `reason`: how a denial names the failed fresh read.
@@ -526,13 +529,26 @@ class ServerApiErrorTest : public ServerFaultsTest {
     failing.status = status;
     failing.body = std::string(body);
     failing.retry_after_seconds = retry_after_seconds;
+    // The NetworkPolicy watch comes back to a 410 and must list again, so that its LIST fails
+    // too; the other watches fail as they come back.
+    FakeApiServer::Fault expired;
+    expired.path = kPolicyPath;
+    expired.watch_only = true;
+    expired.status = 410;
+    expired.body = kStatus410;
+    api_.AddFault(expired);
     api_.AddFault(failing);
     const int outage = load.Phase("outage");
-    const int watches_before = RequestsTo(kPolicyPath, true);
+    const std::string namespaces_path = FakeApiServer::Namespaces().path;
+    const int lists_before = RequestsTo(kPolicyPath, false);
+    const int watches_before = RequestsTo(namespaces_path, true);
     api_.DropWatches();
     AddDefaultDeny("target");
-    // The watch has come back and failed a few times, and answers kept coming meanwhile.
-    ASSERT_TRUE(Eventually([&] { return RequestsTo(kPolicyPath, true) >= watches_before + 3; }));
+    // The LIST and the watches have been tried a few times, and answers kept coming meanwhile.
+    ASSERT_TRUE(Eventually([&] {
+      return RequestsTo(kPolicyPath, false) >= lists_before + 3 &&
+             RequestsTo(namespaces_path, true) >= watches_before + 3;
+    }));
     ASSERT_TRUE(load.WaitForAnswers(kAnswersInAnOutage));
     EXPECT_EQ(ReadyStatus(*server), 200u);
     EXPECT_TRUE(server->server().cluster().view()->Policies("target").empty());
@@ -626,10 +642,11 @@ long long Milliseconds(Clock::duration duration) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
 }
 
-// The API server answers slowly: the NetworkPolicy watch and LIST take 400 ms, the fresh read of
-// "target" never comes within the fresh-read timeout. Answers that wait on the fresh read come
-// at the timeout, the others at once; probes are answered throughout. Two clients send only the
-// pod in "target", the others only what the API server has no part in.
+// The API server answers slowly: the NetworkPolicy watch and LIST take 400 ms each (its history is
+// compacted, so that it must list again), the fresh read of "target" never comes within the
+// fresh-read timeout. Answers that wait on the fresh read come at the timeout, the others at
+// once; probes are answered throughout. Two clients send only the pod in "target", the others
+// only what the API server has no part in.
 TEST_F(ServerFaultsTest, SlowApiServerDelaysOnlyWhatWaitsOnItAndProbesStayAnswered) {
   constexpr auto kFreshReadTimeout = 500ms;
   auto server = Start(false, [&](server::ServerOptions& options) {
@@ -654,7 +671,12 @@ TEST_F(ServerFaultsTest, SlowApiServerDelaysOnlyWhatWaitsOnItAndProbesStayAnswer
   api_.AddFault(hanging_read);
   Prober prober(*server);
   const int slow = load.Phase("slow");
+  const int lists_before = RequestsTo(kPolicyPath, false);
   api_.DropWatches();
+  // A change, then its history compacted: the NetworkPolicy watch comes back from an older
+  // version to a 410, and its LIST is slow too.
+  AddNamespace("elsewhere");
+  api_.Compact();
   ASSERT_TRUE(load.WaitForAnswers(4, "target"));
   EXPECT_EQ(Validate(*server, PodCreate("target", "web")).message,
             MissingDefaultDeny("target") + "\n(" + UnconfirmedNote("target") +
@@ -662,6 +684,7 @@ TEST_F(ServerFaultsTest, SlowApiServerDelaysOnlyWhatWaitsOnItAndProbesStayAnswer
   AddDefaultDeny("target");
   load.Phase("added");
   ASSERT_TRUE(CacheHolds(*server, "target", {"default-deny"}));
+  EXPECT_GT(RequestsTo(kPolicyPath, false), lists_before);
   api_.ClearFaults();
   Recover(load, *server, {{"target", {"default-deny"}}, {"covered", {"default-deny"}}});
   prober.Stop();
