@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -31,6 +32,7 @@
 #include <future>
 #include <optional>
 #include <random>
+#include <utility>
 
 #include "netadmit/rule_set.h"
 
@@ -66,7 +68,30 @@ struct Exchange {
   std::string body;      // the body of a non-200 response (cut at kErrorBodyLimit)
   bool stopped = false;  // the body consumer asked to stop reading
   std::string detail;    // a clearer account of a transport error, when there is one
+  // Retry-After of a non-200 answer, in seconds (0: none). Priority and fairness sends it with
+  // its 429s: the server says how long to stay away.
+  std::chrono::seconds retry_after{0};
 };
+
+// The longest Retry-After obeyed: a larger value is taken as this, so that a misconfigured
+// server cannot stop the cache from catching up for hours.
+constexpr std::chrono::seconds kMaxRetryAfter{60};
+
+// Retry-After as delta-seconds ("3"); the HTTP-date form, which the API server does not send,
+// and anything malformed count as none.
+std::chrono::seconds ParseRetryAfter(std::string_view value) {
+  int64_t seconds = 0;
+  if (value.empty() || value.size() > 9) {
+    return std::chrono::seconds(0);
+  }
+  for (char c : value) {
+    if (c < '0' || c > '9') {
+      return std::chrono::seconds(0);
+    }
+    seconds = seconds * 10 + (c - '0');
+  }
+  return std::min(std::chrono::seconds(seconds), kMaxRetryAfter);
+}
 
 }  // namespace
 
@@ -121,6 +146,9 @@ struct Watcher::Impl {
   mutable std::mutex mutex;
   std::array<std::string, kClusterKinds.size()> resource_versions;
   std::array<std::atomic<uint64_t>, kClusterKinds.size()> restarts{};
+  // The Retry-After of the last failure of each kind, taken by its next Wait (the kind's own
+  // coroutine writes and reads it).
+  std::array<std::chrono::seconds, kClusterKinds.size()> retry_after{};
   std::array<std::atomic<uint64_t>, kClusterKinds.size()> relists{};
   // The TLS context outlives the io_context: coroutine frames destroyed with the io_context hold
   // streams that refer to it.
@@ -198,6 +226,9 @@ asio::awaitable<Exchange> Watcher::Impl::Request(
     co_return out;
   }
   out.status = parser.get().result_int();
+  if (out.status != 200) {
+    out.retry_after = ParseRetryAfter(parser.get()[http::field::retry_after]);
+  }
   if (out.status == 200) {
     // A watch may be quiet for minutes (bookmarks are no heartbeat); its deadline is the one
     // it asked the server for, plus slack.
@@ -258,8 +289,12 @@ Outcome Watcher::Impl::Classify(ClusterKind kind, const Exchange& exchange, std:
         kind, std::string(what) + ": HTTP " + std::to_string(code) + ": " + message);
     return Outcome::kFailed;
   }
+  retry_after[Index(kind)] = exchange.retry_after;
   Log(LogLevel::kWarn, "api_unavailable", kind,
-      std::string(what) + ": HTTP " + std::to_string(code) + ": " + message);
+      std::string(what) + ": HTTP " + std::to_string(code) + ": " + message +
+          (exchange.retry_after.count() > 0
+               ? " (retry after " + std::to_string(exchange.retry_after.count()) + " s)"
+               : ""));
   return Outcome::kFailed;
 }
 
@@ -368,7 +403,9 @@ asio::awaitable<Outcome> Watcher::Impl::Watch(const Resource& resource, std::str
 }
 
 asio::awaitable<void> Watcher::Impl::Wait(ClusterKind kind, Backoff& backoff) {
-  const auto delay = backoff.Next();
+  // The backoff grows as usual; a Retry-After the server sent makes the wait at least that long.
+  const auto delay = std::max<std::chrono::milliseconds>(
+      backoff.Next(), std::exchange(retry_after[Index(kind)], {}));
   if (options.on_backoff) {
     options.on_backoff(kind, delay);
   }

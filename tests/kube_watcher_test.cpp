@@ -337,6 +337,22 @@ TEST_F(WatcherTest, ExpiredRightAfterAListBacksOffInsteadOfSpinning) {
   EXPECT_TRUE(Logged("watch_expired", "watch: The resourceVersion for the provided list"));
 }
 
+TEST_F(WatcherTest, ThrottledWithRetryAfterWaitsAtLeastThatLong) {
+  const std::string throttled =
+      R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Too many requests, please try again later.","reason":"TooManyRequests","details":{"retryAfterSeconds":1},"code":429})"
+      "\n";
+  FakeApiServer::Fault fault = Answer(kPods, false, 429, throttled);
+  fault.retry_after_seconds = 1;
+  api_.AddFault(fault);
+  api_.AddFault(Answer(kPods, false, 500, throttled));  // no Retry-After: the backoff alone
+  StartSynced();
+  // 1 s instead of the 7 ms backoff, then the backoff's 15 ms.
+  EXPECT_EQ(Backoffs(ClusterKind::kPod), (std::vector<int64_t>{1000, 15}));
+  EXPECT_TRUE(Logged("api_unavailable",
+                     "HTTP 429: Too many requests, please try again later. "
+                     "(retry after 1 s)"));
+}
+
 TEST_F(WatcherTest, DroppedConnectionsReconnectAfterABackoff) {
   StartSynced();
   ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 4; }));
