@@ -3,12 +3,20 @@
 # this machine), side by side in one run. Each server is pinned to core 0 and the load generator
 # to core 1. Prints a Markdown report; docs/PERFORMANCE.md records its output.
 #
+# Then, unless NETADMIT_BENCH_CLUSTER=0, the same workload against a second netadmit connected to
+# bench_apiserver, a generated cluster of 10,000 NetworkPolicies and 100,000 Pods, with the
+# stateful rules in the rule set: the figures with the cluster cache full.
+#
 # Usage: bench/run.sh [SECONDS]        (SECONDS per saturation run, default 20)
 # Needs: nginx (nginx-light), wrk, h2load (nghttp2-client) — installed when missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 seconds="${1:-20}"
+cluster="${NETADMIT_BENCH_CLUSTER:-1}"
+cluster_namespaces=1000
+cluster_policies=10000
+cluster_pods=100000
 
 scripts/install-deps.sh
 for tool in nginx:nginx-light wrk:wrk h2load:nghttp2-client; do
@@ -17,6 +25,9 @@ done
 
 cmake --preset release >/dev/null
 cmake --build --preset release --target netadmit hot_path_bench >/dev/null
+if [ "$cluster" != 0 ]; then
+  cmake --build --preset release --target bench_apiserver >/dev/null
+fi
 
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -32,6 +43,7 @@ $fixtures/005-NetworkPolicy-DELETE-good-second.body.json
 bench/requests/deployment-create.json"
 export NETADMIT_BENCH_BODIES="$(echo $bodies)"
 single_body="$fixtures/001-NetworkPolicy-CREATE-bad-allow-everything.body.json"
+pod_body="$fixtures/003-Pod-CREATE-web-2.body.json"
 
 taskset -c 0 build/release/server/netadmit serve --listen "127.0.0.1:$netadmit_port" --threads 1 \
   --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" >"$work/netadmit.log" 2>&1 &
@@ -66,20 +78,29 @@ handshakes() {  # name port -> new TLS connections/s (one request per connection
     "https://127.0.0.1:$2" | awk '/Requests\/sec/ {print $2}'
 }
 
-fixed_rate() {  # name port rate -> "p50 p99 p99.9" in microseconds
+fixed_rate() {  # name port rate [body] -> "p50 p99 p99.9" in microseconds and the non-200 count
   local clients=10 total
   total=$(( $3 * 10 ))
   rm -f "$work/h2load-$1-$3.log"
   taskset -c 1 h2load --h1 -c "$clients" -n "$total" --rps $(( $3 / clients )) \
-    -H 'Content-Type: application/json' -d "$single_body" \
+    -H 'Content-Type: application/json' -d "${4:-$single_body}" \
     --log-file "$work/h2load-$1-$3.log" "https://127.0.0.1:$2/validate" >/dev/null
   python3 - "$work/h2load-$1-$3.log" <<'PY'
 import sys
-durations = sorted(int(line.split()[2]) for line in open(sys.argv[1]) if line.strip())
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+durations = sorted(int(row[2]) for row in rows)
 def pct(p):
     return durations[min(len(durations) - 1, int(p / 100 * len(durations)))]
-print(f"{pct(50)} {pct(99)} {pct(99.9)}")
+print(f"{pct(50)} {pct(99)} {pct(99.9)} {sum(1 for row in rows if row[1] != '200')}")
 PY
+}
+
+# A benchmark of wrong answers is worthless: what went wrong is listed after the report, and the
+# script then fails.
+problems=()
+non_200() {  # name -> non-200 answers and socket errors of its wrk run, as wrk and mixed.lua count
+  awk '/non-200 responses/ {n += $3} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
+       END {print n + 0}' "$work/wrk-$1.txt"
 }
 
 netadmit_rps=$(saturate netadmit $netadmit_port)
@@ -93,7 +114,115 @@ for rate in 1000 5000; do
   latency[nginx-$rate]=$(fixed_rate nginx $nginx_port $rate)
 done
 
+for run in netadmit nginx; do
+  [ "$(non_200 "$run")" = 0 ] || problems+=("$run at saturation: $(non_200 "$run") non-200 answers or socket errors")
+done
+for key in "${!latency[@]}"; do
+  read -r _ _ _ failed <<<"${latency[$key]}"
+  [ "$failed" = 0 ] || problems+=("$key: $failed non-200 answers at a fixed rate")
+done
+
+if [ "$cluster" != 0 ]; then
+  # The first netadmit is done; the second one gets core 0 to itself.
+  kill "$netadmit_pid"
+  wait "$netadmit_pid" || true
+  mkdir "$work/cluster" "$work/cluster-rules"
+  # The API server only serves the initial LIST and then holds idle watches: core 1 is fine.
+  taskset -c 1 build/release/bench/bench_apiserver "$work/cluster" --namespaces "$cluster_namespaces" \
+    --policies "$cluster_policies" --pods "$cluster_pods" >"$work/apiserver.out" \
+    2>"$work/apiserver.log" &
+  for _ in $(seq 600); do
+    grep -q '^ready ' "$work/apiserver.out" && break
+    sleep 0.1
+  done
+  grep -q '^ready ' "$work/apiserver.out" || { echo "bench_apiserver did not start"; cat "$work/apiserver.log"; exit 1; }
+  kubeconfig=$(awk '/^ready / {print $2}' "$work/apiserver.out")
+
+  # The default rule set with require-default-deny refusing instead of warning, plus
+  # RequirePodSelected (bench/cluster-rules.yaml): Pod CREATE is judged against the cache.
+  sed '/kind: RequireDefaultDeny/,/action:/ s/action: warn/action: deny/' \
+    policy-rules/default-rules.yaml >"$work/cluster-rules/default-rules.yaml"
+  grep -A1 'kind: RequireDefaultDeny' "$work/cluster-rules/default-rules.yaml" | grep -q 'action: deny' ||
+    { echo "could not make require-default-deny deny in the default rule set"; exit 1; }
+  cp bench/cluster-rules.yaml "$work/cluster-rules/"
+
+  cluster_port=18445
+  cluster_start=$(date +%s.%N)
+  taskset -c 0 build/release/server/netadmit serve --listen "127.0.0.1:$cluster_port" --threads 1 \
+    --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" \
+    --rules "$work/cluster-rules" --kubeconfig "$kubeconfig" >"$work/netadmit-cluster.log" 2>&1 &
+  cluster_pid=$!
+  # /readyz turns 200 once every kind has been listed: the cache is full.
+  ready=
+  for _ in $(seq 1800); do
+    ready=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/certs/ca.crt" \
+      "https://127.0.0.1:$cluster_port/readyz" || true)
+    [ "$ready" = 200 ] && break
+    sleep 0.1
+  done
+  [ "$ready" = 200 ] || { echo "netadmit with the cluster did not become ready"; tail -20 "$work/netadmit-cluster.log"; exit 1; }
+  cluster_fill=$(python3 -c "print(f'{$(date +%s.%N) - $cluster_start:.1f}')")
+  metrics=$(curl -s --cacert "$work/certs/ca.crt" "https://127.0.0.1:$cluster_port/metrics" || true)
+  grep -q '^netadmit_stateful_rules_active 1' <<<"$metrics" ||
+    problems+=("the stateful rules are not active in the netadmit with the cluster")
+  sleep 2
+  cluster_idle_rss=$(rss_kib "$cluster_pid")
+
+  # The recorded Pod CREATE (namespace default, app=web): its namespace has its default-deny and
+  # a policy selecting app=web, so it is admitted, with the default set's require-pod-labels
+  # warning (no app.kubernetes.io/name) and nothing from the stateful rules.
+  pod_decision=$(curl -s --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+    --data-binary @"$pod_body" "https://127.0.0.1:$cluster_port/validate" | python3 -c '
+import json, sys
+response = json.load(sys.stdin)["response"]
+decision = "allowed" if response["allowed"] else "denied: " + response["status"]["message"]
+warnings = response.get("warnings", [])
+print(decision + ("; warnings: " + " | ".join(warnings) if warnings else ", no warnings"))' || echo "no AdmissionReview answer")
+  [ "${pod_decision%%;*}" = allowed ] && ! grep -q 'require-default-deny\|require-pod-selected' <<<"$pod_decision" ||
+    problems+=("the recorded Pod CREATE through the cache-full server: $pod_decision")
+
+  cluster_rps=$(saturate cluster $cluster_port)
+  cluster_loaded_rss=$(rss_kib "$cluster_pid")
+  latency[cluster-1000]=$(fixed_rate cluster $cluster_port 1000)
+  latency[cluster-pod-1000]=$(fixed_rate cluster-pod $cluster_port 1000 "$pod_body")
+  [ "$(non_200 cluster)" = 0 ] || problems+=("netadmit with the cluster at saturation: $(non_200 cluster) non-200 answers or socket errors")
+  for key in cluster-1000 cluster-pod-1000; do
+    read -r _ _ _ failed <<<"${latency[$key]}"
+    [ "$failed" = 0 ] || problems+=("$key: $failed non-200 answers at a fixed rate")
+  done
+  kill "$cluster_pid"
+  wait "$cluster_pid" || true  # the decision log is written out at exit
+  # Every namespace of the workload has its default-deny and policies selecting its pods: the
+  # cache-full server must give the mixed workload the same decisions as the first one, the
+  # stateful rules finding nothing and no evaluation failing.
+  decisions=$(python3 - "$work/netadmit.log" "$work/netadmit-cluster.log" <<'PY'
+import json, sys
+def decisions(path):
+    seen, errors = set(), 0
+    for line in open(path):
+        entry = json.loads(line) if line.startswith("{") else {}
+        if entry.get("event") != "admission":
+            continue
+        errors += "error" in entry
+        rules = tuple(sorted(finding["rule"] for finding in entry["findings"]))
+        seen.add((entry["kind"], entry["operation"], entry["decision"], rules))
+    return seen, errors
+plain, plain_errors = decisions(sys.argv[1])
+cluster, cluster_errors = decisions(sys.argv[2])
+if not plain or not cluster:
+    print("a decision log holds no admission")
+elif plain_errors or cluster_errors:
+    print(f"evaluation errors: {plain_errors} without the cluster, {cluster_errors} with it")
+elif plain != cluster:
+    print(f"decisions differ: only without the cluster {sorted(plain - cluster)}, "
+          f"only with it {sorted(cluster - plain)}")
+PY
+)
+  [ -z "$decisions" ] || problems+=("the mixed workload with the cache full: $decisions")
+fi
+
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+thousands() { python3 -c "print(f'{$1:,}')"; }
 echo "## Load over TLS ($(date -u +%Y-%m-%d), $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 echo
 echo "Command: \`bench/run.sh $seconds\`. Servers on core 0, load generator on core 1; TLS 1.3,"
@@ -105,11 +234,21 @@ echo "|---|---|---|---|"
 echo "| saturation, 32 connections, requests/s | $netadmit_rps | $nginx_rps | $(ratio "$netadmit_rps" "$nginx_rps") |"
 echo "| new TLS connections/s (one request each) | $netadmit_hs | $nginx_hs | $(ratio "$netadmit_hs" "$nginx_hs") |"
 for rate in 1000 5000; do
-  read -r n50 n99 n999 <<<"${latency[netadmit-$rate]}"
-  read -r g50 g99 g999 <<<"${latency[nginx-$rate]}"
+  read -r n50 n99 n999 _ <<<"${latency[netadmit-$rate]}"
+  read -r g50 g99 g999 _ <<<"${latency[nginx-$rate]}"
   echo "| latency at $rate requests/s, p50 / p99 / p99.9 (µs) | $n50 / $n99 / $n999 | $g50 / $g99 / $g999 | |"
 done
 echo "| netadmit resident memory, idle → after load (KiB) | $idle_rss → $loaded_rss | | |"
+if [ "$cluster" != 0 ]; then
+  in_cache="$(thousands $cluster_policies) policies and $(thousands $cluster_pods) pods in the cache"
+  echo "| saturation with $in_cache, requests/s | $cluster_rps | $nginx_rps | $(ratio "$cluster_rps" "$nginx_rps") |"
+  read -r c50 c99 c999 _ <<<"${latency[cluster-1000]}"
+  echo "| latency at 1000 requests/s with the cache full, NetworkPolicy CREATE, p50 / p99 / p99.9 (µs) | $c50 / $c99 / $c999 | | |"
+  read -r c50 c99 c999 _ <<<"${latency[cluster-pod-1000]}"
+  echo "| latency at 1000 requests/s with the cache full, Pod CREATE, p50 / p99 / p99.9 (µs) | $c50 / $c99 / $c999 | | |"
+  echo "| netadmit resident memory with the cache full, idle → after load (KiB) | $cluster_idle_rss → $cluster_loaded_rss | | |"
+  echo "| time from start to /readyz 200 with the cache full (s) | $cluster_fill | | |"
+fi
 echo
 echo "wrk's latency distribution at saturation:"
 echo
@@ -117,4 +256,20 @@ echo '```'
 grep -A4 'Latency Distribution' "$work/wrk-netadmit.txt" | sed 's/^/netadmit /'
 grep -A4 'Latency Distribution' "$work/wrk-nginx.txt" | sed 's/^/nginx    /'
 grep 'non-200' "$work/wrk-netadmit.txt" | sed 's/^/netadmit /'
+if [ "$cluster" != 0 ]; then
+  grep -A4 'Latency Distribution' "$work/wrk-cluster.txt" | sed 's/^/cluster  /'
+  grep 'non-200' "$work/wrk-cluster.txt" | sed 's/^/cluster  /'
+fi
 echo '```'
+if [ "$cluster" != 0 ]; then
+  echo
+  echo "The second netadmit: the default rule set with require-default-deny as deny, plus"
+  echo "RequirePodSelected as warn (bench/cluster-rules.yaml), connected to bench_apiserver with"
+  echo "$(thousands $cluster_namespaces) namespaces. The recorded Pod CREATE through it: $pod_decision."
+fi
+if [ ${#problems[@]} -gt 0 ]; then
+  echo
+  echo "Wrong answers — these figures do not count:"
+  printf -- '- %s\n' "${problems[@]}"
+  exit 1
+fi
