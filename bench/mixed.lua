@@ -1,12 +1,7 @@
 -- wrk script: POST /validate with a mix of recorded AdmissionReviews, round robin per thread.
 -- The body files are listed in the environment variable NETADMIT_BENCH_BODIES (space separated).
-local bodies = {}
-for path in string.gmatch(os.getenv("NETADMIT_BENCH_BODIES") or "", "%S+") do
-  local file = assert(io.open(path, "rb"))
-  bodies[#bodies + 1] = file:read("*a")
-  file:close()
-end
-assert(#bodies > 0, "NETADMIT_BENCH_BODIES lists no files")
+local here = string.match(debug.getinfo(1, "S").source, "^@(.*/)") or "./"
+local bodies = dofile(here .. "bodies.lua")
 
 local next_body = 0
 wrk.method = "POST"

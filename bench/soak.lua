@@ -3,13 +3,8 @@
 -- unknown apiVersion, a wrong path, a wrong method, and now and then a 4 MiB body). Counts what
 -- was sent and what came back by status, across threads, and prints both at the end.
 -- The good body files are listed in NETADMIT_BENCH_BODIES (space separated).
-local bodies = {}
-for path in string.gmatch(os.getenv("NETADMIT_BENCH_BODIES") or "", "%S+") do
-  local file = assert(io.open(path, "rb"))
-  bodies[#bodies + 1] = file:read("*a")
-  file:close()
-end
-assert(#bodies > 0, "NETADMIT_BENCH_BODIES lists no files")
+local here = string.match(debug.getinfo(1, "S").source, "^@(.*/)") or "./"
+local bodies = dofile(here .. "bodies.lua")
 
 local path = "/validate?timeout=10s"
 local headers = {
