@@ -20,14 +20,5 @@ endif()
 
 if(NETADMIT_BUILD_SERVER)
   # The webhook with a cluster connection to the test API server.
-  add_executable(netadmit_server_cluster_tests
-    server_cluster_test.cpp
-    support/fake_apiserver.cpp
-    support/https_client.cpp
-    support/test_certs.cpp
-    support/test_server.cpp)
-  target_link_libraries(netadmit_server_cluster_tests PRIVATE netadmit_server GTest::gtest_main)
-  target_compile_definitions(netadmit_server_cluster_tests PRIVATE
-    NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
-  gtest_discover_tests(netadmit_server_cluster_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)
+  netadmit_webhook_test(netadmit_server_cluster_tests server_cluster_test.cpp 60)
 endif()

@@ -22,26 +22,8 @@ add_dependencies(netadmit_server_tests netadmit)
 gtest_discover_tests(netadmit_server_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 
 # The stateful rules through the webhook, with a cluster connection to the test API server.
-add_executable(netadmit_server_stateful_tests
-  server_stateful_test.cpp
-  support/fake_apiserver.cpp
-  support/https_client.cpp
-  support/test_certs.cpp
-  support/test_server.cpp)
-target_link_libraries(netadmit_server_stateful_tests PRIVATE netadmit_server GTest::gtest_main)
-target_compile_definitions(netadmit_server_stateful_tests PRIVATE
-  NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
-gtest_discover_tests(netadmit_server_stateful_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)
+netadmit_webhook_test(netadmit_server_stateful_tests server_stateful_test.cpp 60)
 
 # What the webhook answers under load while the API server, the rule-set ConfigMap or the
 # certificate misbehave, and that it recovers with nothing lost.
-add_executable(netadmit_server_faults_tests
-  server_faults_test.cpp
-  support/fake_apiserver.cpp
-  support/https_client.cpp
-  support/test_certs.cpp
-  support/test_server.cpp)
-target_link_libraries(netadmit_server_faults_tests PRIVATE netadmit_server GTest::gtest_main)
-target_compile_definitions(netadmit_server_faults_tests PRIVATE
-  NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
-gtest_discover_tests(netadmit_server_faults_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+netadmit_webhook_test(netadmit_server_faults_tests server_faults_test.cpp 120)
