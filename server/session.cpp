@@ -235,24 +235,20 @@ void Session::DoReadHeader() {
 
 bool Session::ParseBuffered(bool eager, beast::error_code& ec) {
   parser_->eager(eager);
-  while (buffer_.size() > 0) {
+  auto reached = [&] { return eager ? parser_->is_done() : parser_->is_header_done(); };
+  // A request without a body is done with its head: what follows in the buffer is the next one.
+  while (!reached() && buffer_.size() > 0) {
     const std::size_t used = parser_->put(buffer_.data(), ec);
     buffer_.consume(used);
     if (ec == beast::http::error::need_more) {
       ec = {};
       return false;
     }
-    if (ec) {
-      return false;
-    }
-    if (eager ? parser_->is_done() : parser_->is_header_done()) {
-      return true;
-    }
-    if (used == 0) {
+    if (ec || used == 0) {
       return false;
     }
   }
-  return eager ? parser_->is_done() : parser_->is_header_done();
+  return reached();
 }
 
 void Session::OnReadHeader(beast::error_code ec, std::size_t /*bytes*/) {

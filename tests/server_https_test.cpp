@@ -518,6 +518,23 @@ TEST(ServerHttpsTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(second.response.body(), CoreAnswer(pod));
 }
 
+TEST(ServerHttpsTest, PipelinedRequestAfterOneWithoutABodyIsAnswered) {
+  // The first request is complete with its head; the second is already in the buffer behind it.
+  TestServer server;
+  auto client = server.Connect();
+  const std::string denied = Fixture(kDenied);
+  ASSERT_FALSE(client->WriteRaw(
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
+      RawHead("Content-Length: " + std::to_string(denied.size()) + "\r\n") + denied));
+  Reply health = client->ReadResponse();
+  ASSERT_FALSE(health.ec) << health.ec.message();
+  EXPECT_EQ(health.response.result(), http::status::ok);
+  EXPECT_EQ(health.response.body(), "ok\n");
+  Reply review = client->ReadResponse();
+  ASSERT_FALSE(review.ec) << review.ec.message();
+  EXPECT_EQ(review.response.body(), CoreAnswer(denied));
+}
+
 TEST(ServerHttpsTest, OneWorkerThreadServesManyConnectionsAtOnce) {
   // With one thread the connections share the io_context's executor, without strands.
   TestServer::Config config;
