@@ -29,6 +29,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <charconv>
 #include <future>
 #include <optional>
 #include <random>
@@ -80,15 +81,11 @@ constexpr std::chrono::seconds kMaxRetryAfter{60};
 // Retry-After as delta-seconds ("3"); the HTTP-date form, which the API server does not send,
 // and anything malformed count as none.
 std::chrono::seconds ParseRetryAfter(std::string_view value) {
-  int64_t seconds = 0;
-  if (value.empty() || value.size() > 9) {
+  // Into an unsigned type, from_chars takes digits only: no sign, no space, no fraction.
+  uint32_t seconds = 0;
+  const char* end = value.data() + value.size();
+  if (value.empty() || value.size() > 9 || std::from_chars(value.data(), end, seconds).ptr != end) {
     return std::chrono::seconds(0);
-  }
-  for (char c : value) {
-    if (c < '0' || c > '9') {
-      return std::chrono::seconds(0);
-    }
-    seconds = seconds * 10 + (c - '0');
   }
   return std::min(std::chrono::seconds(seconds), kMaxRetryAfter);
 }
