@@ -92,6 +92,7 @@ class Logger {
 
   Sink sink_;
   std::mutex mutex_;
+  // Never notified: the flusher waits on it for the interval, and request_stop wakes it early.
   std::condition_variable_any wake_;
   // Decision lines not yet written, each ending in '\n' (only when gathering).
   std::string pending_decisions_;
