@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <string_view>
 
 #include "netadmit/cluster.h"
 
@@ -37,15 +38,26 @@ bool OperationChecked(const RuleKind& kind, Operation operation) {
 }  // namespace
 
 std::string Finding::Message() const {
-  std::string out = "[" + rule_id + "] " + violation.problem;
+  constexpr std::string_view kDash = " \u2014 ";
+  std::string out;
+  out.reserve(rule_id.size() + violation.problem.size() + violation.detail.size() +
+              violation.path.size() + violation.fix.size() + 16);
+  out += '[';
+  out += rule_id;
+  out += "] ";
+  out += violation.problem;
   if (!violation.detail.empty()) {
-    out += " (" + violation.detail + ")";
+    out += " (";
+    out += violation.detail;
+    out += ')';
   }
   if (!violation.path.empty()) {
-    out += " at " + violation.path;
+    out += " at ";
+    out += violation.path;
   }
   if (!violation.fix.empty()) {
-    out += " \u2014 " + violation.fix;
+    out += kDash;
+    out += violation.fix;
   }
   return out;
 }

@@ -67,6 +67,11 @@ TEST(NoOpenEgressTest, AllowsBoundedEgress) {
            "{allowedPorts: [{port: 8000, endPort: 8100}, {port: 8101, endPort: 8200}]}",
            Policy("{policyTypes: [Egress], egress: [{ports: [{port: 8050, endPort: 8150}]}]}"),
            {}},
+          {"range covered by overlapping allowed ranges listed out of order",
+           "{allowedPorts: [{port: 8150, endPort: 8200}, {port: 8000, endPort: 8100}, {port: 8090, "
+           "endPort: 8160}]}",
+           Policy("{policyTypes: [Egress], egress: [{ports: [{port: 8050, endPort: 8200}]}]}"),
+           {}},
           {"range inside one allowed range",
            "{allowedPorts: [{port: 8000, endPort: 8100}]}",
            Policy("{policyTypes: [Egress], egress: [{ports: [{port: 8000, endPort: 8100}]}]}"),
@@ -150,6 +155,11 @@ TEST(NoOpenEgressTest, FlagsOpenEgress) {
            {"spec.egress[0]"}},
           {"range partly outside the allowed ports",
            "{allowedPorts: [{port: 8000, endPort: 8100}]}",
+           Policy("{policyTypes: [Egress], egress: [{ports: [{port: 8050, endPort: 8150}]}]}"),
+           {"spec.egress[0]"}},
+          {"range across a gap between allowed ranges listed out of order",
+           "{allowedPorts: [{port: 8102, endPort: 8200}, {protocol: UDP, port: 8101}, {port: 8000, "
+           "endPort: 8100}]}",
            Policy("{policyTypes: [Egress], egress: [{ports: [{port: 8050, endPort: 8150}]}]}"),
            {"spec.egress[0]"}},
           {"range across a gap in the allowed ports",

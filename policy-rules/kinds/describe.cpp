@@ -1,5 +1,8 @@
 #include "kinds/describe.h"
 
+#include <array>
+#include <charconv>
+
 namespace netadmit {
 
 namespace {
@@ -10,8 +13,20 @@ constexpr std::size_t kMaxListedParams = 3;
 
 }  // namespace
 
+void AppendIndex(std::string& path, std::size_t index) {
+  std::array<char, 24> digits{};
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), index).ptr;
+  path += '[';
+  path.append(digits.data(), end);
+  path += ']';
+}
+
 std::string Indexed(std::string_view path, std::size_t index) {
-  return std::string(path) + '[' + std::to_string(index) + ']';
+  std::string out;
+  out.reserve(path.size() + 8);
+  out.append(path);
+  AppendIndex(out, index);
+  return out;
 }
 
 std::string DescribePort(const NetworkPolicyPort& port) {
@@ -72,7 +87,10 @@ std::string DescribePatterns(const std::vector<NamespacePattern>& patterns) {
   return JoinSome(items, kMaxListedParams);
 }
 
-std::string JoinSome(const std::vector<std::string>& items, std::size_t max_items) {
+namespace {
+
+template <typename Item>
+std::string JoinItems(const std::vector<Item>& items, std::size_t max_items) {
   std::string out;
   for (std::size_t i = 0; i < items.size() && i < max_items; ++i) {
     if (i > 0) {
@@ -84,6 +102,16 @@ std::string JoinSome(const std::vector<std::string>& items, std::size_t max_item
     out += ", ...";
   }
   return out;
+}
+
+}  // namespace
+
+std::string JoinSome(const std::vector<std::string>& items, std::size_t max_items) {
+  return JoinItems(items, max_items);
+}
+
+std::string JoinSome(const std::vector<std::string_view>& items, std::size_t max_items) {
+  return JoinItems(items, max_items);
 }
 
 }  // namespace netadmit

@@ -17,6 +17,8 @@ namespace netadmit {
 
 // "spec.egress" + 2 -> "spec.egress[2]".
 std::string Indexed(std::string_view path, std::size_t index);
+// Appends "[2]" to a path being built.
+void AppendIndex(std::string& path, std::size_t index);
 
 // One NetworkPolicy port: "443/TCP", "8000-8100/TCP", "http/TCP", or "all TCP ports".
 std::string DescribePort(const NetworkPolicyPort& port);
@@ -35,5 +37,6 @@ std::string DescribePatterns(const std::vector<NamespacePattern>& patterns);
 
 // Joins at most `max_items` items with ", ", ending in ", ..." when some are left out.
 std::string JoinSome(const std::vector<std::string>& items, std::size_t max_items);
+std::string JoinSome(const std::vector<std::string_view>& items, std::size_t max_items);
 
 }  // namespace netadmit

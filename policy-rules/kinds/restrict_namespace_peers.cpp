@@ -9,7 +9,10 @@
 #include "kinds/restrict_namespace_peers.h"
 
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "kinds/describe.h"
 
@@ -35,9 +38,10 @@ const char* OperatorName(SelectorOperator op) {
   return "In";
 }
 
-// The namespace names the selector pins, or nothing when it does not pin them by name.
-std::optional<std::vector<std::string>> PinnedNames(const LabelSelector& selector) {
-  std::optional<std::vector<std::string>> names;
+// The namespace names the selector pins, or nothing when it does not pin them by name. They
+// point into the selector.
+std::optional<std::vector<std::string_view>> PinnedNames(const LabelSelector& selector) {
+  std::optional<std::vector<std::string_view>> names;
   if (auto found = selector.match_labels.find(kNameLabel); found != selector.match_labels.end()) {
     names.emplace().push_back(found->second);
   }
@@ -70,7 +74,10 @@ std::string DescribeUnpinned(const LabelSelector& selector) {
 class RestrictNamespacePeersCheck final : public RuleCheck {
  public:
   explicit RestrictNamespacePeersCheck(std::vector<NamespacePattern> allowed)
-      : allowed_(std::move(allowed)) {}
+      : allowed_(std::move(allowed)),
+        fix_(allowed_.empty()
+                 ? "keep to the policy's own namespace"
+                 : "keep to the policy's own namespace or " + DescribePatterns(allowed_)) {}
 
   void Check(const Object& object, const CheckContext& /*context*/,
              std::vector<Violation>& violations) const override {
@@ -97,7 +104,12 @@ class RestrictNamespacePeersCheck final : public RuleCheck {
         if (peer.namespace_selector) {
           // Built only for a violation: most selectors pass.
           const auto path = [&] {
-            return Indexed(Indexed(rules_path, i) + "." + peers_field, j) + ".namespaceSelector";
+            std::string out = Indexed(rules_path, i);
+            out += '.';
+            out += peers_field;
+            AppendIndex(out, j);
+            out += ".namespaceSelector";
+            return out;
           };
           CheckSelector(*peer.namespace_selector, path, own, violations);
         }
@@ -116,8 +128,8 @@ class RestrictNamespacePeersCheck final : public RuleCheck {
                                      "operator In"});
       return;
     }
-    std::vector<std::string> refused;
-    for (const auto& name : *names) {
+    std::vector<std::string_view> refused;
+    for (const std::string_view name : *names) {
       if (name != own && !AnyMatches(allowed_, name)) {
         refused.push_back(name);
       }
@@ -125,17 +137,15 @@ class RestrictNamespacePeersCheck final : public RuleCheck {
     if (refused.empty()) {
       return;
     }
-    std::string fix = "keep to the policy's own namespace";
-    if (!allowed_.empty()) {
-      fix += " or " + DescribePatterns(allowed_);
-    }
     violations.push_back(Violation{
         path(), "namespaceSelector names a namespace that is not allowed",
         (refused.size() == 1 ? "namespace " : "namespaces ") + JoinSome(refused, kMaxListedNames),
-        std::move(fix)});
+        fix_});
   }
 
   std::vector<NamespacePattern> allowed_;
+  // The same for every violation, so written once.
+  std::string fix_;
 };
 
 Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
