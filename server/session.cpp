@@ -5,12 +5,15 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <exception>
 #include <utility>
@@ -30,6 +33,8 @@ constexpr std::chrono::seconds kCloseTimeout{2};
 // which can destroy the answer (a 413, say) before the client has read it.
 constexpr std::chrono::seconds kLingerTimeout{1};
 constexpr std::size_t kLingerLimit = 8 * 1024 * 1024;
+// What an idle connection keeps of its write buffer.
+constexpr std::size_t kKeptWriteBufferBytes = 16 * 1024;
 
 bool IsHttpError(const beast::error_code& ec) {
   return ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category();
@@ -392,15 +397,36 @@ void Session::Respond(HttpResponse response) {
 
 void Session::DoWrite(HttpResponse response) {
   state_ = State::kWriting;
-  response_ = std::move(response);
+  keep_alive_after_write_ = response.keep_alive();
+  // Serialized here, whole, by Beast's serializer, then written as one buffer: one TLS record
+  // and one send, without the composed write operation's layers of handlers and buffer views.
+  written_.clear();
+  beast::http::response_serializer<beast::http::string_body> serializer(response);
+  beast::error_code ec;
+  while (!ec && !serializer.is_done()) {
+    serializer.next(ec, [&](beast::error_code& /*ec*/, const auto& buffers) {
+      for (const auto buffer : beast::buffers_range_ref(buffers)) {
+        written_.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  }
+  if (ec) {
+    // A string body cannot fail to serialize; should it ever, the connection just ends.
+    hub_.logger().Error("response_not_serialized", {{"error", ec.message()}, {"peer", peer_}});
+    return;
+  }
   beast::get_lowest_layer(stream_).expires_after(hub_.options().request_timeout);
-  beast::http::async_write(stream_, *response_,
-                           beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  net::async_write(stream_, net::buffer(written_),
+                   beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
 }
 
 void Session::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
-  const bool keep_alive = response_->keep_alive();
-  response_.reset();
+  const bool keep_alive = keep_alive_after_write_;
+  // Kept for the next response, unless an unusually big one (/metrics, say) grew it.
+  if (written_.capacity() > kKeptWriteBufferBytes) {
+    std::string().swap(written_);
+  }
   EndRequest();
   if (ec) {
     return;

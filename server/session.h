@@ -149,7 +149,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::optional<HttpResponse> response_;
+  // The response being written, serialized.
+  std::string written_;
+  bool keep_alive_after_write_ = true;
   std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
   std::array<char, 4096> discard_{};
   std::size_t discarded_ = 0;
