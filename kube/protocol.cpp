@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace netadmit::kube {
@@ -272,6 +273,16 @@ std::chrono::milliseconds Backoff::Next() {
                                static_cast<double>(max_.count()));
   const double factor = 0.5 + 0.5 * std::clamp(random_(), 0.0, 1.0);
   return std::chrono::milliseconds(static_cast<int64_t>(base * factor));
+}
+
+std::chrono::seconds ParseRetryAfter(std::string_view value) {
+  // Into an unsigned type, from_chars takes digits only: no sign, no space, no fraction.
+  uint32_t seconds = 0;
+  const char* end = value.data() + value.size();
+  if (value.empty() || value.size() > 9 || std::from_chars(value.data(), end, seconds).ptr != end) {
+    return std::chrono::seconds(0);
+  }
+  return std::min(std::chrono::seconds(seconds), kMaxRetryAfter);
 }
 
 }  // namespace netadmit::kube

@@ -100,4 +100,12 @@ class Backoff {
   int attempt_ = 0;
 };
 
+// The longest Retry-After obeyed: a larger value is taken as this, so that a misconfigured
+// server cannot stop the cache from catching up for hours.
+inline constexpr std::chrono::seconds kMaxRetryAfter{60};
+
+// A Retry-After header as delta-seconds ("3"), at most kMaxRetryAfter. The HTTP-date form, which
+// the API server does not send, and anything malformed count as none (0).
+std::chrono::seconds ParseRetryAfter(std::string_view value);
+
 }  // namespace netadmit::kube

@@ -29,7 +29,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <charconv>
 #include <future>
 #include <optional>
 #include <random>
@@ -73,22 +72,6 @@ struct Exchange {
   // its 429s: the server says how long to stay away.
   std::chrono::seconds retry_after{0};
 };
-
-// The longest Retry-After obeyed: a larger value is taken as this, so that a misconfigured
-// server cannot stop the cache from catching up for hours.
-constexpr std::chrono::seconds kMaxRetryAfter{60};
-
-// Retry-After as delta-seconds ("3"); the HTTP-date form, which the API server does not send,
-// and anything malformed count as none.
-std::chrono::seconds ParseRetryAfter(std::string_view value) {
-  // Into an unsigned type, from_chars takes digits only: no sign, no space, no fraction.
-  uint32_t seconds = 0;
-  const char* end = value.data() + value.size();
-  if (value.empty() || value.size() > 9 || std::from_chars(value.data(), end, seconds).ptr != end) {
-    return std::chrono::seconds(0);
-  }
-  return std::min(std::chrono::seconds(seconds), kMaxRetryAfter);
-}
 
 }  // namespace
 

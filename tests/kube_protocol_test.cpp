@@ -257,6 +257,25 @@ TEST(KubeProtocolTest, LineSplitterBoundsAPartialLine) {
   EXPECT_FALSE(splitter.Feed("67890", [&](std::string_view) { ++lines; }));
 }
 
+TEST(KubeProtocolTest, RetryAfterIsReadAsSecondsUpToTheCap) {
+  using std::chrono::seconds;
+  EXPECT_EQ(ParseRetryAfter("1"), seconds(1));
+  EXPECT_EQ(ParseRetryAfter("0"), seconds(0));
+  EXPECT_EQ(ParseRetryAfter("60"), seconds(60));
+  // A server asking for more is obeyed only up to the cap, however large the number.
+  EXPECT_EQ(ParseRetryAfter("61"), kMaxRetryAfter);
+  EXPECT_EQ(ParseRetryAfter("86400"), kMaxRetryAfter);
+  EXPECT_EQ(ParseRetryAfter("999999999"), kMaxRetryAfter);
+}
+
+TEST(KubeProtocolTest, MalformedRetryAfterCountsAsNone) {
+  for (const char* value :
+       {"", " ", " 5", "5 ", "-5", "+5", "1.5", "5s", "soon", "0x10", "4294967296",
+        "99999999999999999999", "Wed, 21 Oct 2026 07:28:00 GMT"}) {
+    EXPECT_EQ(ParseRetryAfter(value), std::chrono::seconds(0)) << '"' << value << '"';
+  }
+}
+
 TEST(KubeProtocolTest, BackoffDoublesToTheCapWithInjectedJitter) {
   double next = 0.0;
   Backoff backoff(std::chrono::milliseconds(100), std::chrono::milliseconds(1000),
