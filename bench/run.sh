@@ -114,14 +114,6 @@ for rate in 1000 5000; do
   latency[nginx-$rate]=$(fixed_rate nginx $nginx_port $rate)
 done
 
-for run in netadmit nginx; do
-  [ "$(non_200 "$run")" = 0 ] || problems+=("$run at saturation: $(non_200 "$run") non-200 answers or socket errors")
-done
-for key in "${!latency[@]}"; do
-  read -r _ _ _ failed <<<"${latency[$key]}"
-  [ "$failed" = 0 ] || problems+=("$key: $failed non-200 answers at a fixed rate")
-done
-
 if [ "$cluster" != 0 ]; then
   # The first netadmit is done; the second one gets core 0 to itself.
   kill "$netadmit_pid"
@@ -185,11 +177,6 @@ print(decision + ("; warnings: " + " | ".join(warnings) if warnings else ", no w
   cluster_loaded_rss=$(rss_kib "$cluster_pid")
   latency[cluster-1000]=$(fixed_rate cluster $cluster_port 1000)
   latency[cluster-pod-1000]=$(fixed_rate cluster-pod $cluster_port 1000 "$pod_body")
-  [ "$(non_200 cluster)" = 0 ] || problems+=("netadmit with the cluster at saturation: $(non_200 cluster) non-200 answers or socket errors")
-  for key in cluster-1000 cluster-pod-1000; do
-    read -r _ _ _ failed <<<"${latency[$key]}"
-    [ "$failed" = 0 ] || problems+=("$key: $failed non-200 answers at a fixed rate")
-  done
   kill "$cluster_pid"
   wait "$cluster_pid" || true  # the decision log is written out at exit
   # Every namespace of the workload has its default-deny and policies selecting its pods: the
@@ -220,6 +207,17 @@ PY
 )
   [ -z "$decisions" ] || problems+=("the mixed workload with the cache full: $decisions")
 fi
+
+# Every saturation and fixed-rate run of both parts: any answer but 200 voids the figures.
+for run in "$work"/wrk-*.txt; do
+  run=$(basename "$run" .txt)
+  run=${run#wrk-}
+  [ "$(non_200 "$run")" = 0 ] || problems+=("$run at saturation: $(non_200 "$run") non-200 answers or socket errors")
+done
+for key in "${!latency[@]}"; do
+  read -r _ _ _ failed <<<"${latency[$key]}"
+  [ "$failed" = 0 ] || problems+=("$key: $failed non-200 answers at a fixed rate")
+done
 
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 thousands() { python3 -c "print(f'{$1:,}')"; }
