@@ -62,7 +62,8 @@ class TestServer {
   // A connected client, or a test failure.
   std::unique_ptr<HttpsClient> Connect() const;
 
-  // Replaces tls.crt and tls.key with a new certificate of this serial; returns its hex serial.
+  // Replaces tls.crt and tls.key with a new certificate of this serial, both at once as the
+  // kubelet updates a mounted Secret; returns its hex serial.
   std::string Reissue(int64_t serial);
 
   std::vector<std::string> Lines(server::LogStream stream) const;
@@ -74,6 +75,7 @@ class TestServer {
   TempDir dir_;
   TestCa ca_;
   std::string serial_;
+  int generation_ = 0;  // of the certificate directories
   mutable std::mutex mutex_;
   std::vector<std::pair<server::LogStream, std::string>> lines_;
   server::Logger logger_;
