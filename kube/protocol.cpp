@@ -10,22 +10,13 @@
 #include <charconv>
 #include <cmath>
 
+#include "netadmit/decode.h"
+
 namespace netadmit::kube {
 
 namespace {
 
 using rapidjson::Value;
-
-const Value* Member(const Value& object, std::string_view key) {
-  if (!object.IsObject()) {
-    return nullptr;
-  }
-  auto found = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
-  if (found == object.MemberEnd() || found->value.IsNull()) {
-    return nullptr;
-  }
-  return &found->value;
-}
 
 std::string StringOf(const Value* value) {
   if (value == nullptr || !value->IsString()) {
@@ -55,15 +46,15 @@ std::string CollectionPath(ClusterKind kind, std::string_view namespace_name) {
 }
 
 std::optional<ApiStatus> StatusOf(const Value& json) {
-  if (!json.IsObject() || StringOf(Member(json, "kind")) != "Status") {
+  if (!json.IsObject() || StringOf(JsonMember(json, "kind")) != "Status") {
     return std::nullopt;
   }
   ApiStatus status;
-  if (const Value* code = Member(json, "code"); code != nullptr && code->IsInt()) {
+  if (const Value* code = JsonMember(json, "code"); code != nullptr && code->IsInt()) {
     status.code = code->GetInt();
   }
-  status.reason = StringOf(Member(json, "reason"));
-  status.message = StringOf(Member(json, "message"));
+  status.reason = StringOf(JsonMember(json, "reason"));
+  status.message = StringOf(JsonMember(json, "message"));
   return status;
 }
 
@@ -147,20 +138,21 @@ Result<ListPage> ParseListPage(ClusterKind kind, std::string_view body) {
     return Error{"", 0, 0, "", "Status " + std::to_string(status->code) + ": " + status->message};
   }
   ListPage page;
-  const Value* metadata = Member(doc, "metadata");
+  const Value* metadata = JsonMember(doc, "metadata");
   if (metadata == nullptr || !metadata->IsObject()) {
     return Error{"", 0, 0, "metadata", "expected an object"};
   }
-  const Value* rv = Member(*metadata, "resourceVersion");
+  const Value* rv = JsonMember(*metadata, "resourceVersion");
   if (rv == nullptr || !rv->IsString() || rv->GetStringLength() == 0) {
     return Error{"", 0, 0, "metadata.resourceVersion", "expected a non-empty string"};
   }
   page.resource_version = StringOf(rv);
-  if (const Value* token = Member(*metadata, "continue"); token != nullptr && !token->IsString()) {
+  if (const Value* token = JsonMember(*metadata, "continue");
+      token != nullptr && !token->IsString()) {
     return Error{"", 0, 0, "metadata.continue", "expected a string"};
   }
-  page.continue_token = StringOf(Member(*metadata, "continue"));
-  const Value* items = Member(doc, "items");
+  page.continue_token = StringOf(JsonMember(*metadata, "continue"));
+  const Value* items = JsonMember(doc, "items");
   if (items == nullptr) {
     return page;  // an empty list may come as "items":null
   }
@@ -186,8 +178,8 @@ Result<WatchEvent> ParseWatchEvent(ClusterKind kind, std::string_view line) {
   if (!Parse(doc, line)) {
     return Error{"", 0, 0, "", "the watch event is not JSON"};
   }
-  const Value* type = Member(doc, "type");
-  const Value* object = Member(doc, "object");
+  const Value* type = JsonMember(doc, "type");
+  const Value* object = JsonMember(doc, "object");
   if (type == nullptr || !type->IsString()) {
     return Error{"", 0, 0, "type", "expected a string"};
   }
@@ -205,9 +197,9 @@ Result<WatchEvent> ParseWatchEvent(ClusterKind kind, std::string_view line) {
   }
   if (type_name == "BOOKMARK") {
     event.type = WatchEventType::kBookmark;
-    const Value* metadata = Member(*object, "metadata");
+    const Value* metadata = JsonMember(*object, "metadata");
     event.resource_version =
-        metadata != nullptr ? StringOf(Member(*metadata, "resourceVersion")) : std::string();
+        metadata != nullptr ? StringOf(JsonMember(*metadata, "resourceVersion")) : std::string();
     if (event.resource_version.empty()) {
       return Error{"", 0, 0, "object.metadata.resourceVersion", "missing in a BOOKMARK"};
     }

@@ -75,17 +75,9 @@ class DepthLimitedHandler
 
 Error BadRequest(std::string message) { return Error{"", 0, 0, "", std::move(message)}; }
 
-const Value* Member(const Value& object, const char* key) {
-  if (!object.IsObject()) {
-    return nullptr;
-  }
-  auto found = object.FindMember(key);
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
-
 // Reads an optional string member; fails when present with another type.
 bool ReadString(const Value& object, const char* key, std::string& out, std::string& error) {
-  const Value* value = Member(object, key);
+  const Value* value = JsonMember(object, key);
   if (value == nullptr || value->IsNull()) {
     return true;
   }
@@ -98,7 +90,7 @@ bool ReadString(const Value& object, const char* key, std::string& out, std::str
 }
 
 Result<GroupVersionKind> ReadKind(const Value& request) {
-  const Value* kind = Member(request, "kind");
+  const Value* kind = JsonMember(request, "kind");
   if (kind == nullptr || !kind->IsObject()) {
     return BadRequest("request.kind is missing or not an object");
   }
@@ -107,7 +99,7 @@ Result<GroupVersionKind> ReadKind(const Value& request) {
   const std::array<std::pair<const char*, std::string*>, 3> fields = {
       {{"group", &gvk.group}, {"version", &gvk.version}, {"kind", &gvk.kind}}};
   for (const auto& [key, target] : fields) {
-    const Value* value = Member(*kind, key);
+    const Value* value = JsonMember(*kind, key);
     if (value != nullptr && !value->IsNull() && !value->IsString()) {
       return BadRequest(std::string("request.kind.") + key + " must be a string");
     }
@@ -122,7 +114,7 @@ Result<GroupVersionKind> ReadKind(const Value& request) {
 }
 
 Result<Operation> ReadOperation(const Value& request) {
-  const Value* value = Member(request, "operation");
+  const Value* value = JsonMember(request, "operation");
   if (value == nullptr || !value->IsString()) {
     return BadRequest("request.operation is missing or not a string");
   }
@@ -143,20 +135,20 @@ Result<Operation> ReadOperation(const Value& request) {
 }
 
 Status ReadUser(const Value& request, UserInfo& user) {
-  const Value* info = Member(request, "userInfo");
+  const Value* info = JsonMember(request, "userInfo");
   if (info == nullptr || info->IsNull()) {
     return Ok{};
   }
   if (!info->IsObject()) {
     return BadRequest("request.userInfo must be an object");
   }
-  const Value* name = Member(*info, "username");
+  const Value* name = JsonMember(*info, "username");
   if (name != nullptr && name->IsString()) {
     user.username.assign(name->GetString(), name->GetStringLength());
   } else if (name != nullptr && !name->IsNull()) {
     return BadRequest("request.userInfo.username must be a string");
   }
-  const Value* groups = Member(*info, "groups");
+  const Value* groups = JsonMember(*info, "groups");
   if (groups == nullptr || groups->IsNull()) {
     return Ok{};
   }
@@ -311,7 +303,7 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
     return BadRequest("unsupported AdmissionReview apiVersion \"" + api_version +
                       "\" (expected admission.k8s.io/v1 or admission.k8s.io/v1beta1)");
   }
-  const Value* body_request = Member(document, "request");
+  const Value* body_request = JsonMember(document, "request");
   if (body_request == nullptr || !body_request->IsObject()) {
     return BadRequest("AdmissionReview has no request object");
   }
@@ -340,7 +332,7 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
   if (auto user = ReadUser(json, request.user); !user) {
     return user.error();
   }
-  if (const Value* dry_run = Member(json, "dryRun"); dry_run != nullptr && !dry_run->IsNull()) {
+  if (const Value* dry_run = JsonMember(json, "dryRun"); dry_run != nullptr && !dry_run->IsNull()) {
     if (!dry_run->IsBool()) {
       return BadRequest("request.dryRun must be true or false");
     }
@@ -348,7 +340,7 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
   }
   for (auto [key, target] :
        {std::pair{"object", &request.object}, std::pair{"oldObject", &request.old_object}}) {
-    const Value* value = Member(json, key);
+    const Value* value = JsonMember(json, key);
     if (value == nullptr || value->IsNull()) {
       continue;
     }

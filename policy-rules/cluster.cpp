@@ -17,18 +17,6 @@ namespace {
 
 using rapidjson::Value;
 
-// The member `key` of `object`, or nullptr when absent or null.
-const Value* Member(const Value& object, std::string_view key) {
-  if (!object.IsObject()) {
-    return nullptr;
-  }
-  auto found = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
-  if (found == object.MemberEnd() || found->value.IsNull()) {
-    return nullptr;
-  }
-  return &found->value;
-}
-
 // Reads typed fields and keeps the first error, like decode.cpp's reader.
 class Reader {
  public:
@@ -41,7 +29,7 @@ class Reader {
   }
 
   const Value* Object(const Value& parent, std::string_view key, const std::string& path) {
-    const Value* value = Member(parent, key);
+    const Value* value = JsonMember(parent, key);
     if (value != nullptr && !value->IsObject()) {
       Fail(path, "expected an object");
       return nullptr;
@@ -50,7 +38,7 @@ class Reader {
   }
 
   const Value* Array(const Value& parent, std::string_view key, const std::string& path) {
-    const Value* value = Member(parent, key);
+    const Value* value = JsonMember(parent, key);
     if (value != nullptr && !value->IsArray()) {
       Fail(path, "expected a list");
       return nullptr;
@@ -59,7 +47,7 @@ class Reader {
   }
 
   std::string String(const Value& parent, std::string_view key, const std::string& path) {
-    const Value* value = Member(parent, key);
+    const Value* value = JsonMember(parent, key);
     if (value == nullptr) {
       return {};
     }
@@ -152,7 +140,7 @@ void ReadNamedPorts(Reader& reader, const Value& spec, CachedPod& pod) {
       if (name.empty()) {
         continue;
       }
-      const Value* number = Member(port, "containerPort");
+      const Value* number = JsonMember(port, "containerPort");
       if (number == nullptr || !number->IsInt()) {
         reader.Fail(port_path + ".containerPort", "expected a 32-bit integer");
         return;
@@ -196,7 +184,7 @@ Result<NetworkPolicySpec> DecodePolicySpec(const Value& json, const Meta& meta) 
   metadata.AddMember("name", Value(meta.name.c_str(), allocator), allocator);
   metadata.AddMember("namespace", Value(meta.namespace_name.c_str(), allocator), allocator);
   doc.AddMember("metadata", metadata, allocator);
-  if (const Value* spec = Member(json, "spec"); spec != nullptr) {
+  if (const Value* spec = JsonMember(json, "spec"); spec != nullptr) {
     doc.AddMember("spec", Value(*spec, allocator), allocator);
   }
   auto decoded = DecodeObject(doc, meta.namespace_name);

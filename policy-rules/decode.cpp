@@ -67,21 +67,9 @@ class Decoder {
     }
   }
 
-  // The member `key` of `object`, or nullptr when absent or JSON null (as Kubernetes treats it).
-  const Value* Member(const Value& object, std::string_view key) {
-    if (!object.IsObject()) {
-      return nullptr;
-    }
-    auto found = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
-    if (found == object.MemberEnd() || found->value.IsNull()) {
-      return nullptr;
-    }
-    return &found->value;
-  }
-
   // The member if it is an object; a type error otherwise.
   const Value* Object(const Value& parent, std::string_view key, const Path& path) {
-    const Value* value = Member(parent, key);
+    const Value* value = JsonMember(parent, key);
     if (value != nullptr && !value->IsObject()) {
       Fail(path.Field(key), "expected an object");
       return nullptr;
@@ -90,7 +78,7 @@ class Decoder {
   }
 
   const Value* Array(const Value& parent, std::string_view key, const Path& path) {
-    const Value* value = Member(parent, key);
+    const Value* value = JsonMember(parent, key);
     if (value != nullptr && !value->IsArray()) {
       Fail(path.Field(key), "expected a list");
       return nullptr;
@@ -99,7 +87,7 @@ class Decoder {
   }
 
   std::string String(const Value& parent, std::string_view key, const Path& path) {
-    const Value* value = Member(parent, key);
+    const Value* value = JsonMember(parent, key);
     if (value == nullptr) {
       return {};
     }
@@ -111,7 +99,7 @@ class Decoder {
   }
 
   bool Bool(const Value& parent, std::string_view key, const Path& path) {
-    const Value* value = Member(parent, key);
+    const Value* value = JsonMember(parent, key);
     if (value == nullptr) {
       return false;
     }
@@ -123,7 +111,7 @@ class Decoder {
   }
 
   std::optional<int32_t> Int32(const Value& parent, std::string_view key, const Path& path) {
-    const Value* value = Member(parent, key);
+    const Value* value = JsonMember(parent, key);
     if (value == nullptr) {
       return std::nullopt;
     }
@@ -224,7 +212,7 @@ class Decoder {
       return port;
     }
     port.protocol = ProtocolOf(json, path);
-    if (const Value* value = Member(json, "port")) {
+    if (const Value* value = JsonMember(json, "port")) {
       if (value->IsInt()) {
         port.port = value->GetInt();
       } else if (value->IsString()) {
@@ -243,10 +231,10 @@ class Decoder {
       Fail(path, "expected an object");
       return peer;
     }
-    if (const Value* selector = Member(json, "podSelector")) {
+    if (const Value* selector = JsonMember(json, "podSelector")) {
       peer.pod_selector = Selector(*selector, path.Field("podSelector"));
     }
-    if (const Value* selector = Member(json, "namespaceSelector")) {
+    if (const Value* selector = JsonMember(json, "namespaceSelector")) {
       peer.namespace_selector = Selector(*selector, path.Field("namespaceSelector"));
     }
     if (const Value* block = Object(json, "ipBlock", path)) {
@@ -303,12 +291,12 @@ class Decoder {
     if (json == nullptr) {
       return spec;  // an empty spec selects all pods and allows nothing in (Ingress inferred)
     }
-    if (const Value* selector = Member(*json, "podSelector")) {
+    if (const Value* selector = JsonMember(*json, "podSelector")) {
       spec.pod_selector = Selector(*selector, "spec.podSelector");
     }
     spec.ingress = Rules(*json, "ingress", "from");
     spec.egress = Rules(*json, "egress", "to");
-    if (Member(*json, "policyTypes") != nullptr) {
+    if (JsonMember(*json, "policyTypes") != nullptr) {
       std::vector<PolicyType> types;
       const auto names = StringList(*json, "policyTypes", "spec");
       for (size_t i = 0; i < names.size(); ++i) {
@@ -402,6 +390,17 @@ constexpr std::array<TemplateLocation, 8> kPodTemplateKinds = {{
 }};
 
 }  // namespace
+
+const Value* JsonMember(const Value& object, std::string_view key) {
+  if (!object.IsObject()) {
+    return nullptr;
+  }
+  auto found = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
+  if (found == object.MemberEnd() || found->value.IsNull()) {
+    return nullptr;
+  }
+  return &found->value;
+}
 
 Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view default_namespace) {
   if (!json.IsObject()) {

@@ -19,6 +19,10 @@ namespace netadmit {
 // metadata.namespace is given `default_namespace`.
 Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view default_namespace);
 
+// The member `key` of `object`, or nullptr when `object` is not an object or the member is
+// absent or JSON null (Kubernetes treats null as absent).
+const rapidjson::Value* JsonMember(const rapidjson::Value& object, std::string_view key);
+
 // Decodes a metav1.LabelSelector found at `path` (used in errors).
 Result<LabelSelector> DecodeLabelSelector(const rapidjson::Value& json, std::string_view path);
 
