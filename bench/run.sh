@@ -34,34 +34,13 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wo
 scripts/dev-certs.sh "$work/certs" >/dev/null
 netadmit_port=18443
 nginx_port=18444
-fixtures=tests/fixtures/apiserver-v1.28
-bodies="$fixtures/001-NetworkPolicy-CREATE-bad-allow-everything.body.json
-$fixtures/002-NetworkPolicy-CREATE-good-second.body.json
-$fixtures/003-Pod-CREATE-web-2.body.json
-$fixtures/004-NetworkPolicy-UPDATE-good-second.body.json
-$fixtures/005-NetworkPolicy-DELETE-good-second.body.json
-bench/requests/deployment-create.json"
-export NETADMIT_BENCH_BODIES="$(echo $bodies)"
-single_body="$fixtures/001-NetworkPolicy-CREATE-bad-allow-everything.body.json"
+source bench/common.sh
 pod_body="$fixtures/003-Pod-CREATE-web-2.body.json"
 
-taskset -c 0 build/release/server/netadmit serve --listen "127.0.0.1:$netadmit_port" --threads 1 \
-  --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" >"$work/netadmit.log" 2>&1 &
-netadmit_pid=$!
-
+start_netadmit build/release/server/netadmit "$netadmit_port" "$work/netadmit.log"
 # nginx answers with netadmit's own response to the denied request, so both send the same bytes.
-for _ in $(seq 50); do
-  response=$(curl -sf --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
-    --data-binary @"$single_body" "https://127.0.0.1:$netadmit_port/validate" || true)
-  [ -n "$response" ] && break
-  sleep 0.1
-done
-[ -n "$response" ] || { echo "netadmit did not start"; cat "$work/netadmit.log"; exit 1; }
-escaped=$(printf '%s' "$response" | sed -e "s/[\\/&]/\\\\&/g" -e "s/'/\\\\'/g")
-sed -e "s|@DIR@|$work|g" -e "s|@PORT@|$nginx_port|g" bench/nginx.conf.in |
-  sed -e "s/@RESPONSE@/$escaped/" >"$work/nginx.conf"
-taskset -c 0 nginx -c "$work/nginx.conf" -e "$work/nginx-error.log" &
-sleep 1
+response=$(first_answer "$netadmit_port" "$work/netadmit.log")
+start_nginx "$nginx_port" "$response"
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 idle_rss=$(rss_kib "$netadmit_pid")
@@ -140,10 +119,9 @@ if [ "$cluster" != 0 ]; then
 
   cluster_port=18445
   cluster_start=$(date +%s.%N)
-  taskset -c 0 build/release/server/netadmit serve --listen "127.0.0.1:$cluster_port" --threads 1 \
-    --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" \
-    --rules "$work/cluster-rules" --kubeconfig "$kubeconfig" >"$work/netadmit-cluster.log" 2>&1 &
-  cluster_pid=$!
+  start_netadmit build/release/server/netadmit "$cluster_port" "$work/netadmit-cluster.log" \
+    --rules "$work/cluster-rules" --kubeconfig "$kubeconfig"
+  cluster_pid=$netadmit_pid
   # /readyz turns 200 once every kind has been listed: the cache is full.
   ready=
   for _ in $(seq 1800); do

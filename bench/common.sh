@@ -1,0 +1,42 @@
+# Shared by the load scripts (run.sh, compare.sh); sourced from the project root, with $work set
+# to a scratch directory holding certs/ (scripts/dev-certs.sh).
+
+fixtures=tests/fixtures/apiserver-v1.28
+# The mixed workload: recorded AdmissionReviews (some denied) and a Deployment CREATE.
+export NETADMIT_BENCH_BODIES="$fixtures/001-NetworkPolicy-CREATE-bad-allow-everything.body.json \
+$fixtures/002-NetworkPolicy-CREATE-good-second.body.json \
+$fixtures/003-Pod-CREATE-web-2.body.json \
+$fixtures/004-NetworkPolicy-UPDATE-good-second.body.json \
+$fixtures/005-NetworkPolicy-DELETE-good-second.body.json \
+bench/requests/deployment-create.json"
+single_body="$fixtures/001-NetworkPolicy-CREATE-bad-allow-everything.body.json"
+
+start_netadmit() {  # binary port log [args...] -> sets netadmit_pid; one worker thread, core 0
+  local binary=$1 port=$2 log=$3
+  shift 3
+  taskset -c 0 "$binary" serve --listen "127.0.0.1:$port" --threads 1 \
+    --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" "$@" >"$log" 2>&1 &
+  netadmit_pid=$!
+}
+
+first_answer() {  # port log -> the answer to the single body, once the server is up
+  local response=
+  for _ in $(seq 50); do
+    response=$(curl -sf --cacert "$work/certs/ca.crt" -H 'Content-Type: application/json' \
+      --data-binary @"$single_body" "https://127.0.0.1:$1/validate" || true)
+    [ -n "$response" ] && break
+    sleep 0.1
+  done
+  [ -n "$response" ] || { echo "netadmit did not start" >&2; cat "$2" >&2; return 1; }
+  printf '%s' "$response"
+}
+
+start_nginx() {  # port response -> sets nginx_pid; one worker answering `response`, core 0
+  local escaped
+  escaped=$(printf '%s' "$2" | sed -e "s/[\\/&]/\\\\&/g" -e "s/'/\\\\'/g")
+  sed -e "s|@DIR@|$work|g" -e "s|@PORT@|$1|g" bench/nginx.conf.in |
+    sed -e "s/@RESPONSE@/$escaped/" >"$work/nginx.conf"
+  taskset -c 0 nginx -c "$work/nginx.conf" -e "$work/nginx-error.log" &
+  nginx_pid=$!
+  sleep 1
+}
