@@ -1,5 +1,6 @@
-# Shared by the load scripts (run.sh, compare.sh); sourced from the project root, with $work set
-# to a scratch directory holding certs/ (scripts/dev-certs.sh).
+# Shared by the load scripts (run.sh, compare.sh, soak.sh); sourced from the project root, with
+# $work set to a scratch directory holding certs/ (scripts/dev-certs.sh) and, for saturate,
+# $seconds to the length of a run.
 
 fixtures=tests/fixtures/apiserver-v1.28
 # The mixed workload: recorded AdmissionReviews (some denied) and a Deployment CREATE.
@@ -40,3 +41,17 @@ start_nginx() {  # port response -> sets nginx_pid; one worker answering `respon
   nginx_pid=$!
   sleep 1
 }
+
+saturate() {  # name port -> requests/s; wrk's report is kept in $work/wrk-NAME.txt
+  local out
+  out=$(taskset -c 1 wrk -t1 -c32 -d"${seconds}s" --latency -s bench/mixed.lua "https://127.0.0.1:$2")
+  echo "$out" >"$work/wrk-$1.txt"
+  echo "$out" | awk '/Requests\/sec/ {print $2}'
+}
+
+non_200() {  # name -> non-200 answers and socket errors of its wrk run, as wrk and mixed.lua count
+  awk '/non-200 responses/ {n += $3} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
+       END {print n + 0}' "$work/wrk-$1.txt"
+}
+
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }  # pid -> resident memory

@@ -25,21 +25,18 @@ scripts/dev-certs.sh "$work/certs" >/dev/null
 port=18443
 source bench/common.sh
 
-saturate() {  # -> requests/s, or nothing when any answer was not 200
-  taskset -c 1 wrk -t1 -c32 -d"${seconds}s" -s bench/mixed.lua "https://127.0.0.1:$port" |
-    awk '/Requests\/sec/ {rps = $2} /non-200 responses/ {bad += $3}
-         /Socket errors/ {gsub(/,/, ""); bad += $4 + $6 + $8 + $10}
-         END {if (bad == 0) print rps}'
+only_200() {  # name -> fails naming the run when any of its answers was not 200
+  [ "$(non_200 "$1")" = 0 ] || { echo "$1: $(non_200 "$1") answers were not 200" >&2; return 1; }
 }
 
 netadmit_rps() {  # binary -> requests/s
   start_netadmit "$1" "$port" "$work/netadmit.log"
   first_answer "$port" "$work/netadmit.log" >/dev/null
   local rps
-  rps=$(saturate)
+  rps=$(saturate netadmit "$port")
   kill "$netadmit_pid"
   wait "$netadmit_pid" || true
-  [ -n "$rps" ] || { echo "$1: an answer was not 200" >&2; return 1; }
+  only_200 netadmit || return 1
   echo "$rps"
 }
 
@@ -56,10 +53,10 @@ for round in $(seq "$rounds"); do
   b=$(netadmit_rps "$before")
   a=$(netadmit_rps "$after")
   start_nginx "$port" "$response"
-  n=$(saturate)
+  n=$(saturate nginx "$port")
   kill "$nginx_pid"
   wait "$nginx_pid" || true
-  [ -n "$n" ] || { echo "nginx: an answer was not 200" >&2; exit 1; }
+  only_200 nginx
   results+=("$b $a $n")
   python3 -c "print(f'| $round | {$b:,.0f} | {$a:,.0f} | {$n:,.0f} | {$a / $b:.2f} | {$a / $n:.2f} |')"
 done

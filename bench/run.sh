@@ -42,15 +42,7 @@ start_netadmit build/release/server/netadmit "$netadmit_port" "$work/netadmit.lo
 response=$(first_answer "$netadmit_port" "$work/netadmit.log")
 start_nginx "$nginx_port" "$response"
 
-rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 idle_rss=$(rss_kib "$netadmit_pid")
-
-saturate() {  # name port -> requests/s
-  local out
-  out=$(taskset -c 1 wrk -t1 -c32 -d"${seconds}s" --latency -s bench/mixed.lua "https://127.0.0.1:$2")
-  echo "$out" >"$work/wrk-$1.txt"
-  echo "$out" | awk '/Requests\/sec/ {print $2}'
-}
 
 handshakes() {  # name port -> new TLS connections/s (one request per connection)
   taskset -c 1 wrk -t1 -c16 -d10s -H 'Connection: close' -s bench/mixed.lua \
@@ -77,10 +69,6 @@ PY
 # A benchmark of wrong answers is worthless: what went wrong is listed after the report, and the
 # script then fails.
 problems=()
-non_200() {  # name -> non-200 answers and socket errors of its wrk run, as wrk and mixed.lua count
-  awk '/non-200 responses/ {n += $3} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10}
-       END {print n + 0}' "$work/wrk-$1.txt"
-}
 
 netadmit_rps=$(saturate netadmit $netadmit_port)
 nginx_rps=$(saturate nginx $nginx_port)

@@ -22,22 +22,13 @@ work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 scripts/dev-certs.sh "$work/certs" >/dev/null
 port=18445
-fixtures=tests/fixtures/apiserver-v1.28
-export NETADMIT_BENCH_BODIES="$fixtures/001-NetworkPolicy-CREATE-bad-allow-everything.body.json \
-$fixtures/002-NetworkPolicy-CREATE-good-second.body.json $fixtures/003-Pod-CREATE-web-2.body.json \
-$fixtures/004-NetworkPolicy-UPDATE-good-second.body.json \
-$fixtures/005-NetworkPolicy-DELETE-good-second.body.json bench/requests/deployment-create.json"
+source bench/common.sh
 
 # The decision log goes to /dev/null: a file that grows for ten minutes would be measured too.
-taskset -c 0 build/release/server/netadmit serve --listen "127.0.0.1:$port" --threads 1 \
-  --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 50); do
-  curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$port/healthz" >/dev/null && break
-  sleep 0.1
-done
+start_netadmit build/release/server/netadmit "$port" /dev/null
+pid=$netadmit_pid
+first_answer "$port" /dev/null >/dev/null
 
-rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 seconds=$((minutes * 60))
 connections=32
 taskset -c 1 wrk -t1 -c$connections -d"${seconds}s" -s bench/soak.lua "https://127.0.0.1:$port" \
@@ -52,10 +43,10 @@ echo "as fast as netadmit answers."
 echo
 echo "| minute | resident memory (KiB) |"
 echo "|---|---|"
-echo "| 0 (idle) | $(rss_kib) |"
+echo "| 0 (idle) | $(rss_kib "$pid") |"
 for ((elapsed = 30; elapsed <= seconds; elapsed += 30)); do
   sleep 30
-  echo "| $(python3 -c "print(f'{$elapsed / 60:g}')") | $(rss_kib) |"
+  echo "| $(python3 -c "print(f'{$elapsed / 60:g}')") | $(rss_kib "$pid") |"
 done
 wait "$load"
 kill -0 "$pid" 2>/dev/null || { echo "netadmit is gone"; exit 1; }
