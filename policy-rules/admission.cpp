@@ -78,7 +78,7 @@ Error BadRequest(std::string message) { return Error{"", 0, 0, "", std::move(mes
 // Reads an optional string member; fails when present with another type.
 bool ReadString(const Value& object, const char* key, std::string& out, std::string& error) {
   const Value* value = JsonMember(object, key);
-  if (value == nullptr || value->IsNull()) {
+  if (value == nullptr) {
     return true;
   }
   if (!value->IsString()) {
@@ -100,7 +100,7 @@ Result<GroupVersionKind> ReadKind(const Value& request) {
       {{"group", &gvk.group}, {"version", &gvk.version}, {"kind", &gvk.kind}}};
   for (const auto& [key, target] : fields) {
     const Value* value = JsonMember(*kind, key);
-    if (value != nullptr && !value->IsNull() && !value->IsString()) {
+    if (value != nullptr && !value->IsString()) {
       return BadRequest(std::string("request.kind.") + key + " must be a string");
     }
     if (value != nullptr && value->IsString()) {
@@ -136,7 +136,7 @@ Result<Operation> ReadOperation(const Value& request) {
 
 Status ReadUser(const Value& request, UserInfo& user) {
   const Value* info = JsonMember(request, "userInfo");
-  if (info == nullptr || info->IsNull()) {
+  if (info == nullptr) {
     return Ok{};
   }
   if (!info->IsObject()) {
@@ -145,11 +145,11 @@ Status ReadUser(const Value& request, UserInfo& user) {
   const Value* name = JsonMember(*info, "username");
   if (name != nullptr && name->IsString()) {
     user.username.assign(name->GetString(), name->GetStringLength());
-  } else if (name != nullptr && !name->IsNull()) {
+  } else if (name != nullptr) {
     return BadRequest("request.userInfo.username must be a string");
   }
   const Value* groups = JsonMember(*info, "groups");
-  if (groups == nullptr || groups->IsNull()) {
+  if (groups == nullptr) {
     return Ok{};
   }
   if (!groups->IsArray()) {
@@ -332,7 +332,7 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
   if (auto user = ReadUser(json, request.user); !user) {
     return user.error();
   }
-  if (const Value* dry_run = JsonMember(json, "dryRun"); dry_run != nullptr && !dry_run->IsNull()) {
+  if (const Value* dry_run = JsonMember(json, "dryRun"); dry_run != nullptr) {
     if (!dry_run->IsBool()) {
       return BadRequest("request.dryRun must be true or false");
     }
@@ -341,7 +341,7 @@ Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
   for (auto [key, target] :
        {std::pair{"object", &request.object}, std::pair{"oldObject", &request.old_object}}) {
     const Value* value = JsonMember(json, key);
-    if (value == nullptr || value->IsNull()) {
+    if (value == nullptr) {
       continue;
     }
     if (!value->IsObject()) {
