@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <string_view>
 
 #include "netadmit/cluster.h"
 
@@ -38,7 +37,6 @@ bool OperationChecked(const RuleKind& kind, Operation operation) {
 }  // namespace
 
 std::string Finding::Message() const {
-  constexpr std::string_view kDash = " \u2014 ";
   std::string out;
   out.reserve(rule_id.size() + violation.problem.size() + violation.detail.size() +
               violation.path.size() + violation.fix.size() + 16);
@@ -56,7 +54,7 @@ std::string Finding::Message() const {
     out += violation.path;
   }
   if (!violation.fix.empty()) {
-    out += kDash;
+    out += " \u2014 ";
     out += violation.fix;
   }
   return out;

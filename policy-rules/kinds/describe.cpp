@@ -11,6 +11,21 @@ namespace {
 constexpr std::size_t kMaxListedPorts = 3;
 constexpr std::size_t kMaxListedParams = 3;
 
+template <typename Item>
+std::string JoinItems(const std::vector<Item>& items, std::size_t max_items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < max_items; ++i) {
+    if (i > 0) {
+      out += ", ";
+    }
+    out += items[i];
+  }
+  if (items.size() > max_items) {
+    out += ", ...";
+  }
+  return out;
+}
+
 }  // namespace
 
 void AppendIndex(std::string& path, std::size_t index) {
@@ -86,25 +101,6 @@ std::string DescribePatterns(const std::vector<NamespacePattern>& patterns) {
   }
   return JoinSome(items, kMaxListedParams);
 }
-
-namespace {
-
-template <typename Item>
-std::string JoinItems(const std::vector<Item>& items, std::size_t max_items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size() && i < max_items; ++i) {
-    if (i > 0) {
-      out += ", ";
-    }
-    out += items[i];
-  }
-  if (items.size() > max_items) {
-    out += ", ...";
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string JoinSome(const std::vector<std::string>& items, std::size_t max_items) {
   return JoinItems(items, max_items);
