@@ -145,19 +145,13 @@ TEST(ServerReloadTest, MountedConfigMapDirectorySwapIsNoticed) {
   std::string mount;
   config.adjust = [&mount](server::ServerOptions& options) {
     mount = fs::path(options.tls_cert).parent_path() / "mount";
-    fs::create_directories(mount + "/..v1");
-    std::ofstream(mount + "/..v1/rules.yaml") << RuleSet("configmap", kIngressDeny);
-    fs::create_directory_symlink("..v1", mount + "/..data");
-    fs::create_symlink("..data/rules.yaml", mount + "/rules.yaml");
+    UpdateMountedVolume(mount, "..v1", {{"rules.yaml", RuleSet("configmap", kIngressDeny)}});
     options.rules = mount;
   };
   TestServer server(config);
   EXPECT_EQ(OpenIngressDecision(server), "denied");
 
-  fs::create_directories(mount + "/..v2");
-  std::ofstream(mount + "/..v2/rules.yaml") << RuleSet("configmap", kIngressWarn);
-  fs::create_directory_symlink("..v2", mount + "/..data_tmp");
-  fs::rename(mount + "/..data_tmp", mount + "/..data");
+  UpdateMountedVolume(mount, "..v2", {{"rules.yaml", RuleSet("configmap", kIngressWarn)}});
   EXPECT_TRUE(Eventually([&] { return OpenIngressDecision(server) == "warned"; }));
 }
 

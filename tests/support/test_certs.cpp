@@ -100,9 +100,9 @@ TestCa::TestCa(const std::string& common_name) : key_(NewKey()), cert_(nullptr, 
   CertPtr cert = NewCert(1, common_name, key_.get());
   X509* self = cert.get();
   Require(X509_set_issuer_name(self, X509_get_subject_name(self)) == 1, "issuer");
-  for (const auto& [nid, value] : {std::pair<int, const char*>{NID_basic_constraints,
-                                                               "critical,CA:TRUE"},
-                                   {NID_key_usage, "critical,keyCertSign,cRLSign"}}) {
+  for (const auto& [nid, value] :
+       {std::pair<int, const char*>{NID_basic_constraints, "critical,CA:TRUE"},
+        {NID_key_usage, "critical,keyCertSign,cRLSign"}}) {
     AddExtension(self, self, nid, value);
   }
   Require(X509_sign(self, key_.get(), EVP_sha256()) > 0, "X509_sign");
@@ -161,6 +161,36 @@ void TempDir::Write(const std::string& name, const std::string& content) const {
     Require(static_cast<bool>(out), "writing a test file");
   }
   std::filesystem::rename(temporary, File(name));
+}
+
+namespace {
+
+// Points the symlink `link` at `target` in one rename, whatever `link` was before.
+void SwapLink(const std::string& link, const std::string& target) {
+  const std::string temporary = link + ".tmp";
+  std::filesystem::remove(temporary);
+  std::filesystem::create_symlink(target, temporary);
+  std::filesystem::rename(temporary, link);
+}
+
+}  // namespace
+
+void UpdateMountedVolume(const std::string& volume, const std::string& version,
+                         const std::vector<std::pair<std::string, std::string>>& files) {
+  std::filesystem::create_directories(volume + "/" + version);
+  // Nothing reads the new directory before the link is swapped: plain writes will do.
+  for (const auto& [name, content] : files) {
+    std::ofstream out(volume + "/" + version + "/" + name, std::ios::binary | std::ios::trunc);
+    out << content;
+    Require(static_cast<bool>(out), "writing a mounted file");
+  }
+  SwapLink(volume + "/..data", version);
+  // A test may also have written a file of its own over a link.
+  for (const auto& [name, content] : files) {
+    if (!std::filesystem::is_symlink(volume + "/" + name)) {
+      SwapLink(volume + "/" + name, "..data/" + name);
+    }
+  }
 }
 
 }  // namespace netadmit::testing

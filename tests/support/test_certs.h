@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace netadmit::testing {
@@ -56,5 +57,11 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Updates a directory as the kubelet updates a mounted Secret or ConfigMap: the files go into a
+// new directory `volume`/`version` (such as "..v2"), one rename of the `..data` link puts them
+// all in force at once, and each name that is not a link yet becomes one through ..data.
+void UpdateMountedVolume(const std::string& volume, const std::string& version,
+                         const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace netadmit::testing

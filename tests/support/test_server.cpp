@@ -4,11 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
-#include <stdexcept>
 #include <thread>
-#include <utility>
 
 namespace netadmit::testing {
 
@@ -65,41 +62,13 @@ TestServer::~TestServer() {
   server_->Wait();
 }
 
-namespace {
-
-// Points the symlink `link` at `target` in one rename, whatever `link` was before.
-void SwapLink(const std::string& link, const std::string& target) {
-  const std::string temporary = link + ".tmp";
-  std::filesystem::remove(temporary);
-  std::filesystem::create_symlink(target, temporary);
-  std::filesystem::rename(temporary, link);
-}
-
-}  // namespace
-
 std::string TestServer::Reissue(int64_t serial) {
   // As the kubelet updates a mounted Secret: the pair goes into a directory of its own, and one
   // rename of the `..data` link (which tls.crt and tls.key point through) puts both in force at
   // once, so a reload never sees the new certificate with the old key.
   IssuedCertificate issued = ca_.Issue(serial);
-  const std::string version = "..v" + std::to_string(++generation_);
-  std::filesystem::create_directory(dir_.File(version));
-  // Nothing reads the new directory before the link is swapped: plain writes will do.
-  for (const auto& [name, pem] :
-       {std::pair{"tls.key", &issued.key_pem}, {"tls.crt", &issued.cert_pem}}) {
-    std::ofstream out(dir_.File(version + "/" + name), std::ios::binary | std::ios::trunc);
-    out << *pem;
-    if (!out) {
-      throw std::runtime_error("test server: writing " + version + "/" + name);
-    }
-  }
-  SwapLink(dir_.File("..data"), version);
-  // A test may have written a file of its own over a link.
-  for (const char* name : {"tls.crt", "tls.key"}) {
-    if (!std::filesystem::is_symlink(dir_.File(name))) {
-      SwapLink(dir_.File(name), std::string("..data/") + name);
-    }
-  }
+  UpdateMountedVolume(dir_.path(), "..v" + std::to_string(++generation_),
+                      {{"tls.key", issued.key_pem}, {"tls.crt", issued.cert_pem}});
   serial_ = issued.serial_hex;
   return serial_;
 }
