@@ -206,32 +206,47 @@ std::unique_ptr<ClusterCache> CacheOf(const ClusterState& state) {
   return cache;
 }
 
-// A Flows rule (dev must not reach prod's app-0 on 8080) judging the CREATE of an ingress policy
-// for app-3 in a staging namespace: the change breaks nothing, so the engine is built once, over
-// the cluster with the new policy in it, and every entry evaluated.
-void BM_FlowsAdmission(benchmark::State& bench) {
+// A Flows rule judging one change against the cluster held in the cache, as the webhook judges
+// it. Unless `everyone` is set, the rule forbids dev namespaces to reach prod's app-0 on 8080:
+// its scope is every pod of the 33 dev namespaces and the app-0 pods of the 34 prod ones. With
+// `everyone`, the rule names every pod (`from: {}`), so the whole cluster is in scope.
+// `ns` and `pod` place the change: a NetworkPolicy CREATE for app-3 (ingress from app-4) in
+// namespace team-`ns`, or, with `pod`, a Pod CREATE of another app-3 there. None of the changes
+// breaks the flow, so the engine is built once, over the pods in scope with the change applied.
+void BM_FlowsAdmission(benchmark::State& bench, int ns, bool pod, bool everyone) {
   const auto cache = CacheOf(SyntheticCluster());
+  const std::string from = everyone ? "{}" : "{namespaceSelector: {matchLabels: {env: dev}}}";
   const RuleSource source{
       "rules.yaml",
       "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: bench}\nspec:\n"
       "  rules:\n    - id: flows\n      kind: Flows\n      action: deny\n      params:\n"
-      "        forbid: [{from: {namespaceSelector: {matchLabels: {env: dev}}},\n"
-      "                  to: {namespaceSelector: {matchLabels: {env: prod}}, podSelector: "
-      "{matchLabels: {app: app-0}}}, ports: [8080/TCP]}]\n"};
+      "        forbid: [{from: " +
+          from +
+          ",\n                  to: {namespaceSelector: {matchLabels: {env: prod}}, podSelector: "
+          "{matchLabels: {app: app-0}}}, ports: [8080/TCP]}]\n"};
   auto rules = LoadRuleSet(std::span(&source, 1));
   if (!rules) {
     bench.SkipWithError(rules.error().ToString().c_str());
     return;
   }
   Object object;
-  object.api_version = "networking.k8s.io/v1";
-  object.kind = "NetworkPolicy";
-  object.metadata.name = "app-3-extra";
-  object.metadata.namespace_name = "team-1";
-  NetworkPolicySpec spec;
-  spec.pod_selector = Select({{"app", App(3)}});
-  spec.ingress.push_back({{Port(8080)}, {PodPeer({{"app", App(4)}})}});
-  object.content = std::move(spec);
+  object.metadata.namespace_name = "team-" + std::to_string(ns);
+  if (pod) {
+    object.api_version = "v1";
+    object.kind = "Pod";
+    object.metadata.name = "app-3-extra";
+    PodTemplate pod_template;
+    pod_template.labels = {{"app", App(3)}, {"version", "v1"}};
+    object.content = std::move(pod_template);
+  } else {
+    object.api_version = "networking.k8s.io/v1";
+    object.kind = "NetworkPolicy";
+    object.metadata.name = "app-3-extra";
+    NetworkPolicySpec spec;
+    spec.pod_selector = Select({{"app", App(3)}});
+    spec.ingress.push_back({{Port(8080)}, {PodPeer({{"app", App(4)}})}});
+    object.content = std::move(spec);
+  }
   CheckContext context;
   context.operation = Operation::kCreate;
   context.cluster = cache.get();
@@ -242,7 +257,16 @@ void BM_FlowsAdmission(benchmark::State& bench) {
   }
   bench.counters["findings"] = static_cast<double>(findings);
 }
-BENCHMARK(BM_FlowsAdmission)->Unit(benchmark::kMillisecond);
+// team-1 is a staging namespace, team-0 a prod one, team-2 a dev one.
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_out_of_scope, 1, false, false)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_at_destination, 0, false, false)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_at_source, 2, false, false)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_FlowsAdmission, pod_at_source, 2, true, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_whole_cluster_in_scope, 1, false, true)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace netadmit

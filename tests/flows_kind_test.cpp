@@ -1,6 +1,12 @@
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <random>
+#include <set>
 
 #include "../policy-rules/kinds/flows.h"
+#include "netadmit/connectivity.h"
+#include "netadmit/flows.h"
 #include "rule_kind_testing.h"
 
 namespace netadmit {
@@ -141,6 +147,240 @@ TEST_F(FlowsKindTest, NewPodJoiningAForbiddenFlowIsRefused) {
   EXPECT_EQ(violations[0].path, "metadata.labels");
   EXPECT_EQ(violations[0].detail,
             "dev/app -> prod/cache on 5432/TCP, no NetworkPolicy isolates prod/cache for ingress");
+}
+
+// The kind judges a change over the pods its entries name only. That must not change a single
+// answer: on random clusters and changes, the entries it reports broken are exactly those a
+// whole-cluster engine finds broken after the change and not before.
+class FlowsScopeEquivalenceTest : public ::testing::Test {
+ protected:
+  static constexpr char kScopedParams[] = R"({
+    forbid: [{from: {namespaceSelector: {matchLabels: {env: dev}}},
+              to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: ["5432/TCP"]},
+             {from: {podSelector: {matchLabels: {app: web}}},
+              to: {namespaceSelector: {matchLabels: {env: prod}}, podSelector: {matchLabels: {app: db}}},
+              ports: ["5432/TCP", "5433/TCP"]},
+             {from: {cidrs: ["203.0.113.0/24"]}, to: {podSelector: {matchLabels: {app: db}}},
+              ports: ["5432/TCP"]}],
+    require: [{from: {namespaceSelector: {matchLabels: {env: staging}}},
+               to: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}},
+                    podSelector: {matchLabels: {k8s-app: kube-dns}}}, ports: ["53/UDP"]},
+              {from: {podSelector: {matchLabels: {app: web}}}, to: {cidrs: ["8.8.8.8/32"]},
+               ports: ["443/TCP"]}]})";
+
+  // Policies the random changes pick from; "A", "B" and "E" are replaced by an app and an env.
+  static constexpr const char* kPolicyTemplates[] = {
+      "{podSelector: {}, policyTypes: [Ingress]}",
+      "{podSelector: {}, policyTypes: [Egress]}",
+      "{podSelector: {}, policyTypes: [Egress], egress: [{ports: [{protocol: UDP, port: 53}]}]}",
+      "{podSelector: {matchLabels: {app: A}}, ingress: [{from: [{namespaceSelector: {matchLabels: "
+      "{env: E}}}], ports: [{port: 5432}]}]}",
+      "{podSelector: {matchLabels: {app: A}}, ingress: [{from: [{podSelector: {matchLabels: "
+      "{app: B}}, namespaceSelector: {}}], ports: [{port: db}]}]}",
+      "{podSelector: {matchLabels: {app: A}}, ingress: [{from: [{podSelector: {}}]}]}",
+      "{podSelector: {}, ingress: [{}]}",
+      "{podSelector: {matchLabels: {app: A}}, policyTypes: [Egress], egress: [{to: [{podSelector: "
+      "{matchLabels: {app: B}}}]}]}",
+      "{podSelector: {matchLabels: {app: A}}, policyTypes: [Egress], egress: [{to: [{ipBlock: "
+      "{cidr: 0.0.0.0/0, except: [10.0.0.0/8]}}]}]}",
+      "{podSelector: {matchLabels: {app: A}}, ingress: [{from: [{ipBlock: {cidr: "
+      "203.0.113.0/24}}]}]}",
+      "{podSelector: {matchExpressions: [{key: app, operator: NotIn, values: [A]}]}, "
+      "policyTypes: [Ingress, Egress], egress: [{to: [{namespaceSelector: {matchLabels: {env: "
+      "E}}}]}]}",
+  };
+  static constexpr const char* kApps[] = {"web", "db", "cache", "batch"};
+  static constexpr const char* kEnvs[] = {"dev", "prod", "staging"};
+
+  void SetUp() override {
+    flows_ = *ParseFlows(YAML::Load(kScopedParams), testing::kRulesFile, testing::kParamsPath);
+    check_ = MustCompile(FlowsKind(), kScopedParams);
+  }
+
+  template <std::size_t N>
+  const char* Pick(const char* const (&choices)[N]) {
+    return choices[std::uniform_int_distribution<std::size_t>(0, N - 1)(random_)];
+  }
+  int Below(int n) { return std::uniform_int_distribution<int>(0, n - 1)(random_); }
+
+  std::string RandomPolicySpec() {
+    std::string spec = Pick(kPolicyTemplates);
+    for (const auto& [placeholder, value] :
+         {std::pair<std::string, std::string>{"app: A", std::string("app: ") + Pick(kApps)},
+          {"[A]", std::string("[") + Pick(kApps) + "]"},
+          {"app: B", std::string("app: ") + Pick(kApps)},
+          {"env: E", std::string("env: ") + Pick(kEnvs)}}) {
+      if (auto at = spec.find(placeholder); at != std::string::npos) {
+        spec.replace(at, placeholder.size(), value);
+      }
+    }
+    return spec;
+  }
+
+  Labels RandomPodLabels() {
+    Labels labels{{"app", Pick(kApps)}};
+    if (Below(4) == 0) {
+      labels["k8s-app"] = "kube-dns";
+    }
+    return labels;
+  }
+
+  // namespaces ns-0.. with random envs plus kube-system; pods and policies at random.
+  void FillCluster() {
+    std::vector<ClusterObject> namespaces;
+    std::vector<ClusterObject> pods;
+    std::vector<ClusterObject> policies;
+    namespaces.push_back(Namespace("kube-system", {}));
+    pods.push_back(PodObject("kube-system", "coredns", {{"k8s-app", "kube-dns"}}));
+    for (int n = 0; n < 5; ++n) {
+      const std::string ns = "ns-" + std::to_string(n);
+      namespaces.push_back(Namespace(ns, {{"env", Pick(kEnvs)}}));
+      for (int p = Below(4); p > 0; --p) {
+        ClusterObject pod = PodObject(ns, "pod-" + std::to_string(p), RandomPodLabels());
+        auto& cached = std::get<CachedPod>(pod.value);
+        if (Below(2) == 0) {
+          cached.named_ports.push_back(NamedPort{"db", 5432 + Below(2), Protocol::kTCP});
+        }
+        cached.ips.push_back("10.0." + std::to_string(n) + '.' + std::to_string(p));
+        pods.push_back(std::move(pod));
+      }
+      for (int p = Below(3); p > 0; --p) {
+        policies.push_back(PolicyObject(ns, "policy-" + std::to_string(p), RandomPolicySpec()));
+      }
+    }
+    cluster_.Replace(ClusterKind::kNamespace, std::move(namespaces));
+    cluster_.Replace(ClusterKind::kPod, std::move(pods));
+    cluster_.Replace(ClusterKind::kNetworkPolicy, std::move(policies));
+    cluster_.Replace(ClusterKind::kConfigMap, {});
+  }
+
+  // The whole cache as connectivity input, without the pod or policy `skip` names.
+  ClusterState WholeCluster(const std::string& skip_namespace, const std::string& skip_name,
+                            bool skip_policy) {
+    ClusterState state;
+    for (const auto& ns : cluster_.Namespaces()) {
+      state.namespaces.push_back(NamespaceInfo{ns->name, ns->labels});
+      for (const auto& policy : cluster_.Policies(ns->name)) {
+        if (!(skip_policy && policy->namespace_name == skip_namespace &&
+              policy->name == skip_name)) {
+          state.policies.push_back(PolicyInfo{policy->namespace_name, policy->name, policy->spec});
+        }
+      }
+      for (const auto& pod : cluster_.Pods(ns->name, LabelSelector{})) {
+        if (skip_policy || pod->namespace_name != skip_namespace || pod->name != skip_name) {
+          PodInfo info{pod->namespace_name, pod->name, pod->labels, {}, pod->ips};
+          for (const auto& port : pod->named_ports) {
+            info.ports.push_back(NamedContainerPort{port.name, port.port, port.protocol});
+          }
+          state.pods.push_back(std::move(info));
+        }
+      }
+    }
+    return state;
+  }
+
+  std::set<std::string> Broken(ClusterState state) {
+    std::set<std::string> paths;
+    auto engine = Connectivity::Build(std::move(state));
+    EXPECT_TRUE(engine.ok());
+    for (const auto& violation : EvaluateFlows(*engine, flows_)) {
+      paths.insert(violation.path);
+    }
+    return paths;
+  }
+
+  // What the whole-cluster engine says the change breaks: entries broken after and not before.
+  std::set<std::string> Expected(const ClusterState& before, const ClusterState& after) {
+    std::set<std::string> expected;
+    const std::set<std::string> broken_before = Broken(before);
+    for (const auto& path : Broken(after)) {
+      if (!broken_before.contains(path)) {
+        expected.insert(path);
+      }
+    }
+    return expected;
+  }
+
+  // The entries the kind reports broken ("... forbidden by PATH").
+  std::set<std::string> Reported(Operation operation, const Object& object,
+                                 const Object* old_object = nullptr) {
+    CheckContext context;
+    context.operation = operation;
+    context.cluster = &cluster_;
+    context.old_object = old_object;
+    std::set<std::string> paths;
+    for (const auto& violation : RunCheck(check_.get(), object, context)) {
+      paths.insert(violation.problem.substr(violation.problem.rfind(' ') + 1));
+    }
+    return paths;
+  }
+
+  std::mt19937 random_;
+  FlowsParams flows_;
+  ClusterCache cluster_;
+  std::unique_ptr<const RuleCheck> check_;
+};
+
+TEST_F(FlowsScopeEquivalenceTest, ScopedJudgementMatchesTheWholeCluster) {
+  int changes_reported = 0;
+  for (unsigned seed = 1; seed <= 120; ++seed) {
+    random_.seed(seed);
+    FillCluster();
+    const std::string ns = "ns-" + std::to_string(Below(5));
+    SCOPED_TRACE("seed " + std::to_string(seed) + ", namespace " + ns);
+
+    // A new pod.
+    const Labels pod_labels = RandomPodLabels();
+    std::string labels_yaml;
+    for (const auto& [key, value] : pod_labels) {
+      labels_yaml += (labels_yaml.empty() ? "" : ", ") + key + ": " + value;
+    }
+    const Object pod = DecodeYaml(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: new-pod, namespace: " + ns + ", labels: {" +
+        labels_yaml +
+        "}}\nspec: {containers: [{name: c, ports: [{name: db, containerPort: 5432}]}]}\n");
+    ClusterState before = WholeCluster(ns, "new-pod", false);
+    ClusterState after = before;
+    PodInfo info{ns, "new-pod", pod_labels, {{"db", 5432, Protocol::kTCP}}, {}};
+    after.pods.push_back(info);
+    auto expected = Expected(before, after);
+    EXPECT_EQ(Reported(Operation::kCreate, pod), expected) << "pod " << labels_yaml;
+    changes_reported += expected.empty() ? 0 : 1;
+
+    // A new policy, a changed one, a deleted one.
+    const std::string spec = RandomPolicySpec();
+    const Object created = NamedPolicy(ns, "new-policy", spec);
+    before = WholeCluster(ns, "new-policy", true);
+    after = before;
+    after.policies.push_back(PolicyInfo{ns, "new-policy", *created.network_policy()});
+    expected = Expected(before, after);
+    EXPECT_EQ(Reported(Operation::kCreate, created), expected) << "create " << spec;
+    changes_reported += expected.empty() ? 0 : 1;
+
+    const auto existing = cluster_.Policies(ns);
+    if (existing.empty()) {
+      continue;
+    }
+    const CachedPolicy& old_policy = *existing.front();
+    const Object old_object = NamedPolicy(ns, old_policy.name, "{podSelector: {}}");
+    Object old_version = old_object;
+    old_version.content = old_policy.spec;
+    const Object changed = NamedPolicy(ns, old_policy.name, spec);
+    before = WholeCluster(ns, old_policy.name, true);
+    after = before;
+    before.policies.push_back(PolicyInfo{ns, old_policy.name, old_policy.spec});
+    after.policies.push_back(PolicyInfo{ns, old_policy.name, *changed.network_policy()});
+    expected = Expected(before, after);
+    EXPECT_EQ(Reported(Operation::kUpdate, changed, &old_version), expected) << "update " << spec;
+    changes_reported += expected.empty() ? 0 : 1;
+
+    after.policies.pop_back();
+    expected = Expected(before, after);
+    EXPECT_EQ(Reported(Operation::kDelete, old_version), expected) << "delete";
+    changes_reported += expected.empty() ? 0 : 1;
+  }
+  // The random changes do break flows, so the comparison is not only of empty answers.
+  EXPECT_GT(changes_reported, 25);
 }
 
 TEST(FlowsKindParamsTest, ErrorsKeepTheirPosition) {

@@ -12,12 +12,14 @@
 // in `netadmit check`, where the view already holds every manifest, each object is judged as the
 // last one applied.
 //
-// The cost is two builds of the engine per judged request, proportional to the cluster's pods
-// and policies (docs/PERFORMANCE.md has the connectivity figures).
+// Only the pods some entry names take part (FlowScope): a change outside them is let through at
+// once, and a change inside costs up to two builds of the engine over them, proportional to those
+// pods and their namespaces' policies (docs/PERFORMANCE.md has the figures).
 
 #include "kinds/flows.h"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <string>
@@ -31,33 +33,133 @@ namespace netadmit {
 
 namespace {
 
-// The connectivity input for the cluster view, with the object under review taken out.
-ClusterState StateWithout(const ClusterView& cluster, const ObjectMeta& object, bool is_policy) {
-  ClusterState state;
-  std::set<std::string, std::less<>> namespaces;
-  for (const auto& ns : cluster.Namespaces()) {
-    state.namespaces.push_back(NamespaceInfo{ns->name, ns->labels});
-    namespaces.insert(ns->name);
-  }
-  namespaces.insert(object.namespace_name);
-  for (const auto& namespace_name : namespaces) {
-    for (const auto& policy : cluster.Policies(namespace_name)) {
-      if (is_policy && policy->namespace_name == object.namespace_name &&
-          policy->name == object.name) {
-        continue;
+// The pods the entries can name: those some entry's `from` or `to` selects. Whether one pod
+// reaches another depends only on the two pods, their namespaces and the NetworkPolicies of those
+// namespaces, so an engine built over the pods in scope answers every entry exactly as one built
+// over the whole cluster would. Pods no entry names, and namespaces without pods in scope, are
+// left out; a change that touches neither cannot change what an entry sees.
+class FlowScope {
+ public:
+  explicit FlowScope(const FlowsParams& flows) {
+    for (const std::vector<FlowEntry>* entries : {&flows.forbid, &flows.require}) {
+      for (const FlowEntry& entry : *entries) {
+        for (const FlowPeer* peer : {&entry.from, &entry.to}) {
+          if (peer->cidrs.empty()) {
+            peers_.push_back(peer);
+          }
+        }
       }
-      state.policies.push_back(PolicyInfo{policy->namespace_name, policy->name, policy->spec});
     }
-    for (const auto& pod : cluster.Pods(namespace_name, LabelSelector{})) {
-      if (!is_policy && pod->namespace_name == object.namespace_name && pod->name == object.name) {
-        continue;
+  }
+
+  // The peers that may select pods of a namespace with these labels.
+  std::vector<const FlowPeer*> PeersIn(const Labels& namespace_labels) const {
+    std::vector<const FlowPeer*> peers;
+    for (const FlowPeer* peer : peers_) {
+      if (!peer->namespace_selector || peer->namespace_selector->Matches(namespace_labels)) {
+        peers.push_back(peer);
       }
+    }
+    return peers;
+  }
+
+  // The pods of a namespace that `peers` (from PeersIn) select, sorted by name.
+  static std::vector<std::shared_ptr<const CachedPod>> PodsIn(
+      const ClusterView& cluster, const std::string& namespace_name,
+      const std::vector<const FlowPeer*>& peers) {
+    std::vector<std::shared_ptr<const CachedPod>> pods;
+    for (const FlowPeer* peer : peers) {
+      if (!peer->pod_selector) {
+        return cluster.Pods(namespace_name, LabelSelector{});
+      }
+      auto selected = cluster.Pods(namespace_name, *peer->pod_selector);
+      pods.insert(pods.end(), std::make_move_iterator(selected.begin()),
+                  std::make_move_iterator(selected.end()));
+    }
+    const auto by_name = [](const auto& a, const auto& b) { return a->name < b->name; };
+    std::stable_sort(pods.begin(), pods.end(), by_name);
+    pods.erase(std::unique(pods.begin(), pods.end(),
+                           [](const auto& a, const auto& b) { return a->name == b->name; }),
+               pods.end());
+    return pods;
+  }
+
+  static bool Selects(const std::vector<const FlowPeer*>& peers, const Labels& pod_labels) {
+    return std::any_of(peers.begin(), peers.end(), [&](const FlowPeer* peer) {
+      return !peer->pod_selector || peer->pod_selector->Matches(pod_labels);
+    });
+  }
+
+ private:
+  std::vector<const FlowPeer*> peers_;  // the entries' pod peers (not their cidrs)
+};
+
+// A namespace's labels as selectors see them: with kubernetes.io/metadata.name, as the API server
+// sets it and the engine assumes it.
+NamespaceInfo NamespaceOf(std::string name, Labels labels) {
+  labels.emplace("kubernetes.io/metadata.name", name);
+  return NamespaceInfo{std::move(name), std::move(labels)};
+}
+
+NamespaceInfo NamespaceOf(const ClusterView& cluster, const std::string& name) {
+  const auto ns = cluster.Namespace(name);
+  return NamespaceOf(name, ns ? ns->labels : Labels{});
+}
+
+// Whether the object can change what an entry sees: a policy in a namespace with pods in scope,
+// or a pod in scope itself.
+bool TouchesScope(const ClusterView& cluster, const FlowScope& scope, const Object& object,
+                  bool is_policy) {
+  const std::string& namespace_name = object.metadata.namespace_name;
+  const std::vector<const FlowPeer*> peers =
+      scope.PeersIn(NamespaceOf(cluster, namespace_name).labels);
+  if (peers.empty()) {
+    return false;
+  }
+  if (!is_policy) {
+    return FlowScope::Selects(peers, object.pod_template()->labels);
+  }
+  return !FlowScope::PodsIn(cluster, namespace_name, peers).empty();
+}
+
+// The connectivity input over the pods in scope, with the object under review taken out.
+ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& scope,
+                                const Object& object, bool is_policy) {
+  std::vector<NamespaceInfo> namespaces;
+  for (const auto& ns : cluster.Namespaces()) {
+    namespaces.push_back(NamespaceOf(ns->name, ns->labels));
+  }
+  const std::string& object_namespace = object.metadata.namespace_name;
+  if (std::none_of(namespaces.begin(), namespaces.end(),
+                   [&](const NamespaceInfo& ns) { return ns.name == object_namespace; })) {
+    namespaces.push_back(NamespaceOf(object_namespace, {}));
+  }
+  ClusterState state;
+  for (NamespaceInfo& ns : namespaces) {
+    const std::vector<const FlowPeer*> peers = scope.PeersIn(ns.labels);
+    const bool object_here = ns.name == object_namespace;
+    auto pods = peers.empty() ? std::vector<std::shared_ptr<const CachedPod>>()
+                              : FlowScope::PodsIn(cluster, ns.name, peers);
+    if (object_here && !is_policy) {
+      std::erase_if(pods, [&](const auto& pod) { return pod->name == object.metadata.name; });
+    }
+    // The object's namespace stays: a pod in scope goes into it.
+    if (pods.empty() && !object_here) {
+      continue;
+    }
+    for (const auto& policy : cluster.Policies(ns.name)) {
+      if (!(is_policy && object_here && policy->name == object.metadata.name)) {
+        state.policies.push_back(PolicyInfo{policy->namespace_name, policy->name, policy->spec});
+      }
+    }
+    for (const auto& pod : pods) {
       PodInfo info{pod->namespace_name, pod->name, pod->labels, {}, pod->ips};
       for (const auto& port : pod->named_ports) {
         info.ports.push_back(NamedContainerPort{port.name, port.port, port.protocol});
       }
       state.pods.push_back(std::move(info));
     }
+    state.namespaces.push_back(std::move(ns));
   }
   return state;
 }
@@ -83,7 +185,9 @@ void Put(ClusterState& state, const Object& object) {
 
 class FlowsCheck final : public RuleCheck {
  public:
-  explicit FlowsCheck(FlowsParams flows) : flows_(std::move(flows)) {}
+  explicit FlowsCheck(FlowsParams flows) : flows_(std::move(flows)), scope_(flows_) {}
+  FlowsCheck(const FlowsCheck&) = delete;  // scope_ points into flows_
+  FlowsCheck& operator=(const FlowsCheck&) = delete;
 
   void Check(const Object& object, const CheckContext& context,
              std::vector<Violation>& violations) const override {
@@ -93,7 +197,10 @@ class FlowsCheck final : public RuleCheck {
         (is_pod && context.operation != Operation::kCreate)) {
       return;
     }
-    ClusterState before = StateWithout(*context.cluster, object.metadata, is_policy);
+    if (!TouchesScope(*context.cluster, scope_, object, is_policy)) {
+      return;
+    }
+    ClusterState before = ScopedStateWithout(*context.cluster, scope_, object, is_policy);
     ClusterState after = before;
     switch (context.operation) {
       case Operation::kCreate:
@@ -145,6 +252,7 @@ class FlowsCheck final : public RuleCheck {
 
  private:
   FlowsParams flows_;
+  FlowScope scope_;
 };
 
 Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
