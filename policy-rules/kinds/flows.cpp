@@ -1,4 +1,4 @@
-// Flows judges a change by what it does to the whole cluster's connectivity. It builds the
+// Flows judges a change by what it does to the cluster's connectivity. It builds the
 // connectivity engine (connectivity.h) over the cluster view twice, as it is before the change
 // and as it would be after it, and evaluates the `forbid` and `require` entries (flows.h) on
 // both. Only entries the change breaks are reported: a flow broken already is the business of
@@ -12,9 +12,10 @@
 // in `netadmit check`, where the view already holds every manifest, each object is judged as the
 // last one applied.
 //
-// Only the pods some entry names take part (FlowScope): a change outside them is let through at
-// once, and a change inside costs up to two builds of the engine over them, proportional to those
-// pods and their namespaces' policies (docs/PERFORMANCE.md has the figures).
+// Only the pods some entry names, and the policies that select them, take part (FlowScope): a
+// change that touches neither is let through without a build; one that does costs up to two
+// builds of the engine over them, proportional to those pods and policies (docs/PERFORMANCE.md
+// has the figures).
 
 #include "kinds/flows.h"
 
@@ -106,23 +107,37 @@ NamespaceInfo NamespaceOf(const ClusterView& cluster, const std::string& name) {
   return NamespaceOf(name, ns ? ns->labels : Labels{});
 }
 
-// Whether the object can change what an entry sees: a policy in a namespace with pods in scope,
-// or a pod in scope itself.
+bool SelectsAny(const LabelSelector& selector,
+                const std::vector<std::shared_ptr<const CachedPod>>& pods) {
+  return std::any_of(pods.begin(), pods.end(),
+                     [&](const auto& pod) { return selector.Matches(pod->labels); });
+}
+
+// Whether the object can change what an entry sees: a policy that selects pods in scope (as it
+// is, or as it was before an UPDATE), or a pod in scope itself. A policy that selects none
+// neither isolates nor opens anything for them.
 bool TouchesScope(const ClusterView& cluster, const FlowScope& scope, const Object& object,
-                  bool is_policy) {
+                  const Object* old_object) {
   const std::string& namespace_name = object.metadata.namespace_name;
   const std::vector<const FlowPeer*> peers =
       scope.PeersIn(NamespaceOf(cluster, namespace_name).labels);
   if (peers.empty()) {
     return false;
   }
-  if (!is_policy) {
+  const NetworkPolicySpec* policy = object.network_policy();
+  if (policy == nullptr) {
     return FlowScope::Selects(peers, object.pod_template()->labels);
   }
-  return !FlowScope::PodsIn(cluster, namespace_name, peers).empty();
+  const auto pods = FlowScope::PodsIn(cluster, namespace_name, peers);
+  const NetworkPolicySpec* old_policy =
+      old_object != nullptr ? old_object->network_policy() : nullptr;
+  return SelectsAny(policy->pod_selector, pods) ||
+         (old_policy != nullptr && SelectsAny(old_policy->pod_selector, pods));
 }
 
-// The connectivity input over the pods in scope, with the object under review taken out.
+// The connectivity input over the pods in scope and the policies that select them, with the
+// object under review taken out. A pod under review counts as in scope: the policies that select
+// it stay.
 ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& scope,
                                 const Object& object, bool is_policy) {
   std::vector<NamespaceInfo> namespaces;
@@ -148,7 +163,12 @@ ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& sco
       continue;
     }
     for (const auto& policy : cluster.Policies(ns.name)) {
-      if (!(is_policy && object_here && policy->name == object.metadata.name)) {
+      if (is_policy && object_here && policy->name == object.metadata.name) {
+        continue;
+      }
+      if (SelectsAny(policy->spec.pod_selector, pods) ||
+          (object_here && !is_policy &&
+           policy->spec.pod_selector.Matches(object.pod_template()->labels))) {
         state.policies.push_back(PolicyInfo{policy->namespace_name, policy->name, policy->spec});
       }
     }
@@ -197,7 +217,7 @@ class FlowsCheck final : public RuleCheck {
         (is_pod && context.operation != Operation::kCreate)) {
       return;
     }
-    if (!TouchesScope(*context.cluster, scope_, object, is_policy)) {
+    if (!TouchesScope(*context.cluster, scope_, object, context.old_object)) {
       return;
     }
     ClusterState before = ScopedStateWithout(*context.cluster, scope_, object, is_policy);
