@@ -528,7 +528,8 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
         // LIST, paginated from a snapshot kept in the continue token's place.
         const int limit = std::atoi(Param(target, "limit").c_str());
         const std::string token = Param(target, "continue");
-        std::vector<std::string> items;
+        // Pointers, not copies: a 100,000-pod LIST is read in hundreds of pages.
+        std::vector<const std::string*> items;
         uint64_t list_rv = rv_;
         std::size_t start = 0;
         if (!token.empty()) {
@@ -539,7 +540,7 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
         }
         for (const auto& [key, item] : state->objects) {
           if (list_namespace.empty() || key.starts_with(list_namespace + "/")) {
-            items.push_back(item);
+            items.push_back(&item);
           }
         }
         const std::size_t end =
@@ -554,7 +555,8 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
         }
         body += R"(},"items":[)";
         for (std::size_t i = start; i < end; ++i) {
-          body += (i == start ? "" : ",") + items[i];
+          body += i == start ? "" : ",";
+          body += *items[i];
         }
         body += "]}\n";
         response = ApiResponse(200, body);
