@@ -211,10 +211,13 @@ std::unique_ptr<ClusterCache> CacheOf(const ClusterState& state) {
 // its scope is every pod of the 33 dev namespaces and the app-0 pods of the 34 prod ones. With
 // `everyone`, the rule names every pod (`from: {}`), so the whole cluster is in scope.
 // `ns`, `app` and `pod` place the change: a NetworkPolicy CREATE for app-`app` (ingress from
-// app-4) in namespace team-`ns`, or, with `pod`, a Pod CREATE of another app-`app` there. None of
+// app-4) in namespace team-`ns`, or, with `pod`, a Pod CREATE of another app-`app` there: a
+// replica of the v1 pods (their labels and named ports), or with `new_version` a v3 that no pod
+// there resembles yet. None of
 // the changes breaks the flow, so where the change is in scope the engine is built once, over the
 // pods in scope and their policies with the change applied.
-void BM_FlowsAdmission(benchmark::State& bench, int ns, int app, bool pod, bool everyone) {
+void BM_FlowsAdmission(benchmark::State& bench, int ns, int app, bool pod, bool new_version,
+                       bool everyone) {
   const auto cache = CacheOf(SyntheticCluster());
   const std::string from = everyone ? "{}" : "{namespaceSelector: {matchLabels: {env: dev}}}";
   const RuleSource source{
@@ -237,7 +240,11 @@ void BM_FlowsAdmission(benchmark::State& bench, int ns, int app, bool pod, bool 
     object.kind = "Pod";
     object.metadata.name = App(app) + "-extra";
     PodTemplate pod_template;
-    pod_template.labels = {{"app", App(app)}, {"version", "v1"}};
+    pod_template.labels = {{"app", App(app)},
+                           {"version", new_version ? "v3" : "v1"},
+                           {"pod-template-hash", "5d4f8c" + std::to_string(app)}};
+    pod_template.containers.push_back(Container{
+        "app", {{"http", 8080, 0, Protocol::kTCP}, {"metrics", 9090, 0, Protocol::kTCP}}});
     object.content = std::move(pod_template);
   } else {
     object.api_version = "networking.k8s.io/v1";
@@ -259,17 +266,19 @@ void BM_FlowsAdmission(benchmark::State& bench, int ns, int app, bool pod, bool 
   bench.counters["findings"] = static_cast<double>(findings);
 }
 // team-1 is a staging namespace, team-0 a prod one, team-2 a dev one.
-BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_out_of_scope, 1, 3, false, false)
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_out_of_scope, 1, 3, false, false, false)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_for_other_pods, 0, 3, false, false)
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_for_other_pods, 0, 3, false, false, false)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_at_destination, 0, 0, false, false)
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_at_destination, 0, 0, false, false, false)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_at_source, 2, 3, false, false)
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_at_source, 2, 3, false, false, false)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_FlowsAdmission, pod_at_source, 2, 3, true, false)
+BENCHMARK_CAPTURE(BM_FlowsAdmission, replica_at_source, 2, 3, true, false, false)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_whole_cluster_in_scope, 1, 3, false, true)
+BENCHMARK_CAPTURE(BM_FlowsAdmission, new_version_at_source, 2, 3, true, true, false)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_FlowsAdmission, policy_whole_cluster_in_scope, 1, 3, false, false, true)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

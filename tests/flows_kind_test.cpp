@@ -149,6 +149,35 @@ TEST_F(FlowsKindTest, NewPodJoiningAForbiddenFlowIsRefused) {
             "dev/app -> prod/cache on 5432/TCP, no NetworkPolicy isolates prod/cache for ingress");
 }
 
+TEST_F(FlowsKindTest, ReplicaWithAnotherNamedPortIsJudgedOnItsOwn) {
+  // Only the forbid entry: the pods need not reach DNS here.
+  check_ = MustCompile(FlowsKind(), R"({
+    forbid: [{from: {namespaceSelector: {matchLabels: {env: dev}}},
+              to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: ["5432/TCP"]}]})");
+  // prod's cache pods accept anyone on their port named "db"; the one there names 5433.
+  ClusterObject cache = PodObject("prod", "cache-1", {{"app", "cache"}});
+  std::get<CachedPod>(cache.value).named_ports.push_back(NamedPort{"db", 5433, Protocol::kTCP});
+  cluster_.Apply(EventType::kAdded, std::move(cache));
+  cluster_.Apply(EventType::kAdded,
+                 PolicyObject("prod", "cache-db-port",
+                              "{podSelector: {matchLabels: {app: cache}}, ingress: [{from: "
+                              "[{namespaceSelector: {}}], ports: [{port: db}]}]}"));
+  const auto replica = [](int port) {
+    return DecodeYaml(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: cache-2, namespace: prod, labels: {app: "
+        "cache}}\nspec: {containers: [{name: cache, ports: [{name: db, containerPort: " +
+        std::to_string(port) + "}]}]}\n");
+  };
+  // The same labels and named port as cache-1: nothing it could open is not open already.
+  EXPECT_TRUE(Judge(Operation::kCreate, replica(5433)).empty());
+  // The same labels, but "db" is 5432 here: dev reaches it on the forbidden port.
+  const auto violations = Judge(Operation::kCreate, replica(5432));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].detail,
+            "dev/app -> prod/cache-2 on 5432/TCP, opened by NetworkPolicy prod/cache-db-port "
+            "spec.ingress[0].from[0]");
+}
+
 // The kind judges a change over the pods its entries name only. That must not change a single
 // answer: on random clusters and changes, the entries it reports broken are exactly those a
 // whole-cluster engine finds broken after the change and not before.
@@ -159,7 +188,7 @@ class FlowsScopeEquivalenceTest : public ::testing::Test {
               to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: ["5432/TCP"]},
              {from: {podSelector: {matchLabels: {app: web}}},
               to: {namespaceSelector: {matchLabels: {env: prod}}, podSelector: {matchLabels: {app: db}}},
-              ports: ["5432/TCP", "5433/TCP"]},
+              ports: ["5432/TCP"]},
              {from: {cidrs: ["203.0.113.0/24"]}, to: {podSelector: {matchLabels: {app: db}}},
               ports: ["5432/TCP"]}],
     require: [{from: {namespaceSelector: {matchLabels: {env: staging}}},
@@ -232,6 +261,12 @@ class FlowsScopeEquivalenceTest : public ::testing::Test {
     std::vector<ClusterObject> policies;
     namespaces.push_back(Namespace("kube-system", {}));
     pods.push_back(PodObject("kube-system", "coredns", {{"k8s-app", "kube-dns"}}));
+    if (Below(2) == 0) {
+      // DNS answers pod addresses only: a pod without one yet is not let in.
+      policies.push_back(PolicyObject("kube-system", "dns-from-pods",
+                                      "{podSelector: {matchLabels: {k8s-app: kube-dns}}, "
+                                      "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16}}]}]}"));
+    }
     for (int n = 0; n < 5; ++n) {
       const std::string ns = "ns-" + std::to_string(n);
       namespaces.push_back(Namespace(ns, {{"env", Pick(kEnvs)}}));
@@ -329,22 +364,35 @@ TEST_F(FlowsScopeEquivalenceTest, ScopedJudgementMatchesTheWholeCluster) {
     const std::string ns = "ns-" + std::to_string(Below(5));
     SCOPED_TRACE("seed " + std::to_string(seed) + ", namespace " + ns);
 
-    // A new pod.
-    const Labels pod_labels = RandomPodLabels();
+    // A new pod: as often as not a replica of a pod already there (its labels; its named port,
+    // or another one), so that the kind's shortcut for replicas is tested both ways.
+    Labels pod_labels = RandomPodLabels();
+    int db_port = Below(3) == 0 ? 0 : 5432 + Below(2);
+    if (const auto existing = cluster_.Pods(ns, LabelSelector{}); !existing.empty() && Below(2)) {
+      const CachedPod& replica = *existing[Below(static_cast<int>(existing.size()))];
+      pod_labels = replica.labels;
+      if (Below(3) != 0) {
+        db_port = replica.named_ports.empty() ? 0 : replica.named_ports.front().port;
+      }
+    }
     std::string labels_yaml;
     for (const auto& [key, value] : pod_labels) {
       labels_yaml += (labels_yaml.empty() ? "" : ", ") + key + ": " + value;
     }
+    const std::string ports_yaml =
+        db_port == 0 ? "" : ", ports: [{name: db, containerPort: " + std::to_string(db_port) + "}]";
     const Object pod = DecodeYaml(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: new-pod, namespace: " + ns + ", labels: {" +
-        labels_yaml +
-        "}}\nspec: {containers: [{name: c, ports: [{name: db, containerPort: 5432}]}]}\n");
+        labels_yaml + "}}\nspec: {containers: [{name: c" + ports_yaml + "}]}\n");
     ClusterState before = WholeCluster(ns, "new-pod", false);
     ClusterState after = before;
-    PodInfo info{ns, "new-pod", pod_labels, {{"db", 5432, Protocol::kTCP}}, {}};
+    PodInfo info{ns, "new-pod", pod_labels, {}, {}};
+    if (db_port != 0) {
+      info.ports.push_back({"db", db_port, Protocol::kTCP});
+    }
     after.pods.push_back(info);
     auto expected = Expected(before, after);
-    EXPECT_EQ(Reported(Operation::kCreate, pod), expected) << "pod " << labels_yaml;
+    EXPECT_EQ(Reported(Operation::kCreate, pod), expected) << "pod " << labels_yaml << ports_yaml;
     changes_reported += expected.empty() ? 0 : 1;
 
     // A new policy, a changed one, a deleted one.

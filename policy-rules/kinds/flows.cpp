@@ -12,18 +12,20 @@
 // in `netadmit check`, where the view already holds every manifest, each object is judged as the
 // last one applied.
 //
-// Only the pods some entry names, and the policies that select them, take part (FlowScope): a
-// change that touches neither is let through without a build; one that does costs up to two
-// builds of the engine over them, proportional to those pods and policies (docs/PERFORMANCE.md
-// has the figures).
+// Only the pods some entry names, and the policies that select them, take part (FlowScope). A
+// change that touches neither is let through without a build, and so is a new replica of a pod
+// already there when no `require` entry names it (HasTwin). Any other change costs up to two
+// builds of the engine over those pods and policies (docs/PERFORMANCE.md has the figures).
 
 #include "kinds/flows.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "netadmit/cluster.h"
@@ -41,8 +43,8 @@ namespace {
 // left out; a change that touches neither cannot change what an entry sees.
 class FlowScope {
  public:
-  explicit FlowScope(const FlowsParams& flows) {
-    for (const std::vector<FlowEntry>* entries : {&flows.forbid, &flows.require}) {
+  explicit FlowScope(std::initializer_list<const std::vector<FlowEntry>*> entry_lists) {
+    for (const std::vector<FlowEntry>* entries : entry_lists) {
       for (const FlowEntry& entry : *entries) {
         for (const FlowPeer* peer : {&entry.from, &entry.to}) {
           if (peer->cidrs.empty()) {
@@ -184,6 +186,19 @@ ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& sco
   return state;
 }
 
+// The container ports of a pod template that have a name, as the cache keeps them for a pod.
+std::vector<NamedContainerPort> NamedPortsOf(const PodTemplate& pod) {
+  std::vector<NamedContainerPort> ports;
+  for (const auto& container : pod.containers) {
+    for (const auto& port : container.ports) {
+      if (!port.name.empty()) {
+        ports.push_back(NamedContainerPort{port.name, port.container_port, port.protocol});
+      }
+    }
+  }
+  return ports;
+}
+
 // Puts the object (a NetworkPolicy, or a Pod) into the state.
 void Put(ClusterState& state, const Object& object) {
   if (const NetworkPolicySpec* spec = object.network_policy()) {
@@ -192,21 +207,45 @@ void Put(ClusterState& state, const Object& object) {
     return;
   }
   const PodTemplate* pod = object.pod_template();
-  PodInfo info{object.metadata.namespace_name, object.metadata.name, pod->labels, {}, {}};
-  for (const auto& container : pod->containers) {
-    for (const auto& port : container.ports) {
-      if (!port.name.empty()) {
-        info.ports.push_back(NamedContainerPort{port.name, port.container_port, port.protocol});
-      }
+  state.pods.push_back(PodInfo{
+      object.metadata.namespace_name, object.metadata.name, pod->labels, NamedPortsOf(*pod), {}});
+}
+
+// Whether the namespace already has a pod with the new pod's labels and named ports, like the
+// replicas of one Deployment. Such a twin is selected by the same policies and peers and resolves
+// the same named ports, so everything the new pod may reach or be reached by, the twin may too
+// (the new pod has no address yet, so an ipBlock can only add to the twin's side). A forbidden
+// flow the new pod would open is therefore open already, through the twin.
+bool HasTwin(const ClusterView& cluster, const Object& object) {
+  const PodTemplate& pod = *object.pod_template();
+  auto ports = NamedPortsOf(pod);
+  const auto key = [](const auto& port) { return std::tie(port.name, port.port, port.protocol); };
+  const auto by_key = [&](const auto& a, const auto& b) { return key(a) < key(b); };
+  std::sort(ports.begin(), ports.end(), by_key);
+  LabelSelector same_labels;
+  same_labels.match_labels = pod.labels;
+  for (const auto& other : cluster.Pods(object.metadata.namespace_name, same_labels)) {
+    if (other->name == object.metadata.name || other->labels != pod.labels ||
+        other->named_ports.size() != ports.size()) {
+      continue;
+    }
+    auto other_ports = other->named_ports;
+    std::sort(other_ports.begin(), other_ports.end(), by_key);
+    if (std::equal(ports.begin(), ports.end(), other_ports.begin(), other_ports.end(),
+                   [&](const auto& a, const auto& b) { return key(a) == key(b); })) {
+      return true;
     }
   }
-  state.pods.push_back(std::move(info));
+  return false;
 }
 
 class FlowsCheck final : public RuleCheck {
  public:
-  explicit FlowsCheck(FlowsParams flows) : flows_(std::move(flows)), scope_(flows_) {}
-  FlowsCheck(const FlowsCheck&) = delete;  // scope_ points into flows_
+  explicit FlowsCheck(FlowsParams flows)
+      : flows_(std::move(flows)),
+        scope_({&flows_.forbid, &flows_.require}),
+        require_scope_({&flows_.require}) {}
+  FlowsCheck(const FlowsCheck&) = delete;  // the scopes point into flows_
   FlowsCheck& operator=(const FlowsCheck&) = delete;
 
   void Check(const Object& object, const CheckContext& context,
@@ -218,6 +257,12 @@ class FlowsCheck final : public RuleCheck {
       return;
     }
     if (!TouchesScope(*context.cluster, scope_, object, context.old_object)) {
+      return;
+    }
+    // A new replica can open no forbidden flow its twin has not opened already; only `require`
+    // entries it takes part in (it may reach less than its twin) need the engine.
+    if (is_pod && !TouchesScope(*context.cluster, require_scope_, object, nullptr) &&
+        HasTwin(*context.cluster, object)) {
       return;
     }
     ClusterState before = ScopedStateWithout(*context.cluster, scope_, object, is_policy);
@@ -272,7 +317,8 @@ class FlowsCheck final : public RuleCheck {
 
  private:
   FlowsParams flows_;
-  FlowScope scope_;
+  FlowScope scope_;          // every entry
+  FlowScope require_scope_;  // the `require` entries
 };
 
 Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
