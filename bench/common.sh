@@ -54,4 +54,23 @@ non_200() {  # name -> non-200 answers and socket errors of its wrk run, as wrk 
        END {print n + 0}' "$work/wrk-$1.txt"
 }
 
+# A fixed offered rate from h2load on core 1: 10 keep-alive clients, each sending rate/10
+# requests/s for 10 s, every request's latency logged.
+fixed_rate() {  # name port rate [body] -> "p50 p99 p99.9" in microseconds and the non-200 count
+  local clients=10 total
+  total=$(( $3 * 10 ))
+  rm -f "$work/h2load-$1-$3.log"
+  taskset -c 1 h2load --h1 -c "$clients" -n "$total" --rps $(( $3 / clients )) \
+    -H 'Content-Type: application/json' -d "${4:-$single_body}" \
+    --log-file "$work/h2load-$1-$3.log" "https://127.0.0.1:$2/validate" >/dev/null
+  python3 - "$work/h2load-$1-$3.log" <<'PY'
+import sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+durations = sorted(int(row[2]) for row in rows)
+def pct(p):
+    return durations[min(len(durations) - 1, int(p / 100 * len(durations)))]
+print(f"{pct(50)} {pct(99)} {pct(99.9)} {sum(1 for row in rows if row[1] != '200')}")
+PY
+}
+
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }  # pid -> resident memory

@@ -49,23 +49,6 @@ handshakes() {  # name port -> new TLS connections/s (one request per connection
     "https://127.0.0.1:$2" | awk '/Requests\/sec/ {print $2}'
 }
 
-fixed_rate() {  # name port rate [body] -> "p50 p99 p99.9" in microseconds and the non-200 count
-  local clients=10 total
-  total=$(( $3 * 10 ))
-  rm -f "$work/h2load-$1-$3.log"
-  taskset -c 1 h2load --h1 -c "$clients" -n "$total" --rps $(( $3 / clients )) \
-    -H 'Content-Type: application/json' -d "${4:-$single_body}" \
-    --log-file "$work/h2load-$1-$3.log" "https://127.0.0.1:$2/validate" >/dev/null
-  python3 - "$work/h2load-$1-$3.log" <<'PY'
-import sys
-rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
-durations = sorted(int(row[2]) for row in rows)
-def pct(p):
-    return durations[min(len(durations) - 1, int(p / 100 * len(durations)))]
-print(f"{pct(50)} {pct(99)} {pct(99.9)} {sum(1 for row in rows if row[1] != '200')}")
-PY
-}
-
 # A benchmark of wrong answers is worthless: what went wrong is listed after the report, and the
 # script then fails.
 problems=()
