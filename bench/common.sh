@@ -1,6 +1,18 @@
-# Shared by the load scripts (run.sh, compare.sh, soak.sh); sourced from the project root, with
-# $work set to a scratch directory holding certs/ (scripts/dev-certs.sh) and, for saturate,
-# $seconds to the length of a run.
+# Shared by the load scripts (run.sh, compare.sh, soak.sh, latency.sh); sourced from the project
+# root. Sourcing it makes $work, a scratch directory holding certs/ (scripts/dev-certs.sh),
+# removed at exit together with every job the script started. For saturate, $seconds is the
+# length of a run.
+
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+scripts/dev-certs.sh "$work/certs" >/dev/null
+
+install_tools() {  # command:package ... -> installs the Debian package of each missing command
+  local tool
+  for tool in "$@"; do
+    command -v "${tool%%:*}" >/dev/null || apt-get install -y -qq "${tool##*:}" >/dev/null
+  done
+}
 
 fixtures=tests/fixtures/apiserver-v1.28
 # The mixed workload: recorded AdmissionReviews (some denied) and a Deployment CREATE.

@@ -15,15 +15,10 @@ after=$(realpath "$2")
 rounds="${3:-5}"
 seconds="${4:-10}"
 cd "$root"
-for tool in nginx:nginx-light wrk:wrk; do
-  command -v "${tool%%:*}" >/dev/null || (apt-get install -y -qq "${tool##*:}" >/dev/null)
-done
-
-work="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-scripts/dev-certs.sh "$work/certs" >/dev/null
-port=18443
 source bench/common.sh
+install_tools nginx:nginx-light wrk:wrk
+
+port=18443
 
 only_200() {  # name -> fails naming the run when any of its answers was not 200
   [ "$(non_200 "$1")" = 0 ] || { echo "$1: $(non_200 "$1") answers were not 200" >&2; return 1; }

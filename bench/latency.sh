@@ -10,18 +10,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds="${1:-6}"
 rate="${2:-1000}"
 cd "$root"
-for tool in nginx:nginx-light h2load:nghttp2-client; do
-  command -v "${tool%%:*}" >/dev/null || (apt-get install -y -qq "${tool##*:}" >/dev/null)
-done
+source bench/common.sh
+install_tools nginx:nginx-light h2load:nghttp2-client
 cmake --preset release >/dev/null
 cmake --build --preset release --target netadmit >/dev/null
 
-work="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-scripts/dev-certs.sh "$work/certs" >/dev/null
 netadmit_port=18443
 nginx_port=18444
-source bench/common.sh
 
 start_netadmit build/release/server/netadmit "$netadmit_port" "$work/netadmit.log"
 start_nginx "$nginx_port" "$(first_answer "$netadmit_port" "$work/netadmit.log")"

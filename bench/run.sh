@@ -19,9 +19,8 @@ cluster_policies=10000
 cluster_pods=100000
 
 scripts/install-deps.sh
-for tool in nginx:nginx-light wrk:wrk h2load:nghttp2-client; do
-  command -v "${tool%%:*}" >/dev/null || (apt-get install -y -qq "${tool##*:}" >/dev/null)
-done
+source bench/common.sh
+install_tools nginx:nginx-light wrk:wrk h2load:nghttp2-client
 
 cmake --preset release >/dev/null
 cmake --build --preset release --target netadmit hot_path_bench >/dev/null
@@ -29,12 +28,8 @@ if [ "$cluster" != 0 ]; then
   cmake --build --preset release --target bench_apiserver >/dev/null
 fi
 
-work="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-scripts/dev-certs.sh "$work/certs" >/dev/null
 netadmit_port=18443
 nginx_port=18444
-source bench/common.sh
 pod_body="$fixtures/003-Pod-CREATE-web-2.body.json"
 
 start_netadmit build/release/server/netadmit "$netadmit_port" "$work/netadmit.log"

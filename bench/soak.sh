@@ -13,16 +13,13 @@ cd "$root"
 minutes="${1:-10}"
 
 scripts/install-deps.sh
-command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+source bench/common.sh
+install_tools wrk:wrk
 
 cmake --preset release >/dev/null
 cmake --build --preset release --target netadmit >/dev/null
 
-work="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-scripts/dev-certs.sh "$work/certs" >/dev/null
 port=18445
-source bench/common.sh
 
 # The decision log goes to /dev/null: a file that grows for ten minutes would be measured too.
 start_netadmit build/release/server/netadmit "$port" /dev/null
