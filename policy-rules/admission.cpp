@@ -10,6 +10,7 @@
 #include <array>
 #include <cstring>
 #include <iterator>
+#include <optional>
 #include <variant>
 
 #include "netadmit/decode.h"
@@ -164,11 +165,6 @@ Status ReadUser(const Value& request, UserInfo& user) {
   return Ok{};
 }
 
-// The object under review: the request's `object`, or `oldObject` when it is being deleted.
-const Value* ReviewedJson(const AdmissionRequest& request) {
-  return request.operation == Operation::kDelete ? request.old_object : request.object;
-}
-
 // A CREATE or UPDATE of a ConfigMap in netadmit's own namespace.
 bool IsRuleSetConfigMapWrite(const AdmissionRequest& request,
                              const std::string& rule_set_namespace) {
@@ -244,6 +240,38 @@ std::string TruncateUtf8(const std::string& text, size_t limit) {
     --cut;  // step back off continuation bytes to the start of a character
   }
   return text.substr(0, cut) + std::string(kEllipsis);
+}
+
+// The JSON of the object a review judges: the request's `object`, or `oldObject` when it is
+// being deleted. Null when there is none to judge: subresources (pods/status, pods/binding...)
+// and CONNECT carry no spec, and a DELETE without oldObject (older API servers) has nothing to
+// look at.
+const Value* JudgedJson(const AdmissionRequest& request) {
+  if (!request.sub_resource.empty() || request.operation == Operation::kConnect) {
+    return nullptr;
+  }
+  return request.operation == Operation::kDelete ? request.old_object : request.object;
+}
+
+// The object as it was, on UPDATE; empty when absent or not decodable (the checks then judge
+// the object alone).
+std::optional<Object> OldObjectOf(const AdmissionRequest& request) {
+  if (request.operation == Operation::kUpdate && request.old_object != nullptr) {
+    if (auto decoded = DecodeObject(*request.old_object, request.namespace_name)) {
+      return std::move(decoded.value());
+    }
+  }
+  return std::nullopt;
+}
+
+CheckContext ContextOf(const AdmissionRequest& request, const std::optional<Object>& old_object,
+                       const ReviewOptions& options) {
+  CheckContext context;
+  context.operation = request.operation;
+  context.old_object = old_object ? &*old_object : nullptr;
+  context.user = &request.user;
+  context.cluster = options.cluster;
+  return context;
 }
 
 }  // namespace
@@ -414,6 +442,23 @@ std::vector<std::string> BoundWarnings(std::vector<std::string> warnings) {
   return kept;
 }
 
+bool ReviewMayBeSlow(const RuleSet& rules, const AdmissionRequest& request,
+                     const ReviewOptions& options) {
+  if (!rules.MayBeSlow() || IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
+    return false;
+  }
+  const Value* json = JudgedJson(request);
+  if (json == nullptr) {
+    return false;
+  }
+  auto object = DecodeObject(*json, request.namespace_name);
+  if (!object) {
+    return false;  // answered at once: the object cannot be evaluated
+  }
+  const std::optional<Object> old_object = OldObjectOf(request);
+  return EvaluationMayBeSlow(rules, *object, ContextOf(request, old_object, options));
+}
+
 ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,
                     const ReviewOptions& options) {
   ReviewResult result;
@@ -423,11 +468,8 @@ ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,
     return ReviewRuleSetConfigMap(request, options);
   }
   const ErrorPolicy on_error = options.on_error;
-  const Value* json = ReviewedJson(request);
-  // Subresources (pods/status, pods/binding...) and CONNECT carry no spec to judge, and a DELETE
-  // without oldObject (older API servers) has nothing to look at: let them through untouched.
-  if (json == nullptr || !request.sub_resource.empty() ||
-      request.operation == Operation::kConnect) {
+  const Value* json = JudgedJson(request);
+  if (json == nullptr) {
     result.object_description =
         request.kind.kind + " " +
         (request.namespace_name.empty() ? "" : request.namespace_name + "/") + request.name;
@@ -455,18 +497,8 @@ ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,
   if (!result.inspected) {
     return result;
   }
-  std::optional<Object> old_object;
-  if (request.operation == Operation::kUpdate && request.old_object != nullptr) {
-    if (auto decoded = DecodeObject(*request.old_object, request.namespace_name)) {
-      old_object = std::move(decoded.value());
-    }
-  }
-  CheckContext context;
-  context.operation = request.operation;
-  context.old_object = old_object ? &*old_object : nullptr;
-  context.user = &request.user;
-  context.cluster = options.cluster;
-  result.evaluation = Evaluate(rules, *object, context);
+  const std::optional<Object> old_object = OldObjectOf(request);
+  result.evaluation = Evaluate(rules, *object, ContextOf(request, old_object, options));
 
   std::vector<std::string> warnings;
   for (const auto& finding : result.evaluation.findings) {

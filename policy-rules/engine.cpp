@@ -34,6 +34,36 @@ bool OperationChecked(const RuleKind& kind, Operation operation) {
   return false;
 }
 
+// Calls `visit` with each rule that applies to the object (see Evaluate), in rule-set order,
+// until it returns false.
+template <typename Visit>
+void ForEachApplicableRule(const RuleSet& rules, const Object& object, const CheckContext& context,
+                           Visit visit) {
+  const std::string& namespace_name = object.metadata.namespace_name;
+  if (rules.Excludes(namespace_name)) {
+    return;
+  }
+  // Looked up once, and only when some rule selects namespaces by label.
+  std::optional<Labels> namespace_labels;
+  static const Labels kNoLabels;
+  for (const auto& rule : rules.rules()) {
+    const RuleKind& kind = *rule.kind;
+    if (!TargetMatches(kind.target, object) || !OperationChecked(kind, context.operation) ||
+        (kind.needs_cluster && context.cluster == nullptr)) {
+      continue;
+    }
+    if (rule.match.namespace_selector && !namespace_labels) {
+      namespace_labels = NamespaceLabels(namespace_name, context.cluster);
+    }
+    if (!rule.match.Matches(namespace_name, namespace_labels ? *namespace_labels : kNoLabels)) {
+      continue;
+    }
+    if (!visit(rule)) {
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 std::string Finding::Message() const {
@@ -98,35 +128,30 @@ Labels NamespaceLabels(std::string_view namespace_name, const ClusterView* clust
 
 Evaluation Evaluate(const RuleSet& rules, const Object& object, const CheckContext& context) {
   Evaluation evaluation;
-  const std::string& namespace_name = object.metadata.namespace_name;
-  if (rules.Excludes(namespace_name)) {
-    return evaluation;
-  }
-  // Looked up once, and only when some rule selects namespaces by label.
-  std::optional<Labels> namespace_labels;
-  static const Labels kNoLabels;
   std::vector<Violation> violations;
-  for (const auto& rule : rules.rules()) {
-    const RuleKind& kind = *rule.kind;
-    if (!TargetMatches(kind.target, object) || !OperationChecked(kind, context.operation) ||
-        (kind.needs_cluster && context.cluster == nullptr)) {
-      continue;
-    }
-    if (rule.match.namespace_selector && !namespace_labels) {
-      namespace_labels = NamespaceLabels(namespace_name, context.cluster);
-    }
-    if (!rule.match.Matches(namespace_name, namespace_labels ? *namespace_labels : kNoLabels)) {
-      continue;
-    }
+  ForEachApplicableRule(rules, object, context, [&](const CompiledRule& rule) {
     violations.clear();
     rule.check->Check(object, context, violations);
     for (auto& violation : violations) {
-      evaluation.findings.push_back(
-          Finding{rule.id, rule.action, std::move(violation),
-                  kind.confirm_with_fresh_read ? namespace_name : std::string()});
+      evaluation.findings.push_back(Finding{
+          rule.id, rule.action, std::move(violation),
+          rule.kind->confirm_with_fresh_read ? object.metadata.namespace_name : std::string()});
     }
-  }
+    return true;
+  });
   return evaluation;
+}
+
+bool EvaluationMayBeSlow(const RuleSet& rules, const Object& object, const CheckContext& context) {
+  if (!rules.MayBeSlow()) {
+    return false;
+  }
+  bool slow = false;
+  ForEachApplicableRule(rules, object, context, [&](const CompiledRule& rule) {
+    slow = rule.kind->may_be_slow && rule.check->MayBeSlow(object, context);
+    return !slow;
+  });
+  return slow;
 }
 
 const char* ActionName(Action action) {

@@ -306,7 +306,9 @@ RuleSet::RuleSet(std::vector<CompiledRule> rules, std::vector<NamespacePattern> 
                  std::vector<std::string> names)
     : rules_(std::move(rules)),
       excluded_namespaces_(std::move(excluded_namespaces)),
-      names_(std::move(names)) {}
+      names_(std::move(names)),
+      may_be_slow_(std::any_of(rules_.begin(), rules_.end(),
+                               [](const CompiledRule& rule) { return rule.kind->may_be_slow; })) {}
 
 bool RuleSet::Excludes(std::string_view namespace_name) const {
   return AnyMatches(excluded_namespaces_, namespace_name);

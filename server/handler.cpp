@@ -132,15 +132,21 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   auto file_rule_sources = rules_.FileSources();
   ReviewOptions options{on_error_, cluster_.view, cluster_.rule_set_namespace,
                         file_rule_sources.get()};
-  ReviewResult result = Review(*rules, *decoded, options);
-  const bool needs_confirming = !result.response.allowed && cluster_.read_policies &&
-                                !result.evaluation.UnconfirmedNamespaces().empty();
-  if (!needs_confirming) {
-    return Answer(*decoded, result, request.version(), started);
-  }
-  if (deferred == nullptr) {
-    return Answer(*decoded, Confirm(*rules, *decoded, std::move(options), std::move(result)),
-                  request.version(), started);
+  // A review that may take milliseconds (a Flows rule building the connectivity engine) is run
+  // whole where blocking is fine, so that the connections this thread serves do not wait on it.
+  const bool slow = deferred != nullptr && ReviewMayBeSlow(*rules, *decoded, options);
+  std::optional<ReviewResult> result;
+  if (!slow) {
+    result = Review(*rules, *decoded, options);
+    if (!NeedsConfirming(*result)) {
+      return Answer(*decoded, *result, request.version(), started);
+    }
+    if (deferred == nullptr) {
+      return Answer(*decoded, Confirm(*rules, *decoded, std::move(options), *std::move(result)),
+                    request.version(), started);
+    }
+  } else {
+    metrics_.RecordOffloadedReview();
   }
   // Everything the rest of the work needs, kept alive until it has run.
   struct Pending {
@@ -148,7 +154,7 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
     std::shared_ptr<const RuleSet> rules;
     std::shared_ptr<const std::vector<RuleSource>> file_rule_sources;
     ReviewOptions options;
-    ReviewResult result;
+    std::optional<ReviewResult> result;  // empty: not reviewed yet
   };
   auto pending = std::make_shared<Pending>();
   pending->request = std::move(*decoded);
@@ -159,13 +165,22 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
   *deferred = [this, pending, version, keep_alive, started] {
-    ReviewResult confirmed =
-        Confirm(*pending->rules, pending->request, pending->options, std::move(pending->result));
-    HttpResponse response = Answer(pending->request, confirmed, version, started);
+    ReviewResult reviewed = pending->result
+                                ? *std::move(pending->result)
+                                : Review(*pending->rules, pending->request, pending->options);
+    if (NeedsConfirming(reviewed)) {
+      reviewed = Confirm(*pending->rules, pending->request, pending->options, std::move(reviewed));
+    }
+    HttpResponse response = Answer(pending->request, reviewed, version, started);
     response.keep_alive(keep_alive);
     return response;
   };
   return std::nullopt;
+}
+
+bool RequestHandler::NeedsConfirming(const ReviewResult& result) const {
+  return !result.response.allowed && cluster_.read_policies &&
+         !result.evaluation.UnconfirmedNamespaces().empty();
 }
 
 HttpResponse RequestHandler::Answer(const AdmissionRequest& request, const ReviewResult& result,

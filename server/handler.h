@@ -74,9 +74,9 @@ class RequestHandler {
   // Work that waits on the API server and yields the response; see HandleOrDefer.
   using DeferredResponse = std::function<HttpResponse()>;
   // As Handle, except that a review needing a fresh read from the API server (rare: a denial
-  // resting on a policy the cache lacks) is not finished on the calling thread, which serves
-  // other connections: the answer is nullopt and `deferred` is set to the rest of the work, to
-  // run where blocking is fine.
+  // resting on a policy the cache lacks), or one that may take milliseconds (ReviewMayBeSlow),
+  // is not finished on the calling thread, which serves other connections: the answer is
+  // nullopt and `deferred` is set to the rest of the work, to run where blocking is fine.
   std::optional<HttpResponse> HandleOrDefer(const HttpRequest& request,
                                             DeferredResponse& deferred) const;
 
@@ -86,6 +86,8 @@ class RequestHandler {
                                        DeferredResponse* deferred) const;
   HttpResponse Answer(const AdmissionRequest& request, const ReviewResult& result,
                       unsigned http_version, std::chrono::steady_clock::time_point started) const;
+  // A denial that rests on a policy the cache lacks, and a way to read it afresh.
+  bool NeedsConfirming(const ReviewResult& result) const;
   // Evaluates a denied request again over a fresh read of the namespaces its denial rests on.
   ReviewResult Confirm(const RuleSet& rules, const AdmissionRequest& request, ReviewOptions options,
                        ReviewResult denied) const;

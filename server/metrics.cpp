@@ -126,6 +126,13 @@ Metrics::Metrics()
                              "NetworkPolicy the cache lacked, by result (confirmed, overturned, "
                              "failed).")
                        .Register(*registry_)),
+      offloaded_reviews_(BuildCounter()
+                             .Name("netadmit_offloaded_reviews_total")
+                             .Help("Reviews that may take milliseconds (a Flows rule building "
+                                   "the connectivity engine), run on the blocking pool instead "
+                                   "of a connection thread.")
+                             .Register(*registry_)
+                             .Add({})),
       open_connections_(BuildGauge()
                             .Name("netadmit_connections_open")
                             .Help("Connections currently open.")
@@ -219,6 +226,8 @@ void Metrics::RecordFreshRead(FreshRead result) {
   }
   fresh_reads_.Add({{"result", name}}).Increment();
 }
+
+void Metrics::RecordOffloadedReview() { offloaded_reviews_.Increment(); }
 
 void Metrics::ConnectionOpened() { open_connections_.Increment(); }
 

@@ -58,6 +58,8 @@ class Metrics {
   void RecordRuleSetLoad(bool ok, size_t rules_in_force);
   void RecordCertificateLoad(bool ok);
   void RecordFreshRead(FreshRead result);
+  // A review that may take milliseconds, run away from the connection threads.
+  void RecordOffloadedReview();
   void RecordRefusedConnection();
   void RecordHandshakeError();
   void ConnectionOpened();
@@ -89,6 +91,7 @@ class Metrics {
   prometheus::Counter& refused_connections_;
   prometheus::Counter& handshake_errors_;
   prometheus::Family<prometheus::Counter>& fresh_reads_;
+  prometheus::Counter& offloaded_reviews_;
   prometheus::Gauge& open_connections_;
   prometheus::Gauge& in_flight_;
 

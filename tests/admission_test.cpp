@@ -259,6 +259,36 @@ TEST(ReviewTest, SubresourcesPassUntouched) {
   EXPECT_FALSE(result.inspected);
 }
 
+TEST(ReviewTest, MayBeSlowLooksAtTheObjectTheReviewJudges) {
+  static const RuleCatalog catalog = testing::TestCatalog();
+  const RuleSource source{"rules.yaml",
+                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\n"
+                          "spec:\n  rules:\n"
+                          "    - {id: s, kind: SlowNetworkPolicies, action: deny, "
+                          "params: {words: [np]}}\n"};
+  const auto slow = LoadRuleSet(std::span(&source, 1), catalog);
+  ASSERT_TRUE(slow.ok()) << slow.error().ToString();
+  const auto may_be_slow = [&](const std::string& body) {
+    auto request = DecodeAdmissionReview(body);
+    EXPECT_TRUE(request.ok()) << request.error().ToString();
+    return request.ok() && ReviewMayBeSlow(**slow, *request);
+  };
+  EXPECT_TRUE(may_be_slow(PolicyRequest("CREATE")));
+  EXPECT_TRUE(may_be_slow(PolicyRequest("UPDATE")));
+  EXPECT_FALSE(may_be_slow(PolicyRequest("UPDATE", R"(,"subResource":"status")")));
+  std::string other = PolicyRequest("CREATE");
+  for (auto at = other.find(R"("name":"np")"); at != std::string::npos;
+       at = other.find(R"("name":"np")")) {
+    other.replace(at, 11, R"("name":"xy")");
+  }
+  EXPECT_FALSE(may_be_slow(other));
+  // An object that does not decode is answered at once.
+  std::string broken = PolicyRequest("CREATE");
+  broken.replace(broken.find(R"("podSelector":{})"), 16, R"("podSelector":7)");
+  EXPECT_FALSE(may_be_slow(broken));
+  EXPECT_FALSE(ReviewMayBeSlow(*TestRules(), *DecodeAdmissionReview(PolicyRequest("CREATE"))));
+}
+
 TEST(ReviewTest, AuditFindingsOnlyInTheEvaluation) {
   auto request = DecodeAdmissionReview(Request(
       "admission.k8s.io/v1",

@@ -132,6 +132,27 @@ TEST(EngineTest, StatefulKindsNeedTheClusterAndSeeDelete) {
   EXPECT_EQ(evaluation.UnconfirmedNamespaces(), std::vector<std::string>{"shop"});
 }
 
+TEST(EngineTest, MayBeSlowAsksOnlyTheRulesThatApply) {
+  const auto quick =
+      Rules("    - {id: r, kind: FlagNetworkPolicies, action: deny, params: {words: [a]}}\n");
+  EXPECT_FALSE(quick->MayBeSlow());
+  EXPECT_FALSE(EvaluationMayBeSlow(*quick, Policy("prod-eu"), {}));
+
+  const auto slow = Rules(
+      "    - {id: r, kind: FlagNetworkPolicies, action: deny, params: {words: [a]}}\n"
+      "    - id: s\n      kind: SlowNetworkPolicies\n      action: deny\n"
+      "      match: {namespaces: [\"prod-*\"]}\n      params: {words: [np]}\n");
+  EXPECT_TRUE(slow->MayBeSlow());
+  EXPECT_TRUE(EvaluationMayBeSlow(*slow, Policy("prod-eu"), {}));
+  EXPECT_FALSE(EvaluationMayBeSlow(*slow, Policy("dev"), {}));  // not matched
+  Object other = Policy("prod-eu");
+  other.metadata.name = "other";
+  EXPECT_FALSE(EvaluationMayBeSlow(*slow, other, {}));  // the check says quick
+  CheckContext deleting;
+  deleting.operation = Operation::kDelete;
+  EXPECT_FALSE(EvaluationMayBeSlow(*slow, Policy("prod-eu"), deleting));  // not checked on DELETE
+}
+
 TEST(EngineTest, MessageLeavesOutEmptyParts) {
   Finding finding{"r", Action::kDeny, Violation{"", "bad", "", ""}};
   EXPECT_EQ(finding.Message(), "[r] bad");

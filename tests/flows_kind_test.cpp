@@ -178,6 +178,31 @@ TEST_F(FlowsKindTest, ReplicaWithAnotherNamedPortIsJudgedOnItsOwn) {
             "spec.ingress[0].from[0]");
 }
 
+TEST_F(FlowsKindTest, OnlyChangesTheEngineMustJudgeMayBeSlow) {
+  check_ = MustCompile(FlowsKind(), R"({
+    forbid: [{from: {namespaceSelector: {matchLabels: {env: dev}}},
+              to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: ["5432/TCP"]}]})");
+  cluster_.Apply(EventType::kAdded, PodObject("prod", "cache-1", {{"app", "cache"}}));
+  CheckContext context;
+  context.operation = Operation::kCreate;
+  context.cluster = &cluster_;
+  const auto pod = [](const std::string& ns, const std::string& app) {
+    return DecodeYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: new, namespace: " + ns +
+                      ", labels: {app: " + app + "}}\nspec: {containers: [{name: c}]}\n");
+  };
+  // kube-system holds no pod an entry names: nothing there can change what the entries see.
+  EXPECT_FALSE(check_->MayBeSlow(NamedPolicy("kube-system", "p", "{podSelector: {}}"), context));
+  EXPECT_FALSE(check_->MayBeSlow(pod("kube-system", "dns"), context));
+  // A replica of cache-1 opens nothing cache-1 has not.
+  EXPECT_FALSE(check_->MayBeSlow(pod("prod", "cache"), context));
+  // A policy selecting prod's pods, and a new kind of pod in prod, need the engine.
+  EXPECT_TRUE(check_->MayBeSlow(NamedPolicy("prod", "p", "{podSelector: {}}"), context));
+  EXPECT_TRUE(check_->MayBeSlow(pod("prod", "queue"), context));
+  // Without the cluster view the kind does nothing.
+  context.cluster = nullptr;
+  EXPECT_FALSE(check_->MayBeSlow(pod("prod", "queue"), context));
+}
+
 // The kind judges a change over the pods its entries name only. That must not change a single
 // answer: on random clusters and changes, the entries it reports broken are exactly those a
 // whole-cluster engine finds broken after the change and not before.
@@ -347,10 +372,19 @@ class FlowsScopeEquivalenceTest : public ::testing::Test {
     for (const auto& violation : RunCheck(check_.get(), object, context)) {
       paths.insert(violation.problem.substr(violation.problem.rfind(' ') + 1));
     }
+    // A change the kind calls quick (run on a connection thread) is one it lets through.
+    if (check_->MayBeSlow(object, context)) {
+      ++slow_;
+    } else {
+      EXPECT_TRUE(paths.empty()) << "a change called quick is refused";
+      ++quick_;
+    }
     return paths;
   }
 
   std::mt19937 random_;
+  int slow_ = 0;   // changes MayBeSlow sent to the engine
+  int quick_ = 0;  // and those it did not
   FlowsParams flows_;
   ClusterCache cluster_;
   std::unique_ptr<const RuleCheck> check_;
@@ -429,6 +463,8 @@ TEST_F(FlowsScopeEquivalenceTest, ScopedJudgementMatchesTheWholeCluster) {
   }
   // The random changes do break flows, so the comparison is not only of empty answers.
   EXPECT_GT(changes_reported, 25);
+  EXPECT_GT(slow_, 100);
+  EXPECT_GT(quick_, 100);
 }
 
 TEST(FlowsKindParamsTest, ErrorsKeepTheirPosition) {

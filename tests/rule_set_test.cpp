@@ -118,7 +118,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"UnknownKind",
                 std::string(kHeader) + "spec:\n  rules:\n    - {id: r, kind: Nope, action: deny}\n",
                 "rules.yaml:6:21: spec.rules[0].kind: unknown rule kind \"Nope\" (known: "
-                "FlagNetworkPolicies, FlagPods)"},
+                "FlagNetworkPolicies, FlagPods, SlowNetworkPolicies)"},
         BadCase{"UnknownRuleField",
                 std::string(kHeader) +
                     "spec:\n  rules:\n    - id: r\n      kind: FlagPods\n      action: deny\n"

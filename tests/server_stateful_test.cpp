@@ -572,5 +572,41 @@ TEST_F(ServerStatefulTest, RuleSetConfigMapClashingWithTheRulesFilesIsRefused) {
   EXPECT_TRUE(server.WaitForLine(server::LogStream::kEvent, "rules_reload_failed"));
 }
 
+// A Flows judgement that must build the connectivity engine may take milliseconds: it runs on
+// the blocking pool, not on the connection thread, and is answered from there; one that needs no
+// build is answered at once.
+TEST_F(ServerStatefulTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionThreads) {
+  api_.Add(FakeApiServer::Namespaces(), R"({"metadata":{"name":"dev","labels":{"env":"dev"}}})");
+  api_.Add(FakeApiServer::Namespaces(), R"({"metadata":{"name":"prod","labels":{"env":"prod"}}})");
+  AddNamespace("tools");
+  api_.Add(FakeApiServer::Pods(),
+           R"({"metadata":{"name":"app","namespace":"dev","labels":{"app":"app"}},)"
+           R"("spec":{"containers":[{"name":"c"}]}})");
+  const std::string rules =
+      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: flows}\nspec:\n"
+      "  rules:\n    - id: dev-not-prod\n      kind: Flows\n      action: deny\n"
+      "      params:\n        forbid:\n"
+      "          - {from: {namespaceSelector: {matchLabels: {env: dev}}},\n"
+      "             to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: [5432/TCP]}\n";
+  TestServer server(WithCluster(rules));
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  const std::string offloaded = "netadmit_offloaded_reviews_total";
+  EXPECT_EQ(Count(Metrics(server), offloaded), 0);
+
+  // A pod in prod that no policy isolates: dev/app reaches it on 5432.
+  const Answer opened = Validate(server, PodCreate("prod", "web-1"));
+  EXPECT_FALSE(opened.allowed);
+  EXPECT_NE(opened.message.find("[dev-not-prod] this change opens a flow forbidden by "
+                                "spec.rules[0].params.forbid[0] (dev/app -> prod/web-1 on "
+                                "5432/TCP, no NetworkPolicy isolates prod/web-1 for ingress)"),
+            std::string::npos)
+      << opened.message;
+  EXPECT_EQ(Count(Metrics(server), offloaded), 1);
+
+  // Nothing in "tools" is named by the entry: answered on the connection thread.
+  EXPECT_TRUE(Validate(server, PodCreate("tools", "web-1")).allowed);
+  EXPECT_EQ(Count(Metrics(server), offloaded), 1);
+}
+
 }  // namespace
 }  // namespace netadmit::testing

@@ -113,6 +113,12 @@ struct ReviewOptions {
 ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,
                     const ReviewOptions& options = {});
 
+// Whether Review may take milliseconds for this request (EvaluationMayBeSlow on its object), so
+// that a server runs it away from the threads that serve connections. Costs a decode of the
+// object when the rule set has kinds that may be slow; false at once when it has none.
+bool ReviewMayBeSlow(const RuleSet& rules, const AdmissionRequest& request,
+                     const ReviewOptions& options = {});
+
 // Keeps warnings within what the API server accepts: each cut to at most 256 bytes (on a UTF-8
 // boundary, ending in "..."), and all together under 4 KiB; when some must be dropped, the last
 // kept warning says how many were left out.

@@ -39,6 +39,11 @@ struct Evaluation {
 // checks (only some kinds look at DELETE), and the kind has the cluster view it needs.
 Evaluation Evaluate(const RuleSet& rules, const Object& object, const CheckContext& context);
 
+// Whether Evaluate may take milliseconds for this object: some rule that applies to it is of a
+// kind that builds something over the cluster view for it (RuleCheck::MayBeSlow). Costs little
+// more than deciding which rules apply; false at once for a rule set without such kinds.
+bool EvaluationMayBeSlow(const RuleSet& rules, const Object& object, const CheckContext& context);
+
 // The label the API server sets on every namespace, to its name.
 inline constexpr std::string_view kNamespaceNameLabel = "kubernetes.io/metadata.name";
 

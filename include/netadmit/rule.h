@@ -46,6 +46,12 @@ class RuleCheck {
   // modify the check. Never throws.
   virtual void Check(const Object& object, const CheckContext& context,
                      std::vector<Violation>& violations) const = 0;
+  // Whether Check may take milliseconds for this object and context (it would build something
+  // over the cluster view), so that a server runs the evaluation away from the threads that
+  // serve connections. Must itself be quick. Asked only of kinds with RuleKind::may_be_slow.
+  virtual bool MayBeSlow(const Object& /*object*/, const CheckContext& /*context*/) const {
+    return false;
+  }
 };
 
 // Which objects a kind looks at. The engine calls Check only with those.
@@ -81,6 +87,9 @@ struct RuleKind {
   // `kubectl apply` may not have reached the cache yet. Before denying, the server reads that
   // namespace's NetworkPolicies afresh from the API server and evaluates again.
   bool confirm_with_fresh_read = false;
+  // Some of its checks may take milliseconds (RuleCheck::MayBeSlow says which). A rule set
+  // without such kinds is never asked.
+  bool may_be_slow = false;
 };
 
 }  // namespace netadmit

@@ -53,11 +53,14 @@ class RuleSet {
   bool Excludes(std::string_view namespace_name) const;
   // metadata.name of each RuleSet document merged in.
   const std::vector<std::string>& names() const { return names_; }
+  // Whether some rule is of a kind whose checks may take milliseconds (RuleKind::may_be_slow).
+  bool MayBeSlow() const { return may_be_slow_; }
 
  private:
   std::vector<CompiledRule> rules_;
   std::vector<NamespacePattern> excluded_namespaces_;
   std::vector<std::string> names_;
+  bool may_be_slow_ = false;
 };
 
 // The text of one rule-set source: a file's path and content, or a ConfigMap key and value.

@@ -248,23 +248,17 @@ class FlowsCheck final : public RuleCheck {
   FlowsCheck(const FlowsCheck&) = delete;  // the scopes point into flows_
   FlowsCheck& operator=(const FlowsCheck&) = delete;
 
+  // Everything but the build costs microseconds: the scope's label lookups.
+  bool MayBeSlow(const Object& object, const CheckContext& context) const override {
+    return NeedsEngine(object, context);
+  }
+
   void Check(const Object& object, const CheckContext& context,
              std::vector<Violation>& violations) const override {
+    if (!NeedsEngine(object, context)) {
+      return;
+    }
     const bool is_policy = object.network_policy() != nullptr;
-    const bool is_pod = object.kind == "Pod" && object.pod_template() != nullptr;
-    if (context.cluster == nullptr || (!is_policy && !is_pod) ||
-        (is_pod && context.operation != Operation::kCreate)) {
-      return;
-    }
-    if (!TouchesScope(*context.cluster, scope_, object, context.old_object)) {
-      return;
-    }
-    // A new replica can open no forbidden flow its twin has not opened already; only `require`
-    // entries it takes part in (it may reach less than its twin) need the engine.
-    if (is_pod && !TouchesScope(*context.cluster, require_scope_, object, nullptr) &&
-        HasTwin(*context.cluster, object)) {
-      return;
-    }
     ClusterState before = ScopedStateWithout(*context.cluster, scope_, object, is_policy);
     ClusterState after = before;
     switch (context.operation) {
@@ -316,6 +310,24 @@ class FlowsCheck final : public RuleCheck {
   }
 
  private:
+  // Whether the change can change what an entry sees, so that the engine must judge it.
+  bool NeedsEngine(const Object& object, const CheckContext& context) const {
+    const bool is_policy = object.network_policy() != nullptr;
+    const bool is_pod = object.kind == "Pod" && object.pod_template() != nullptr;
+    if (context.cluster == nullptr || (!is_policy && !is_pod) ||
+        (is_pod && context.operation != Operation::kCreate) ||
+        context.operation == Operation::kConnect) {
+      return false;
+    }
+    if (!TouchesScope(*context.cluster, scope_, object, context.old_object)) {
+      return false;
+    }
+    // A new replica can open no forbidden flow its twin has not opened already; only `require`
+    // entries it takes part in (it may reach less than its twin) need the engine.
+    return !(is_pod && !TouchesScope(*context.cluster, require_scope_, object, nullptr) &&
+             HasTwin(*context.cluster, object));
+  }
+
   FlowsParams flows_;
   FlowScope scope_;          // every entry
   FlowScope require_scope_;  // the `require` entries
@@ -351,6 +363,7 @@ RuleKind FlowsKind() {
   };
   kind.checks_delete = true;
   kind.needs_cluster = true;
+  kind.may_be_slow = true;
   return kind;
 }
 
