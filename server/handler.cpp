@@ -67,7 +67,7 @@ RequestHandler::RequestHandler(const RuleStore& rules, ErrorPolicy on_error, Met
 HttpResponse RequestHandler::Handle(const HttpRequest& request) const {
   DeferredResponse deferred;
   std::optional<HttpResponse> response = HandleOrDefer(request, deferred);
-  return response ? *std::move(response) : deferred();
+  return response ? *std::move(response) : deferred.finish();
 }
 
 std::optional<HttpResponse> RequestHandler::HandleOrDefer(const HttpRequest& request,
@@ -133,7 +133,7 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   ReviewOptions options{on_error_, cluster_.view, cluster_.rule_set_namespace,
                         file_rule_sources.get()};
   // A review that may take milliseconds (a Flows rule building the connectivity engine) is run
-  // whole where blocking is fine, so that the connections this thread serves do not wait on it.
+  // whole on a background thread, so that the connections this thread serves do not wait on it.
   const bool slow = deferred != nullptr && ReviewMayBeSlow(*rules, *decoded, options);
   std::optional<ReviewResult> result;
   if (!slow) {
@@ -164,7 +164,8 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   pending->result = std::move(result);
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
-  *deferred = [this, pending, version, keep_alive, started] {
+  deferred->computes = slow;
+  deferred->finish = [this, pending, version, keep_alive, started] {
     ReviewResult reviewed = pending->result
                                 ? *std::move(pending->result)
                                 : Review(*pending->rules, pending->request, pending->options);

@@ -71,8 +71,13 @@ class RequestHandler {
   // keep-alive follows the request's.
   HttpResponse Handle(const HttpRequest& request) const;
 
-  // Work that waits on the API server and yields the response; see HandleOrDefer.
-  using DeferredResponse = std::function<HttpResponse()>;
+  // Work left for another thread, which yields the response; see HandleOrDefer.
+  struct DeferredResponse {
+    std::function<HttpResponse()> finish;
+    // It computes for long (a review that builds the connectivity engine), rather than waiting
+    // on the API server: to run where it takes only the CPU that serving requests leaves.
+    bool computes = false;
+  };
   // As Handle, except that a review needing a fresh read from the API server (rare: a denial
   // resting on a policy the cache lacks), or one that may take milliseconds (ReviewMayBeSlow),
   // is not finished on the calling thread, which serves other connections: the answer is

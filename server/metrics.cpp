@@ -129,8 +129,8 @@ Metrics::Metrics()
       offloaded_reviews_(BuildCounter()
                              .Name("netadmit_offloaded_reviews_total")
                              .Help("Reviews that may take milliseconds (a Flows rule building "
-                                   "the connectivity engine), run on the blocking pool instead "
-                                   "of a connection thread.")
+                                   "the connectivity engine), run on a background thread "
+                                   "instead of a connection thread.")
                              .Register(*registry_)
                              .Add({})),
       open_connections_(BuildGauge()

@@ -1,6 +1,8 @@
 #include "server/session.h"
 
 #include <openssl/ssl.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -36,6 +38,16 @@ constexpr std::size_t kLingerLimit = 8 * 1024 * 1024;
 // What an idle connection keeps of its write buffer.
 constexpr std::size_t kKeptWriteBufferBytes = 16 * 1024;
 
+// Puts the calling thread under SCHED_IDLE for good: it gets the CPU only when no other thread
+// wants it. For the background pool's threads, so that a review building the connectivity engine
+// takes what serving requests leaves, instead of a fair share of the core that would add
+// milliseconds to every request on it. (An unprivileged thread cannot come back from SCHED_IDLE,
+// hence threads of their own.) Failing is harmless: the work then competes as an equal.
+bool RunThisThreadWhenIdle() {
+  const sched_param param{};
+  return pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) == 0;
+}
+
 bool IsHttpError(const beast::error_code& ec) {
   return ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category();
 }
@@ -46,7 +58,10 @@ SessionHub::SessionHub(const RequestHandler& handler, Metrics& metrics, Logger& 
                        SessionOptions options)
     : handler_(handler), metrics_(metrics), logger_(logger), options_(options) {}
 
-void SessionHub::JoinBlockingWork() { blocking_pool_.join(); }
+void SessionHub::JoinBlockingWork() {
+  blocking_pool_.join();
+  background_pool_.join();
+}
 
 std::size_t SessionHub::Count() const {
   const std::lock_guard lock(mutex_);
@@ -373,19 +388,29 @@ void Session::HandleRequest() {
     Respond(*std::move(response));
     return;
   }
-  // The rest waits on the API server: run it off this thread, then answer on the strand.
-  net::post(hub_.blocking_pool(), [self = shared_from_this(), deferred = std::move(deferred),
-                                   version = request.version()] {
+  // The rest waits on the API server, or computes for long: run it off this thread, then answer
+  // on the strand.
+  const bool computes = deferred.computes;
+  auto finish = [self = shared_from_this(), finish = std::move(deferred.finish),
+                 version = request.version(), computes] {
+    if (computes) {
+      [[maybe_unused]] static thread_local const bool idle = RunThisThreadWhenIdle();
+    }
     HttpResponse answer;
     try {
-      answer = deferred();
+      answer = finish();
     } catch (const std::exception& e) {
       self->hub_.logger().Error("handler_failed", {{"error", e.what()}, {"peer", self->peer_}});
       answer = TextResponse(beast::http::status::internal_server_error, version, "internal error");
     }
     net::post(self->stream_.get_executor(),
               [self, answer = std::move(answer)]() mutable { self->Respond(std::move(answer)); });
-  });
+  };
+  if (computes) {
+    net::post(hub_.background_pool(), std::move(finish));
+  } else {
+    net::post(hub_.blocking_pool(), std::move(finish));
+  }
 }
 
 void Session::Respond(HttpResponse response) {

@@ -49,6 +49,9 @@ class SessionHub {
  public:
   // Fresh reads under way at once; each lasts at most --fresh-read-timeout.
   static constexpr std::size_t kBlockingThreads = 4;
+  // Reviews that build the connectivity engine under way at once: one per core of this machine
+  // class; more would only share the same cores.
+  static constexpr std::size_t kBackgroundThreads = 2;
 
   SessionHub(const RequestHandler& handler, Metrics& metrics, Logger& logger,
              SessionOptions options);
@@ -57,6 +60,9 @@ class SessionHub {
   // Threads for work that waits on the API server (fresh reads), so that it never holds up the
   // threads serving connections.
   boost::asio::thread_pool& blocking_pool() { return blocking_pool_; }
+  // Threads for work that computes for long (RequestHandler::DeferredResponse::computes), run
+  // when the connection threads leave the CPU idle.
+  boost::asio::thread_pool& background_pool() { return background_pool_; }
   // Waits for that work to end; call before the io_context the sessions use goes away.
   void JoinBlockingWork();
   Metrics& metrics() { return metrics_; }
@@ -92,6 +98,7 @@ class SessionHub {
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
   std::function<void()> on_empty_;
   boost::asio::thread_pool blocking_pool_{kBlockingThreads};
+  boost::asio::thread_pool background_pool_{kBackgroundThreads};
 };
 
 class Session : public std::enable_shared_from_this<Session> {

@@ -4,10 +4,14 @@
 // userInfo, rule sets taken from ConfigMaps, and rule-set ConfigMaps checked at admission.
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -572,9 +576,28 @@ TEST_F(ServerStatefulTest, RuleSetConfigMapClashingWithTheRulesFilesIsRefused) {
   EXPECT_TRUE(server.WaitForLine(server::LogStream::kEvent, "rules_reload_failed"));
 }
 
+// Threads of this process under SCHED_IDLE (policy, field 41 of /proc/self/task/TID/stat).
+int IdleThreads() {
+  int idle = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int number = 3; number <= 41 && fields >> field; ++number) {
+      if (number == 41 && field == std::to_string(SCHED_IDLE)) {
+        ++idle;
+      }
+    }
+  }
+  return idle;
+}
+
 // A Flows judgement that must build the connectivity engine may take milliseconds: it runs on
-// the blocking pool, not on the connection thread, and is answered from there; one that needs no
-// build is answered at once.
+// the background pool, whose threads get the CPU only when the connection threads leave it idle,
+// and is answered from there; one that needs no build is answered at once.
 TEST_F(ServerStatefulTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionThreads) {
   api_.Add(FakeApiServer::Namespaces(), R"({"metadata":{"name":"dev","labels":{"env":"dev"}}})");
   api_.Add(FakeApiServer::Namespaces(), R"({"metadata":{"name":"prod","labels":{"env":"prod"}}})");
@@ -592,6 +615,7 @@ TEST_F(ServerStatefulTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionT
   ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
   const std::string offloaded = "netadmit_offloaded_reviews_total";
   EXPECT_EQ(Count(Metrics(server), offloaded), 0);
+  EXPECT_EQ(IdleThreads(), 0);
 
   // A pod in prod that no policy isolates: dev/app reaches it on 5432.
   const Answer opened = Validate(server, PodCreate("prod", "web-1"));
@@ -602,6 +626,7 @@ TEST_F(ServerStatefulTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionT
             std::string::npos)
       << opened.message;
   EXPECT_EQ(Count(Metrics(server), offloaded), 1);
+  EXPECT_EQ(IdleThreads(), 1);  // the background thread that judged it
 
   // Nothing in "tools" is named by the entry: answered on the connection thread.
   EXPECT_TRUE(Validate(server, PodCreate("tools", "web-1")).allowed);
