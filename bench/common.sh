@@ -85,4 +85,33 @@ print(f"{pct(50)} {pct(99)} {pct(99.9)} {sum(1 for row in rows if row[1] != '200
 PY
 }
 
+# bench_apiserver on core 1 (it serves the initial LISTs, then holds idle watches), serving a
+# generated cluster; sets $kubeconfig once it is up.
+start_bench_apiserver() {  # namespaces policies pods
+  mkdir -p "$work/cluster"
+  taskset -c 1 build/release/bench/bench_apiserver "$work/cluster" --namespaces "$1" \
+    --policies "$2" --pods "$3" >"$work/apiserver.out" 2>"$work/apiserver.log" &
+  for _ in $(seq 600); do
+    grep -q '^ready ' "$work/apiserver.out" && break
+    sleep 0.1
+  done
+  grep -q '^ready ' "$work/apiserver.out" ||
+    { echo "bench_apiserver did not start" >&2; cat "$work/apiserver.log" >&2; return 1; }
+  kubeconfig=$(awk '/^ready / {print $2}' "$work/apiserver.out")
+}
+
+# Waits until /readyz answers 200 (with a cluster: every kind listed, the cache full).
+wait_ready() {  # port log -> fails, showing the log's end, after 180 s
+  local ready=
+  for _ in $(seq 1800); do
+    ready=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/certs/ca.crt" \
+      "https://127.0.0.1:$1/readyz" || true)
+    [ "$ready" = 200 ] && return 0
+    sleep 0.1
+  done
+  echo "netadmit on port $1 did not become ready" >&2
+  tail -20 "$2" >&2
+  return 1
+}
+
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }  # pid -> resident memory

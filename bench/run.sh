@@ -63,17 +63,8 @@ if [ "$cluster" != 0 ]; then
   # The first netadmit is done; the second one gets core 0 to itself.
   kill "$netadmit_pid"
   wait "$netadmit_pid" || true
-  mkdir "$work/cluster" "$work/cluster-rules"
-  # The API server only serves the initial LIST and then holds idle watches: core 1 is fine.
-  taskset -c 1 build/release/bench/bench_apiserver "$work/cluster" --namespaces "$cluster_namespaces" \
-    --policies "$cluster_policies" --pods "$cluster_pods" >"$work/apiserver.out" \
-    2>"$work/apiserver.log" &
-  for _ in $(seq 600); do
-    grep -q '^ready ' "$work/apiserver.out" && break
-    sleep 0.1
-  done
-  grep -q '^ready ' "$work/apiserver.out" || { echo "bench_apiserver did not start"; cat "$work/apiserver.log"; exit 1; }
-  kubeconfig=$(awk '/^ready / {print $2}' "$work/apiserver.out")
+  mkdir "$work/cluster-rules"
+  start_bench_apiserver "$cluster_namespaces" "$cluster_policies" "$cluster_pods"
 
   # The default rule set with require-default-deny refusing instead of warning, plus
   # RequirePodSelected (bench/cluster-rules.yaml): Pod CREATE is judged against the cache.
@@ -88,15 +79,7 @@ if [ "$cluster" != 0 ]; then
   start_netadmit build/release/server/netadmit "$cluster_port" "$work/netadmit-cluster.log" \
     --rules "$work/cluster-rules" --kubeconfig "$kubeconfig"
   cluster_pid=$netadmit_pid
-  # /readyz turns 200 once every kind has been listed: the cache is full.
-  ready=
-  for _ in $(seq 1800); do
-    ready=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/certs/ca.crt" \
-      "https://127.0.0.1:$cluster_port/readyz" || true)
-    [ "$ready" = 200 ] && break
-    sleep 0.1
-  done
-  [ "$ready" = 200 ] || { echo "netadmit with the cluster did not become ready"; tail -20 "$work/netadmit-cluster.log"; exit 1; }
+  wait_ready "$cluster_port" "$work/netadmit-cluster.log"
   cluster_fill=$(python3 -c "print(f'{$(date +%s.%N) - $cluster_start:.1f}')")
   metrics=$(curl -s --cacert "$work/certs/ca.crt" "https://127.0.0.1:$cluster_port/metrics" || true)
   grep -q '^netadmit_stateful_rules_active 1' <<<"$metrics" ||
