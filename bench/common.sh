@@ -1,6 +1,6 @@
-# Shared by the load scripts (run.sh, compare.sh, soak.sh, latency.sh); sourced from the project
-# root. Sourcing it makes $work, a scratch directory holding certs/ (scripts/dev-certs.sh),
-# removed at exit together with every job the script started. For saturate, $seconds is the
+# Shared by the load scripts (run.sh, compare.sh, soak.sh, latency.sh, flows_latency.sh);
+# sourced from the project root. Sourcing it makes $work, a scratch directory holding certs/
+# (scripts/dev-certs.sh), removed at exit together with every job the script started. For saturate, $seconds is the
 # length of a run.
 
 work="$(mktemp -d)"
