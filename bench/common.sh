@@ -1,7 +1,7 @@
 # Shared by the load scripts (run.sh, compare.sh, soak.sh, latency.sh, flows_latency.sh);
 # sourced from the project root. Sourcing it makes $work, a scratch directory holding certs/
-# (scripts/dev-certs.sh), removed at exit together with every job the script started. For saturate, $seconds is the
-# length of a run.
+# (scripts/dev-certs.sh), removed at exit together with every job the script started. For
+# saturate, $seconds is the length of a run.
 
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
