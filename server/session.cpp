@@ -391,8 +391,8 @@ void Session::HandleRequest() {
   // The rest waits on the API server, or computes for long: run it off this thread, then answer
   // on the strand.
   const bool computes = deferred.computes;
-  auto finish = [self = shared_from_this(), finish = std::move(deferred.finish),
-                 version = request.version(), computes] {
+  auto rest = [self = shared_from_this(), finish = std::move(deferred.finish),
+               version = request.version(), computes] {
     if (computes) {
       [[maybe_unused]] static thread_local const bool idle = RunThisThreadWhenIdle();
     }
@@ -407,9 +407,9 @@ void Session::HandleRequest() {
               [self, answer = std::move(answer)]() mutable { self->Respond(std::move(answer)); });
   };
   if (computes) {
-    net::post(hub_.background_pool(), std::move(finish));
+    net::post(hub_.background_pool(), std::move(rest));
   } else {
-    net::post(hub_.blocking_pool(), std::move(finish));
+    net::post(hub_.blocking_pool(), std::move(rest));
   }
 }
 
