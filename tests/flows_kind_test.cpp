@@ -126,6 +126,38 @@ TEST_F(FlowsKindTest, EgressDefaultDenyClosesTheRequiredDnsFlow) {
   EXPECT_TRUE(Judge(Operation::kCreate, with_dns).empty());
 }
 
+// The evaluator says how each entry is broken as a value, which the kind's wording follows; its
+// own problem text is for people and plays no part.
+TEST(FindBrokenFlowsTest, SaysWhichEntryIsBrokenAndHow) {
+  auto flows = ParseFlows(YAML::Load(kParams), "rules.yaml", "spec.rules[0].params");
+  ASSERT_TRUE(flows.ok()) << flows.error().ToString();
+  // prod's pods may send nothing, not even to DNS, and accept anything: dev reaches prod/db.
+  ClusterState state;
+  state.namespaces = {{"dev", {{"env", "dev"}}}, {"prod", {{"env", "prod"}}}, {"kube-system", {}}};
+  state.pods = {{"dev", "app", {{"app", "app"}}, {}, {}},
+                {"prod", "db", {{"app", "db"}}, {}, {}},
+                {"kube-system", "coredns", {{"k8s-app", "kube-dns"}}, {}, {}}};
+  state.policies = {
+      {"prod", "no-egress",
+       *testing::Policy("{podSelector: {}, policyTypes: [Egress]}", "prod").network_policy()}};
+  auto engine = Connectivity::Build(std::move(state));
+  ASSERT_TRUE(engine.ok());
+  const std::vector<BrokenFlow> broken = FindBrokenFlows(*engine, *flows);
+  ASSERT_EQ(broken.size(), 2u);
+  EXPECT_EQ(broken[0].entry, &flows->forbid[0]);
+  EXPECT_EQ(broken[0].how, FlowBreak::kForbiddenOpen);
+  EXPECT_EQ(broken[1].entry, &flows->require[0]);
+  EXPECT_EQ(broken[1].how, FlowBreak::kRequiredClosed);
+  EXPECT_EQ(broken[1].violation.detail,
+            "prod/db -> kube-system/coredns on 53/UDP, egress closed by prod/no-egress (no egress "
+            "rule allows it)");
+  // EvaluateFlows gives the same, for people.
+  const std::vector<Violation> violations = EvaluateFlows(*engine, *flows);
+  ASSERT_EQ(violations.size(), 2u);
+  EXPECT_EQ(violations[0].detail, broken[0].violation.detail);
+  EXPECT_EQ(violations[1].path, "spec.rules[0].params.require[0]");
+}
+
 TEST_F(FlowsKindTest, FlowsBrokenBeforeTheChangeAreNotBlamedOnIt) {
   // dev already reaches prod's db through a second policy; an unrelated change passes.
   cluster_.Apply(EventType::kAdded,

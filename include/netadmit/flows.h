@@ -45,7 +45,19 @@ struct FlowsParams {
 Result<FlowsParams> ParseFlows(const YAML::Node& params, const std::string& file,
                                const std::string& path);
 
-// One Violation per broken entry (the first pair found), with path at the entry.
+// How an entry is broken: a `forbid` flow is open, or a `require` flow is closed.
+enum class FlowBreak { kForbiddenOpen, kRequiredClosed };
+
+struct BrokenFlow {
+  const FlowEntry* entry = nullptr;  // into the FlowsParams evaluated
+  FlowBreak how = FlowBreak::kForbiddenOpen;
+  Violation violation;  // for people: path at the entry, the pair and the rule or isolation
+};
+
+// One BrokenFlow per broken entry (the first pair found), the `forbid` entries first.
+std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsParams& flows);
+
+// The violations of FindBrokenFlows, in its order.
 std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsParams& flows);
 
 }  // namespace netadmit

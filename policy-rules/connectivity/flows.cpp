@@ -295,8 +295,8 @@ Result<FlowsParams> ParseFlows(const YAML::Node& params, const std::string& file
   return flows;
 }
 
-std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsParams& flows) {
-  std::vector<Violation> violations;
+std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsParams& flows) {
+  std::vector<BrokenFlow> broken;
   for (const bool forbid : {true, false}) {
     for (const FlowEntry& entry : forbid ? flows.forbid : flows.require) {
       const std::vector<Endpoint> sources = Choose(engine, entry.from);
@@ -318,13 +318,16 @@ std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsPara
             const Decision decision = engine.Decide(from, to, entry.ports[p]);
             const std::string pair = engine.Describe(from) + " -> " + engine.Describe(to) + " on " +
                                      entry.ports[p].ToString();
-            violations.push_back(
-                forbid ? Violation{entry.path, "forbidden flow is open",
-                                   pair + ", " + Opening(engine, decision, engine.Describe(to)),
-                                   "narrow that rule, or isolate the destination"}
-                       : Violation{entry.path, "required flow is closed",
-                                   pair + ", " + Closing(engine, decision),
-                                   "add a rule that allows it in the closing policies"});
+            broken.push_back(
+                forbid ? BrokenFlow{&entry, FlowBreak::kForbiddenOpen,
+                                    Violation{entry.path, "forbidden flow is open",
+                                              pair + ", " +
+                                                  Opening(engine, decision, engine.Describe(to)),
+                                              "narrow that rule, or isolate the destination"}}
+                       : BrokenFlow{&entry, FlowBreak::kRequiredClosed,
+                                    Violation{entry.path, "required flow is closed",
+                                              pair + ", " + Closing(engine, decision),
+                                              "add a rule that allows it in the closing policies"}});
             found = true;
             break;
           }
@@ -334,6 +337,14 @@ std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsPara
         }
       }
     }
+  }
+  return broken;
+}
+
+std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsParams& flows) {
+  std::vector<Violation> violations;
+  for (BrokenFlow& broken : FindBrokenFlows(engine, flows)) {
+    violations.push_back(std::move(broken.violation));
   }
   return violations;
 }

@@ -284,28 +284,30 @@ class FlowsCheck final : public RuleCheck {
                                      "fix the address or CIDR named"});
       return;
     }
-    std::vector<Violation> broken = EvaluateFlows(*engine_after, flows_);
+    std::vector<BrokenFlow> broken = FindBrokenFlows(*engine_after, flows_);
     if (broken.empty()) {
       return;
     }
-    std::set<std::string> broken_before;
+    // Both evaluations are of flows_, so an entry is the same pointer in each.
+    std::set<const FlowEntry*> broken_before;
     if (auto engine_before = Connectivity::Build(std::move(before))) {
-      for (const auto& violation : EvaluateFlows(*engine_before, flows_)) {
-        broken_before.insert(violation.path);
+      for (const BrokenFlow& flow : FindBrokenFlows(*engine_before, flows_)) {
+        broken_before.insert(flow.entry);
       }
     }
     const std::string at = is_policy ? "spec" : object.pod_template()->metadata_path + ".labels";
-    for (auto& violation : broken) {
-      if (broken_before.count(violation.path) != 0) {
+    for (BrokenFlow& flow : broken) {
+      if (broken_before.contains(flow.entry)) {
         continue;
       }
-      const bool opened = violation.problem == "forbidden flow is open";
+      const bool opened = flow.how == FlowBreak::kForbiddenOpen;
       violations.push_back(Violation{at,
                                      std::string(opened ? "this change opens a flow forbidden by "
                                                         : "this change closes a "
                                                           "flow required by ") +
-                                         violation.path,
-                                     std::move(violation.detail), std::move(violation.fix)});
+                                         flow.entry->path,
+                                     std::move(flow.violation.detail),
+                                     std::move(flow.violation.fix)});
     }
   }
 
