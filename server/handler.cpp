@@ -123,15 +123,16 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
                  {{"reason", BadRequestName(BadRequest::kInvalidReview)}, {"detail", reason}});
     return Refuse(BadRequest::kInvalidReview, http::status::bad_request, request, reason);
   }
-  const std::shared_ptr<const RuleSet> rules = rules_.Current();
-  if (rules == nullptr) {
+  // The rules and the sources they were loaded from, taken together.
+  const std::shared_ptr<const RulesInForce> in_force = rules_.InForce();
+  if (in_force == nullptr) {
     // Not reachable once the server runs: it does not start without rules.
     return TextResponse(http::status::service_unavailable, request.version(),
                         "no rule set is loaded");
   }
-  auto file_rule_sources = rules_.FileSources();
+  const std::shared_ptr<const RuleSet>& rules = in_force->rules;
   ReviewOptions options{on_error_, cluster_.view, cluster_.rule_set_namespace,
-                        file_rule_sources.get()};
+                        &in_force->file_sources};
   // A review that may take milliseconds (a Flows rule building the connectivity engine) is run
   // whole on a background thread, so that the connections this thread serves do not wait on it.
   const bool slow = deferred != nullptr && ReviewMayBeSlow(*rules, *decoded, options);
@@ -151,15 +152,13 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   // Everything the rest of the work needs, kept alive until it has run.
   struct Pending {
     AdmissionRequest request;
-    std::shared_ptr<const RuleSet> rules;
-    std::shared_ptr<const std::vector<RuleSource>> file_rule_sources;
+    std::shared_ptr<const RulesInForce> in_force;
     ReviewOptions options;
     std::optional<ReviewResult> result;  // empty: not reviewed yet
   };
   auto pending = std::make_shared<Pending>();
   pending->request = std::move(*decoded);
-  pending->rules = rules;
-  pending->file_rule_sources = std::move(file_rule_sources);
+  pending->in_force = in_force;
   pending->options = options;
   pending->result = std::move(result);
   const unsigned version = request.version();
@@ -168,9 +167,11 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   deferred->finish = [this, pending, version, keep_alive, started] {
     ReviewResult reviewed = pending->result
                                 ? *std::move(pending->result)
-                                : Review(*pending->rules, pending->request, pending->options);
+                                : Review(*pending->in_force->rules, pending->request,
+                                         pending->options);
     if (NeedsConfirming(reviewed)) {
-      reviewed = Confirm(*pending->rules, pending->request, pending->options, std::move(reviewed));
+      reviewed =
+          Confirm(*pending->in_force->rules, pending->request, pending->options, std::move(reviewed));
     }
     HttpResponse response = Answer(pending->request, reviewed, version, started);
     response.keep_alive(keep_alive);

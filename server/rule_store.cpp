@@ -33,15 +33,20 @@ Status RuleStore::LoadOrFail(const std::vector<RuleSource>& config_map_sources) 
     }
     sources = std::move(read.value());
   }
-  auto files = config_maps_ ? std::make_shared<const std::vector<RuleSource>>(sources) : nullptr;
+  std::vector<RuleSource> files = config_maps_ ? sources : std::vector<RuleSource>();
   sources.insert(sources.end(), config_map_sources.begin(), config_map_sources.end());
   auto loaded = LoadRuleSet(sources);
   if (!loaded) {
     return loaded.error();
   }
-  current_.store(std::move(loaded.value()));
-  file_sources_.store(std::move(files));
+  in_force_.store(std::make_shared<const RulesInForce>(
+      RulesInForce{std::move(loaded.value()), std::move(files)}));
   return Ok{};
+}
+
+std::shared_ptr<const RuleSet> RuleStore::Current() const {
+  const std::shared_ptr<const RulesInForce> in_force = in_force_.load();
+  return in_force != nullptr ? in_force->rules : nullptr;
 }
 
 std::string RuleStore::SourceName() const {

@@ -1,8 +1,8 @@
 #pragma once
 
-// The rule set in force. Requests take a snapshot (one whole rule set, never half of an old and
-// half of a new one); a reload compiles a complete new set off to the side and swaps it in
-// atomically, or keeps the old one when the new one does not load.
+// The rule set in force. Requests take a snapshot (one whole rule set and the sources it came
+// from, never half of an old and half of a new one); a reload compiles a complete new set off to
+// the side and swaps it in atomically, or keeps the old one when the new one does not load.
 
 #include <atomic>
 #include <memory>
@@ -13,6 +13,15 @@
 #include "netadmit/rule_set.h"
 
 namespace netadmit::server {
+
+// The rules in force and the file sources they were loaded from, put in force together: a
+// request that takes one never pairs new rules with old sources.
+struct RulesInForce {
+  std::shared_ptr<const RuleSet> rules;
+  // With ConfigMaps taking part: the rule files' sources, which a rule-set ConfigMap must load
+  // together with. Empty otherwise.
+  std::vector<RuleSource> file_sources;
+};
 
 class RuleStore {
  public:
@@ -27,14 +36,10 @@ class RuleStore {
   // in force; on failure the rules in force stay and the error names file, line and column.
   Status Load(const std::vector<RuleSource>& config_map_sources = {});
 
-  // With ConfigMaps taking part: the file sources of the rules in force, which a rule-set
-  // ConfigMap must load together with. Null otherwise.
-  std::shared_ptr<const std::vector<RuleSource>> FileSources() const {
-    return file_sources_.load();
-  }
-
+  // The rules in force with their sources, or null before the first successful Load.
+  std::shared_ptr<const RulesInForce> InForce() const { return in_force_.load(); }
   // The rules in force, or null before the first successful Load.
-  std::shared_ptr<const RuleSet> Current() const { return current_.load(); }
+  std::shared_ptr<const RuleSet> Current() const;
   const std::string& path() const { return path_; }
   // "default" for the embedded rules, else the path; "+configmaps" when they take part.
   std::string SourceName() const;
@@ -44,8 +49,7 @@ class RuleStore {
 
   std::string path_;
   bool config_maps_ = false;
-  std::atomic<std::shared_ptr<const RuleSet>> current_;
-  std::atomic<std::shared_ptr<const std::vector<RuleSource>>> file_sources_;
+  std::atomic<std::shared_ptr<const RulesInForce>> in_force_;
 };
 
 }  // namespace netadmit::server
