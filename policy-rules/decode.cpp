@@ -421,6 +421,15 @@ Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view defau
     if (auto found = metadata->FindMember("deletionTimestamp"); found != metadata->MemberEnd()) {
       object.metadata.deleting = !found->value.IsNull();
     }
+    if (object.kind == "NetworkPolicy") {
+      const Value* annotations = JsonMember(*metadata, "annotations");
+      const Value* applied =
+          annotations != nullptr ? JsonMember(*annotations, kLastAppliedAnnotation) : nullptr;
+      if (applied != nullptr && applied->IsString()) {
+        object.metadata.last_applied_configuration.assign(applied->GetString(),
+                                                          applied->GetStringLength());
+      }
+    }
   }
   if (object.metadata.namespace_name.empty()) {
     object.metadata.namespace_name = std::string(default_namespace);
@@ -439,6 +448,25 @@ Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view defau
     return *decoder.error_;
   }
   return object;
+}
+
+std::optional<Object> DecodeLastApplied(const Object& object) {
+  const std::string& text = object.metadata.last_applied_configuration;
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  rapidjson::Document json;
+  json.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  if (json.HasParseError()) {
+    return std::nullopt;
+  }
+  Result<Object> applied = DecodeObject(json, object.metadata.namespace_name);
+  if (!applied || applied->api_version != object.api_version || applied->kind != object.kind ||
+      applied->metadata.name != object.metadata.name ||
+      applied->metadata.namespace_name != object.metadata.namespace_name) {
+    return std::nullopt;
+  }
+  return std::move(applied).value();
 }
 
 Result<LabelSelector> DecodeLabelSelector(const rapidjson::Value& json, std::string_view path) {

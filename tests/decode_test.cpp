@@ -153,5 +153,36 @@ TEST(DecodeTest, WrongTypesNameTheField) {
   }
 }
 
+// kubectl apply records the manifest as written; the API server has defaulted the object.
+TEST(DecodeTest, LastAppliedConfigurationOfANetworkPolicy) {
+  auto object = Decode(R"({
+    "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+    "metadata": {"name": "web", "namespace": "shop", "annotations": {
+      "kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"annotations\":{},\"name\":\"web\",\"namespace\":\"shop\"},\"spec\":{\"podSelector\":{},\"egress\":[{\"ports\":[{\"port\":53}]}]}}\n"}},
+    "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+             "egress": [{"ports": [{"protocol": "TCP", "port": 53}]}]}})");
+  ASSERT_TRUE(object.ok()) << object.error().ToString();
+  const std::optional<Object> applied = DecodeLastApplied(*object);
+  ASSERT_TRUE(applied.has_value());
+  ASSERT_NE(applied->network_policy(), nullptr);
+  EXPECT_FALSE(applied->network_policy()->policy_types.has_value());
+  ASSERT_EQ(applied->network_policy()->egress.size(), 1u);
+  EXPECT_TRUE(object->network_policy()->policy_types.has_value());
+}
+
+TEST(DecodeTest, LastAppliedConfigurationIsKeptForNetworkPoliciesOnly) {
+  auto pod = Decode(R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p",
+    "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}}, "spec": {}})");
+  ASSERT_TRUE(pod.ok());
+  EXPECT_TRUE(pod->metadata.last_applied_configuration.empty());
+  EXPECT_FALSE(DecodeLastApplied(*pod).has_value());
+  // An annotation that is not a string is no record of what was written, and no error either.
+  auto policy = Decode(R"({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+    "metadata": {"name": "p", "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
+    {"kind": "NetworkPolicy"}}}, "spec": {}})");
+  ASSERT_TRUE(policy.ok());
+  EXPECT_FALSE(DecodeLastApplied(*policy).has_value());
+}
+
 }  // namespace
 }  // namespace netadmit

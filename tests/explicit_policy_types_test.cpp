@@ -50,6 +50,43 @@ TEST(ExplicitPolicyTypesTest, Cases) {
   }
 }
 
+// At admission the API server has already filled in policyTypes; the annotation kubectl apply
+// writes still holds the manifest as the user wrote it.
+Object Admitted(const std::string& last_applied) {
+  Object object = Policy("{policyTypes: [Ingress, Egress], egress: [{}]}");
+  object.metadata.last_applied_configuration = last_applied;
+  return object;
+}
+
+TEST(ExplicitPolicyTypesTest, JudgesWhatKubectlApplyWroteWhenTheServerDefaulted) {
+  const auto check = MustCompile(ExplicitPolicyTypesKind(), "");
+  const std::string head = R"({"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy",)"
+                           R"("metadata":{"name":"test","namespace":"default"},)";
+  EXPECT_EQ(
+      Messages("explicit-policy-types",
+               RunCheck(check.get(), Admitted(head + R"("spec":{"egress":[{}]}})"))),
+      std::vector<std::string>{
+          "[explicit-policy-types] policyTypes is not written out (Kubernetes infers [Ingress, "
+          "Egress], which denies all ingress; as last applied with kubectl, read from its "
+          "kubectl.kubernetes.io/last-applied-configuration annotation) at spec.policyTypes "
+          "\u2014 add `policyTypes: [Ingress, Egress]`, or `[Egress]` to leave ingress open"});
+  // Written out in the manifest: nothing to say.
+  EXPECT_TRUE(
+      RunCheck(check.get(), Admitted(head + R"("spec":{"policyTypes":["Egress"],"egress":[{}]}})"))
+          .empty());
+  // No annotation, or one that is not this policy or not JSON: only the object speaks.
+  for (const std::string& annotation :
+       {std::string(), std::string("{not json"),
+        std::string(R"({"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy",)"
+                    R"("metadata":{"name":"other"},"spec":{}})"),
+        std::string(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"test"}})"),
+        std::string(R"({"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy",)"
+                    R"("metadata":{"name":"test"},"spec":{"egress":"nope"}})")}) {
+    SCOPED_TRACE(annotation);
+    EXPECT_TRUE(RunCheck(check.get(), Admitted(annotation)).empty());
+  }
+}
+
 TEST(ExplicitPolicyTypesTest, TakesNoParams) {
   EXPECT_TRUE(testing::CompileKind(ExplicitPolicyTypesKind(), "{}").ok());
   EXPECT_TRUE(testing::CompileKind(ExplicitPolicyTypesKind(), "~").ok());

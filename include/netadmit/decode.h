@@ -6,6 +6,7 @@
 
 #include <rapidjson/document.h>
 
+#include <optional>
 #include <string_view>
 
 #include "netadmit/model.h"
@@ -18,6 +19,16 @@ namespace netadmit {
 // content decoded; other kinds keep only type and metadata. An object without
 // metadata.namespace is given `default_namespace`.
 Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view default_namespace);
+
+// The annotation in which client-side `kubectl apply` records the object as the user wrote it.
+inline constexpr std::string_view kLastAppliedAnnotation =
+    "kubectl.kubernetes.io/last-applied-configuration";
+
+// The object as last written with client-side `kubectl apply`, decoded from its
+// last-applied-configuration annotation. nullopt when the object has none, or when the
+// annotation does not decode as an object of the same kind and name (a stale or hand-edited
+// annotation is not evidence of what was written).
+std::optional<Object> DecodeLastApplied(const Object& object);
 
 // The member `key` of `object`, or nullptr when `object` is not an object or the member is
 // absent or JSON null (Kubernetes treats null as absent).

@@ -109,6 +109,10 @@ struct ObjectMeta {
   // metadata.deletionTimestamp is set: the object is being deleted, and what follows are the
   // UPDATEs that remove its finalizers.
   bool deleting = false;
+  // The kubectl.kubernetes.io/last-applied-configuration annotation (JSON), kept for
+  // NetworkPolicies only: the API server defaults fields such as policyTypes before webhooks
+  // see an object, and only this annotation still holds what the user wrote. Empty without it.
+  std::string last_applied_configuration = {};
 };
 
 // A decoded object. `content` holds the NetworkPolicy spec or the pod template, or nothing for
