@@ -126,9 +126,16 @@ IssuedCertificate TestCa::Issue(int64_t serial, const std::vector<std::string>& 
   return IssuedCertificate{CertPem(cert.get()), KeyPem(key.get()), SerialHex(cert.get())};
 }
 
-IssuedCertificate TestCa::IssueClient(int64_t serial, const std::string& common_name) const {
+IssuedCertificate TestCa::IssueClient(int64_t serial, const std::string& common_name,
+                                      const std::string& organization) const {
   KeyPtr key = NewKey();
   CertPtr cert = NewCert(serial, common_name, key.get());
+  if (!organization.empty()) {
+    Require(X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "O", MBSTRING_ASC,
+                                       reinterpret_cast<const unsigned char*>(organization.c_str()),
+                                       -1, -1, 0) == 1,
+            "organization");
+  }
   Require(X509_set_issuer_name(cert.get(), X509_get_subject_name(cert_.get())) == 1, "issuer");
   const std::pair<int, const char*> extensions[] = {
       {NID_basic_constraints, "critical,CA:FALSE"},
@@ -140,6 +147,12 @@ IssuedCertificate TestCa::IssueClient(int64_t serial, const std::string& common_
   }
   Require(X509_sign(cert.get(), key_.get(), EVP_sha256()) > 0, "X509_sign");
   return IssuedCertificate{CertPem(cert.get()), KeyPem(key.get()), SerialHex(cert.get())};
+}
+
+KeyPair NewKeyPair() {
+  KeyPtr key = NewKey();
+  EVP_PKEY* raw = key.get();
+  return KeyPair{KeyPem(raw), Pem([raw](BIO* bio) { return PEM_write_bio_PUBKEY(bio, raw); })};
 }
 
 TempDir::TempDir() {

@@ -31,7 +31,9 @@ class TestCa {
   IssuedCertificate Issue(int64_t serial, const std::vector<std::string>& sans = {
                                               "DNS:localhost", "IP:127.0.0.1", "IP:::1"}) const;
   // A client certificate for `common_name`, ECDSA P-256, with extended key usage clientAuth.
-  IssuedCertificate IssueClient(int64_t serial, const std::string& common_name) const;
+  // A non-empty `organization` becomes the subject's O, which Kubernetes reads as a group.
+  IssuedCertificate IssueClient(int64_t serial, const std::string& common_name,
+                                const std::string& organization = "") const;
   const std::string& cert_pem() const { return cert_pem_; }
 
  private:
@@ -39,6 +41,14 @@ class TestCa {
   std::unique_ptr<X509, decltype(&X509_free)> cert_;
   std::string cert_pem_;
 };
+
+struct KeyPair {
+  std::string private_pem;  // PKCS#8
+  std::string public_pem;   // SubjectPublicKeyInfo
+};
+
+// A new ECDSA P-256 key pair, e.g. for signing service-account tokens.
+KeyPair NewKeyPair();
 
 // A temporary directory, removed with everything in it on destruction.
 class TempDir {
