@@ -318,16 +318,19 @@ std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsP
             const Decision decision = engine.Decide(from, to, entry.ports[p]);
             const std::string pair = engine.Describe(from) + " -> " + engine.Describe(to) + " on " +
                                      entry.ports[p].ToString();
-            broken.push_back(
-                forbid ? BrokenFlow{&entry, FlowBreak::kForbiddenOpen,
-                                    Violation{entry.path, "forbidden flow is open",
-                                              pair + ", " +
-                                                  Opening(engine, decision, engine.Describe(to)),
-                                              "narrow that rule, or isolate the destination"}}
-                       : BrokenFlow{&entry, FlowBreak::kRequiredClosed,
-                                    Violation{entry.path, "required flow is closed",
-                                              pair + ", " + Closing(engine, decision),
-                                              "add a rule that allows it in the closing policies"}});
+            if (forbid) {
+              broken.push_back(
+                  BrokenFlow{&entry, FlowBreak::kForbiddenOpen,
+                             Violation{entry.path, "forbidden flow is open",
+                                       pair + ", " + Opening(engine, decision, engine.Describe(to)),
+                                       "narrow that rule, or isolate the destination"}});
+            } else {
+              broken.push_back(
+                  BrokenFlow{&entry, FlowBreak::kRequiredClosed,
+                             Violation{entry.path, "required flow is closed",
+                                       pair + ", " + Closing(engine, decision),
+                                       "add a rule that allows it in the closing policies"}});
+            }
             found = true;
             break;
           }
