@@ -7,10 +7,16 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstring>
 #include <iterator>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <tuple>
+#include <utility>
 #include <variant>
 
 #include "netadmit/decode.h"
@@ -22,6 +28,10 @@ namespace {
 using rapidjson::Value;
 
 constexpr std::string_view kGroup = "admission.k8s.io";
+// How much of a failed fresh read's error a denial repeats; and an admission warning, which must
+// leave room for the rules it overrides.
+constexpr std::size_t kMaxNoteBytes = 512;
+constexpr std::size_t kMaxUnconfirmedReasonBytes = 100;
 
 // Forwards SAX events to a Document while counting depth, so nesting beyond the bound stops the
 // parse before the document grows. The parse is recursive (faster than RapidJSON's iterative
@@ -264,17 +274,179 @@ std::optional<Object> OldObjectOf(const AdmissionRequest& request) {
   return std::nullopt;
 }
 
-CheckContext ContextOf(const AdmissionRequest& request, const std::optional<Object>& old_object,
-                       const ReviewOptions& options) {
-  CheckContext context;
-  context.operation = request.operation;
-  context.old_object = old_object ? &*old_object : nullptr;
-  context.user = &request.user;
-  context.cluster = options.cluster;
-  return context;
+bool SameSelector(const LabelSelector& a, const LabelSelector& b) {
+  return a.match_labels == b.match_labels &&
+         std::equal(a.match_expressions.begin(), a.match_expressions.end(),
+                    b.match_expressions.begin(), b.match_expressions.end(),
+                    [](const SelectorRequirement& x, const SelectorRequirement& y) {
+                      return std::tie(x.key, x.op, x.values) == std::tie(y.key, y.op, y.values);
+                    });
+}
+
+// Builds the response from the evaluation: deny findings form status.message, warn findings
+// the warnings; the outcome follows.
+void Decide(ReviewResult& result) {
+  AdmissionResponse& response = result.response;
+  response.allowed = true;
+  response.code = 200;
+  response.reason.clear();
+  response.message.clear();
+  std::vector<std::string> warnings;
+  for (const auto& finding : result.evaluation.findings) {
+    if (finding.action == Action::kDeny) {
+      if (!response.message.empty()) {
+        response.message += '\n';
+      }
+      response.message += finding.Message();
+    } else if (finding.action == Action::kWarn) {
+      warnings.push_back(finding.Message());
+    }
+  }
+  if (!response.message.empty()) {
+    response.allowed = false;
+    response.code = 403;
+    response.reason = "Forbidden";
+  }
+  response.warnings = BoundWarnings(std::move(warnings));
+  if (!response.allowed) {
+    result.outcome = Outcome::kFail;
+  } else if (!result.evaluation.findings.empty()) {
+    result.outcome = Outcome::kWarn;
+  } else {
+    result.outcome = Outcome::kPass;
+  }
+}
+
+// The answer to a request whose object cannot be decoded, as `on_error` says.
+ReviewResult Undecodable(const AdmissionRequest& request, const Error& error,
+                         ErrorPolicy on_error) {
+  ReviewResult result;
+  result.response.uid = request.uid;
+  const std::string field = request.operation == Operation::kDelete ? "oldObject" : "object";
+  result.error = "cannot evaluate request." + field + ": " + error.ToString();
+  result.object_description = request.kind.kind + " " + request.namespace_name + "/" + request.name;
+  result.outcome = Outcome::kError;
+  if (on_error == ErrorPolicy::kDeny) {
+    result.response.allowed = false;
+    result.response.code = 400;
+    result.response.reason = "BadRequest";
+    result.response.message = "netadmit " + result.error;
+  } else {
+    result.response.warnings = BoundWarnings({"netadmit " + result.error + " (allowed)"});
+  }
+  return result;
+}
+
+// A denial whose confirming read failed: it stands with a note, or, when `admit`, the request is
+// admitted with a warning that names the rules it overrides.
+ReviewResult Unconfirmed(ReviewResult denied, const Error& error, bool admit) {
+  denied.confirmation = Confirmation::kReadFailed;
+  std::string reason = OneLine(error.message, kMaxNoteBytes);
+  if (!admit) {
+    denied.response.message +=
+        "\n(netadmit could not confirm with the API server (" + reason + "))";
+    return denied;
+  }
+  // Cut so that the rules it overrides still fit in the warning's 256 bytes.
+  if (reason.size() > kMaxUnconfirmedReasonBytes) {
+    reason.resize(kMaxUnconfirmedReasonBytes);
+    reason += "...";
+  }
+  const std::string note = "netadmit could not confirm with the API server (" + reason + ")";
+  std::string rule_ids;
+  for (const Finding& finding : denied.evaluation.findings) {
+    if (finding.action == Action::kDeny) {
+      rule_ids += (rule_ids.empty() ? "[" : ", [") + finding.rule_id + "]";
+    }
+  }
+  std::vector<std::string> warnings{note + "; admitted despite " + rule_ids + ": " +
+                                    OneLine(denied.response.message, kMaxNoteBytes)};
+  warnings.insert(warnings.end(), denied.response.warnings.begin(), denied.response.warnings.end());
+  denied.response.allowed = true;
+  denied.response.code = 0;
+  denied.response.reason.clear();
+  denied.response.message.clear();
+  denied.response.warnings = BoundWarnings(std::move(warnings));
+  denied.outcome = Outcome::kWarn;
+  return denied;
 }
 
 }  // namespace
+
+// The cluster view as one review sees it. The cache moves on with every watch event: read
+// directly, the may-be-slow probe, the evaluation and a confirmation could each see another
+// cluster (no pod where the probe looked, then one for the check). Here each question is put to
+// the cache once, the first time it is asked, and its answer kept and given again. A copy of the
+// whole cache would cost far more than the few questions one review asks.
+class ClusterSnapshot final : public ClusterView {
+ public:
+  explicit ClusterSnapshot(const ClusterView& cache) : cache_(cache) {}
+
+  bool Synced() const override {
+    const std::lock_guard lock(mutex_);
+    if (!synced_) {
+      synced_ = cache_.Synced();
+    }
+    return *synced_;
+  }
+  std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const override {
+    return Recall(namespace_, name, [&] { return cache_.Namespace(name); });
+  }
+  std::vector<std::shared_ptr<const CachedNamespace>> Namespaces() const override {
+    const std::lock_guard lock(mutex_);
+    if (!namespaces_) {
+      namespaces_ = cache_.Namespaces();
+    }
+    return *namespaces_;
+  }
+  std::vector<std::shared_ptr<const CachedPolicy>> Policies(
+      std::string_view namespace_name) const override {
+    return Recall(policies_, namespace_name, [&] { return cache_.Policies(namespace_name); });
+  }
+  std::vector<std::shared_ptr<const CachedPod>> Pods(std::string_view namespace_name,
+                                                     const LabelSelector& selector) const override {
+    const std::lock_guard lock(mutex_);
+    auto& asked = pods_[std::string(namespace_name)];
+    // A review asks about few selectors per namespace.
+    for (const auto& [known, answer] : asked) {
+      if (SameSelector(known, selector)) {
+        return answer;
+      }
+    }
+    return asked.emplace_back(selector, cache_.Pods(namespace_name, selector)).second;
+  }
+  std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
+      std::string_view namespace_name) const override {
+    return Recall(config_maps_, namespace_name, [&] { return cache_.ConfigMaps(namespace_name); });
+  }
+
+ private:
+  template <typename Answer>
+  using ByName = std::map<std::string, Answer, std::less<>>;
+
+  // The answer kept for `name`, asked of the cache with `ask` the first time.
+  template <typename Answer, typename Ask>
+  Answer Recall(ByName<Answer>& answers, std::string_view name, Ask ask) const {
+    const std::lock_guard lock(mutex_);
+    auto found = answers.find(name);
+    if (found == answers.end()) {
+      found = answers.emplace(std::string(name), ask()).first;
+    }
+    return found->second;
+  }
+
+  const ClusterView& cache_;
+  mutable std::mutex mutex_;
+  mutable std::optional<bool> synced_;
+  mutable std::optional<std::vector<std::shared_ptr<const CachedNamespace>>> namespaces_;
+  mutable ByName<std::shared_ptr<const CachedNamespace>> namespace_;
+  mutable ByName<std::vector<std::shared_ptr<const CachedPolicy>>> policies_;
+  // By namespace, each selector asked with its answer.
+  mutable ByName<
+      std::vector<std::pair<LabelSelector, std::vector<std::shared_ptr<const CachedPod>>>>>
+      pods_;
+  mutable ByName<std::vector<std::shared_ptr<const CachedConfigMap>>> config_maps_;
+};
 
 Result<AdmissionRequest> DecodeAdmissionReview(std::string_view body) {
   // Parsing in place ends at the first NUL, which would hide whatever follows it.
@@ -442,89 +614,114 @@ std::vector<std::string> BoundWarnings(std::vector<std::string> warnings) {
   return kept;
 }
 
-bool ReviewMayBeSlow(const RuleSet& rules, const AdmissionRequest& request,
-                     const ReviewOptions& options) {
-  if (!rules.MayBeSlow() || IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
-    return false;
+PreparedReview::PreparedReview(const AdmissionRequest& request, ErrorPolicy on_unconfirmed)
+    : request_(&request), on_unconfirmed_(on_unconfirmed) {}
+PreparedReview::PreparedReview(PreparedReview&&) noexcept = default;
+PreparedReview& PreparedReview::operator=(PreparedReview&&) noexcept = default;
+PreparedReview::~PreparedReview() = default;
+
+CheckContext PreparedReview::Context() const {
+  CheckContext context;
+  context.operation = request_->operation;
+  context.old_object = old_object_ ? &*old_object_ : nullptr;
+  context.user = &request_->user;
+  context.cluster = cluster_.get();
+  return context;
+}
+
+PreparedReview PrepareReview(const RuleSet& rules, const AdmissionRequest& request,
+                             const ReviewOptions& options) {
+  PreparedReview review(request, options.on_unconfirmed);
+  if (IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
+    review.early_ = ReviewRuleSetConfigMap(request, options);
+    return review;
   }
   const Value* json = JudgedJson(request);
   if (json == nullptr) {
-    return false;
+    ReviewResult& skipped = review.early_.emplace();
+    skipped.response.uid = request.uid;
+    skipped.object_description =
+        request.kind.kind + " " +
+        (request.namespace_name.empty() ? "" : request.namespace_name + "/") + request.name;
+    return review;
   }
   auto object = DecodeObject(*json, request.namespace_name);
   if (!object) {
-    return false;  // answered at once: the object cannot be evaluated
+    review.early_ = Undecodable(request, object.error(), options.on_error);
+    return review;
   }
-  const std::optional<Object> old_object = OldObjectOf(request);
-  return EvaluationMayBeSlow(rules, *object, ContextOf(request, old_object, options));
+  if (std::holds_alternative<std::monostate>(object->content)) {
+    ReviewResult& skipped = review.early_.emplace();
+    skipped.response.uid = request.uid;
+    skipped.object_description = object->Describe();
+    return review;
+  }
+  review.object_ = std::move(object.value());
+  review.old_object_ = OldObjectOf(request);
+  if (options.cluster != nullptr) {
+    review.cluster_ = std::make_unique<ClusterSnapshot>(*options.cluster);
+  }
+  const CheckContext context = review.Context();
+  review.applicable_rules_ = ApplicableRules(rules, *review.object_, context);
+  review.may_be_slow_ =
+      rules.MayBeSlow() && RulesMayBeSlow(review.applicable_rules_, *review.object_, context);
+  return review;
+}
+
+ReviewResult EvaluateReview(const PreparedReview& review) {
+  if (const ReviewResult* early = review.EarlyAnswer()) {
+    return *early;
+  }
+  ReviewResult result;
+  result.response.uid = review.request().uid;
+  result.object_description = review.object()->Describe();
+  result.inspected = true;
+  result.evaluation = EvaluateRules(review.applicable_rules(), *review.object(), review.Context());
+  Decide(result);
+  return result;
+}
+
+ReviewResult ConfirmReview(const PreparedReview& review, ReviewResult denied,
+                           Result<FreshPolicies::ByNamespace> fresh) {
+  const CheckContext context = review.Context();
+  // Findings that asked for confirming come only from rules that read the cluster view.
+  assert(review.object() != nullptr && context.cluster != nullptr);
+  if (!fresh) {
+    // Only the findings that rest on the view may be waived; any other denial stands.
+    const bool others_deny = std::any_of(
+        denied.evaluation.findings.begin(), denied.evaluation.findings.end(),
+        [](const Finding& finding) {
+          return finding.action == Action::kDeny && finding.unconfirmed_namespace.empty();
+        });
+    return Unconfirmed(std::move(denied), fresh.error(),
+                       review.on_unconfirmed_ == ErrorPolicy::kAllow && !others_deny);
+  }
+  const FreshPolicies view(*context.cluster, std::move(*fresh));
+  CheckContext fresh_context = context;
+  fresh_context.cluster = &view;
+  denied.evaluation = EvaluateAgain(std::move(denied.evaluation), review.applicable_rules(),
+                                    *review.object(), fresh_context);
+  Decide(denied);
+  // Overturned: the denials that rested on the view are gone (another rule may still deny).
+  denied.confirmation = denied.evaluation.UnconfirmedNamespaces().empty()
+                            ? Confirmation::kOverturned
+                            : Confirmation::kConfirmed;
+  return denied;
 }
 
 ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,
                     const ReviewOptions& options) {
-  ReviewResult result;
-  result.response.uid = request.uid;
-  result.response.allowed = true;
-  if (IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
-    return ReviewRuleSetConfigMap(request, options);
-  }
-  const ErrorPolicy on_error = options.on_error;
-  const Value* json = JudgedJson(request);
-  if (json == nullptr) {
-    result.object_description =
-        request.kind.kind + " " +
-        (request.namespace_name.empty() ? "" : request.namespace_name + "/") + request.name;
-    return result;
-  }
-  auto object = DecodeObject(*json, request.namespace_name);
-  if (!object) {
-    const std::string field = request.operation == Operation::kDelete ? "oldObject" : "object";
-    result.error = "cannot evaluate request." + field + ": " + object.error().ToString();
-    result.object_description =
-        request.kind.kind + " " + request.namespace_name + "/" + request.name;
-    result.outcome = Outcome::kError;
-    if (on_error == ErrorPolicy::kDeny) {
-      result.response.allowed = false;
-      result.response.code = 400;
-      result.response.reason = "BadRequest";
-      result.response.message = "netadmit " + result.error;
-    } else {
-      result.response.warnings = BoundWarnings({"netadmit " + result.error + " (allowed)"});
-    }
-    return result;
-  }
-  result.object_description = object->Describe();
-  result.inspected = !std::holds_alternative<std::monostate>(object->content);
-  if (!result.inspected) {
-    return result;
-  }
-  const std::optional<Object> old_object = OldObjectOf(request);
-  result.evaluation = Evaluate(rules, *object, ContextOf(request, old_object, options));
+  return EvaluateReview(PrepareReview(rules, request, options));
+}
 
-  std::vector<std::string> warnings;
-  for (const auto& finding : result.evaluation.findings) {
-    if (finding.action == Action::kDeny) {
-      if (!result.response.message.empty()) {
-        result.response.message += '\n';
-      }
-      result.response.message += finding.Message();
-    } else if (finding.action == Action::kWarn) {
-      warnings.push_back(finding.Message());
+std::string OneLine(std::string_view text, std::size_t limit) {
+  std::string line(text.substr(0, limit));
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      c = ' ';
     }
   }
-  if (!result.response.message.empty()) {
-    result.response.allowed = false;
-    result.response.code = 403;
-    result.response.reason = "Forbidden";
-  }
-  result.response.warnings = BoundWarnings(std::move(warnings));
-  if (!result.response.allowed) {
-    result.outcome = Outcome::kFail;
-  } else if (!result.evaluation.findings.empty()) {
-    result.outcome = Outcome::kWarn;
-  } else {
-    result.outcome = Outcome::kPass;
-  }
-  return result;
+  return line;
 }
 
 const char* OutcomeName(Outcome outcome) {

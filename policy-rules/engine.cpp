@@ -1,6 +1,8 @@
 #include "netadmit/engine.h"
 
 #include <algorithm>
+#include <cassert>
+#include <iterator>
 #include <optional>
 
 #include "netadmit/cluster.h"
@@ -34,8 +36,8 @@ bool OperationChecked(const RuleKind& kind, Operation operation) {
   return false;
 }
 
-// Calls `visit` with each rule that applies to the object (see Evaluate), in rule-set order,
-// until it returns false.
+// Calls `visit` with each rule that applies to the object (see ApplicableRules), in rule-set
+// order, until it returns false.
 template <typename Visit>
 void ForEachApplicableRule(const RuleSet& rules, const Object& object, const CheckContext& context,
                            Visit visit) {
@@ -62,6 +64,21 @@ void ForEachApplicableRule(const RuleSet& rules, const Object& object, const Che
       return;
     }
   }
+}
+
+void RunRule(const CompiledRule& rule, const Object& object, const CheckContext& context,
+             std::vector<Violation>& violations, Evaluation& evaluation) {
+  violations.clear();
+  rule.check->Check(object, context, violations);
+  for (auto& violation : violations) {
+    evaluation.findings.push_back(Finding{
+        rule.id, rule.action, std::move(violation),
+        rule.kind->confirm_with_fresh_read ? object.metadata.namespace_name : std::string()});
+  }
+}
+
+bool RuleMayBeSlow(const CompiledRule& rule, const Object& object, const CheckContext& context) {
+  return rule.kind->may_be_slow && rule.check->MayBeSlow(object, context);
 }
 
 }  // namespace
@@ -126,32 +143,65 @@ Labels NamespaceLabels(std::string_view namespace_name, const ClusterView* clust
   return Labels{{std::string(kNamespaceNameLabel), std::string(namespace_name)}};
 }
 
+std::vector<const CompiledRule*> ApplicableRules(const RuleSet& rules, const Object& object,
+                                                 const CheckContext& context) {
+  std::vector<const CompiledRule*> applicable;
+  applicable.reserve(rules.rules().size());
+  ForEachApplicableRule(rules, object, context, [&](const CompiledRule& rule) {
+    applicable.push_back(&rule);
+    return true;
+  });
+  return applicable;
+}
+
+Evaluation EvaluateRules(std::span<const CompiledRule* const> rules, const Object& object,
+                         const CheckContext& context) {
+  Evaluation evaluation;
+  std::vector<Violation> violations;
+  for (const CompiledRule* rule : rules) {
+    RunRule(*rule, object, context, violations, evaluation);
+  }
+  return evaluation;
+}
+
 Evaluation Evaluate(const RuleSet& rules, const Object& object, const CheckContext& context) {
   Evaluation evaluation;
   std::vector<Violation> violations;
   ForEachApplicableRule(rules, object, context, [&](const CompiledRule& rule) {
-    violations.clear();
-    rule.check->Check(object, context, violations);
-    for (auto& violation : violations) {
-      evaluation.findings.push_back(Finding{
-          rule.id, rule.action, std::move(violation),
-          rule.kind->confirm_with_fresh_read ? object.metadata.namespace_name : std::string()});
-    }
+    RunRule(rule, object, context, violations, evaluation);
     return true;
   });
   return evaluation;
 }
 
-bool EvaluationMayBeSlow(const RuleSet& rules, const Object& object, const CheckContext& context) {
-  if (!rules.MayBeSlow()) {
-    return false;
-  }
-  bool slow = false;
-  ForEachApplicableRule(rules, object, context, [&](const CompiledRule& rule) {
-    slow = rule.kind->may_be_slow && rule.check->MayBeSlow(object, context);
-    return !slow;
+bool RulesMayBeSlow(std::span<const CompiledRule* const> rules, const Object& object,
+                    const CheckContext& context) {
+  return std::any_of(rules.begin(), rules.end(), [&](const CompiledRule* rule) {
+    return RuleMayBeSlow(*rule, object, context);
   });
-  return slow;
+}
+
+Evaluation EvaluateAgain(Evaluation first, std::span<const CompiledRule* const> rules,
+                         const Object& object, const CheckContext& context) {
+  Evaluation again;
+  std::vector<Violation> violations;
+  // `first` lists each rule's findings together, in the order of `rules`.
+  auto next = first.findings.begin();
+  for (const CompiledRule* rule : rules) {
+    const auto begin = next;
+    bool asked = false;
+    for (; next != first.findings.end() && next->rule_id == rule->id; ++next) {
+      asked = asked || !next->unconfirmed_namespace.empty();
+    }
+    if (asked) {
+      RunRule(*rule, object, context, violations, again);
+    } else {
+      again.findings.insert(again.findings.end(), std::make_move_iterator(begin),
+                            std::make_move_iterator(next));
+    }
+  }
+  assert(next == first.findings.end() && "`first` is not an evaluation of `rules`");
+  return again;
 }
 
 const char* ActionName(Action action) {

@@ -1,9 +1,10 @@
 #include "server/handler.h"
 
-#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <chrono>
+#include <memory>
+#include <utility>
 
 namespace netadmit::server {
 
@@ -14,19 +15,19 @@ constexpr std::string_view kText = "text/plain; charset=utf-8";
 constexpr std::string_view kPrometheusText = "text/plain; version=0.0.4; charset=utf-8";
 // Reasons echo parts of the request; keep them short.
 constexpr std::size_t kMaxReasonBytes = 512;
-// How much of a failed fresh read's error an admission warning repeats.
-constexpr std::size_t kMaxUnconfirmedReasonBytes = 100;
 
-// One line, printable, bounded: control characters (a newline in an echoed field) become spaces.
-std::string OneLine(std::string_view text) {
-  std::string line(text.substr(0, kMaxReasonBytes));
-  for (char& c : line) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      c = ' ';
-    }
-  }
-  return line;
-}
+// A request under review, with the rules it is judged by and the review prepared from both.
+struct PendingReview {
+  PendingReview(AdmissionRequest decoded, std::shared_ptr<const RulesInForce> rules,
+                const ReviewOptions& options)
+      : request(std::move(decoded)),
+        in_force(std::move(rules)),
+        review(PrepareReview(*in_force->rules, request, options)) {}
+
+  AdmissionRequest request;
+  std::shared_ptr<const RulesInForce> in_force;
+  PreparedReview review;
+};
 
 HttpResponse Respond(http::status status, unsigned version, std::string_view content_type,
                      std::string body) {
@@ -51,7 +52,7 @@ HttpResponse ForMethod(const HttpRequest& request, HttpResponse response) {
 }  // namespace
 
 HttpResponse TextResponse(http::status status, unsigned version, std::string_view text) {
-  return Respond(status, version, kText, OneLine(text) + "\n");
+  return Respond(status, version, kText, OneLine(text, kMaxReasonBytes) + "\n");
 }
 
 std::string_view TargetPath(std::string_view target) { return target.substr(0, target.find('?')); }
@@ -78,7 +79,7 @@ std::optional<HttpResponse> RequestHandler::HandleOrDefer(const HttpRequest& req
   HttpResponse response;
   if (path == kValidatePath) {
     if (method == http::verb::post) {
-      std::optional<HttpResponse> validated = Validate(request, &deferred);
+      std::optional<HttpResponse> validated = Validate(request, deferred);
       if (!validated) {
         // The deferred work sets keep-alive itself.
         return std::nullopt;
@@ -114,69 +115,56 @@ std::optional<HttpResponse> RequestHandler::HandleOrDefer(const HttpRequest& req
 }
 
 std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
-                                                     DeferredResponse* deferred) const {
+                                                     DeferredResponse& deferred) const {
   const auto started = std::chrono::steady_clock::now();
   auto decoded = DecodeAdmissionReview(request.body());
   if (!decoded) {
-    const std::string reason = OneLine(decoded.error().ToString());
+    const std::string reason = OneLine(decoded.error().ToString(), kMaxReasonBytes);
     logger_.Warn("bad_request",
                  {{"reason", BadRequestName(BadRequest::kInvalidReview)}, {"detail", reason}});
     return Refuse(BadRequest::kInvalidReview, http::status::bad_request, request, reason);
   }
-  // The rules and the sources they were loaded from, taken together.
-  const std::shared_ptr<const RulesInForce> in_force = rules_.InForce();
+  std::shared_ptr<const RulesInForce> in_force = rules_.InForce();
   if (in_force == nullptr) {
     // Not reachable once the server runs: it does not start without rules.
     return TextResponse(http::status::service_unavailable, request.version(),
                         "no rule set is loaded");
   }
-  const std::shared_ptr<const RuleSet>& rules = in_force->rules;
-  ReviewOptions options{on_error_, cluster_.view, cluster_.rule_set_namespace,
-                        &in_force->file_sources};
-  // A review that may take milliseconds (a Flows rule building the connectivity engine) is run
-  // whole on a background thread, so that the connections this thread serves do not wait on it.
-  const bool slow = deferred != nullptr && ReviewMayBeSlow(*rules, *decoded, options);
-  std::optional<ReviewResult> result;
-  if (!slow) {
-    result = Review(*rules, *decoded, options);
-    if (!NeedsConfirming(*result)) {
-      return Answer(*decoded, *result, request.version(), started);
-    }
-    if (deferred == nullptr) {
-      return Answer(*decoded, Confirm(*rules, *decoded, std::move(options), *std::move(result)),
-                    request.version(), started);
-    }
-  } else {
+  const ReviewOptions options{
+      on_error_, cluster_.view, cluster_.rule_set_namespace, &in_force->file_sources,
+      cluster_.allow_unconfirmed ? ErrorPolicy::kAllow : ErrorPolicy::kDeny};
+  // Kept on the heap from the start: the review points into the request and the rules, and any
+  // work deferred to another thread needs all three where they are.
+  const auto pending =
+      std::make_shared<const PendingReview>(std::move(*decoded), std::move(in_force), options);
+  // The rest of the work, for another thread: evaluating unless `evaluated` is given, confirming
+  // a denial that needs it, answering.
+  const auto rest = [&](std::optional<ReviewResult> evaluated) {
+    return [this, pending, started, version = request.version(), keep_alive = request.keep_alive(),
+            evaluated = std::move(evaluated)] {
+      ReviewResult result = evaluated ? *evaluated : EvaluateReview(pending->review);
+      if (NeedsConfirming(result)) {
+        result = Confirm(pending->review, std::move(result));
+      }
+      HttpResponse response = Answer(pending->request, result, version, started);
+      response.keep_alive(keep_alive);
+      return response;
+    };
+  };
+  if (pending->review.MayBeSlow()) {
+    // A review that may take milliseconds (a Flows rule building the connectivity engine) runs
+    // on a background thread, so that the connections this thread serves do not wait on it.
     metrics_.RecordOffloadedReview();
+    deferred.computes = true;
+    deferred.finish = rest(std::nullopt);
+    return std::nullopt;
   }
-  // Everything the rest of the work needs, kept alive until it has run.
-  struct Pending {
-    AdmissionRequest request;
-    std::shared_ptr<const RulesInForce> in_force;
-    ReviewOptions options;
-    std::optional<ReviewResult> result;  // empty: not reviewed yet
-  };
-  auto pending = std::make_shared<Pending>();
-  pending->request = std::move(*decoded);
-  pending->in_force = in_force;
-  pending->options = options;
-  pending->result = std::move(result);
-  const unsigned version = request.version();
-  const bool keep_alive = request.keep_alive();
-  deferred->computes = slow;
-  deferred->finish = [this, pending, version, keep_alive, started] {
-    ReviewResult reviewed = pending->result
-                                ? *std::move(pending->result)
-                                : Review(*pending->in_force->rules, pending->request,
-                                         pending->options);
-    if (NeedsConfirming(reviewed)) {
-      reviewed =
-          Confirm(*pending->in_force->rules, pending->request, pending->options, std::move(reviewed));
-    }
-    HttpResponse response = Answer(pending->request, reviewed, version, started);
-    response.keep_alive(keep_alive);
-    return response;
-  };
+  ReviewResult result = EvaluateReview(pending->review);
+  if (!NeedsConfirming(result)) {
+    return Answer(pending->request, result, request.version(), started);
+  }
+  // The fresh read waits on the API server, which this thread must not.
+  deferred.finish = rest(std::move(result));
   return std::nullopt;
 }
 
@@ -197,60 +185,28 @@ HttpResponse RequestHandler::Answer(const AdmissionRequest& request, const Revie
   return response;
 }
 
-ReviewResult RequestHandler::Confirm(const RuleSet& rules, const AdmissionRequest& request,
-                                     ReviewOptions options, ReviewResult denied) const {
-  const std::vector<std::string> namespaces = denied.evaluation.UnconfirmedNamespaces();
-  auto fresh = cluster_.read_policies(namespaces);
-  if (!fresh) {
-    // Only the findings that rest on the cache may be waived; any other denial stands.
-    const bool others_deny = std::any_of(
-        denied.evaluation.findings.begin(), denied.evaluation.findings.end(),
-        [](const Finding& finding) {
-          return finding.action == Action::kDeny && finding.unconfirmed_namespace.empty();
-        });
-    const bool admit = cluster_.allow_unconfirmed && !others_deny;
-    metrics_.RecordFreshRead(FreshRead::kFailed);
-    logger_.Warn("fresh_read_failed", {{"object", denied.object_description},
-                                       {"error", OneLine(fresh.error().ToString())},
-                                       {"decision", admit ? "allow" : "deny"}});
-    std::string reason = OneLine(fresh.error().message);
-    if (!admit) {
-      denied.response.message +=
-          "\n(netadmit could not confirm with the API server (" + reason + "))";
-      return denied;
-    }
-    // Cut so that the rules it overrides still fit in the warning's 256 bytes.
-    if (reason.size() > kMaxUnconfirmedReasonBytes) {
-      reason.resize(kMaxUnconfirmedReasonBytes);
-      reason += "...";
-    }
-    const std::string note = "netadmit could not confirm with the API server (" + reason + ")";
-    std::string rule_ids;
-    for (const Finding& finding : denied.evaluation.findings) {
-      if (finding.action == Action::kDeny) {
-        rule_ids += (rule_ids.empty() ? "[" : ", [") + finding.rule_id + "]";
-      }
-    }
-    std::vector<std::string> warnings{note + "; admitted despite " + rule_ids + ": " +
-                                      OneLine(denied.response.message)};
-    warnings.insert(warnings.end(), denied.response.warnings.begin(),
-                    denied.response.warnings.end());
-    denied.response.allowed = true;
-    denied.response.code = 0;
-    denied.response.reason.clear();
-    denied.response.message.clear();
-    denied.response.warnings = BoundWarnings(std::move(warnings));
-    denied.outcome = Outcome::kWarn;
-    return denied;
-  }
-  const FreshPolicies view(*cluster_.view, std::move(*fresh));
-  options.cluster = &view;
-  ReviewResult confirmed = Review(rules, request, options);
-  // Overturned: the denials that rested on the cache are gone (another rule may still deny).
-  const bool overturned = confirmed.evaluation.UnconfirmedNamespaces().empty();
-  metrics_.RecordFreshRead(overturned ? FreshRead::kOverturned : FreshRead::kConfirmed);
-  if (overturned) {
-    logger_.Info("fresh_read_overturned", {{"object", confirmed.object_description}});
+ReviewResult RequestHandler::Confirm(const PreparedReview& review, ReviewResult denied) const {
+  auto fresh = cluster_.read_policies(denied.evaluation.UnconfirmedNamespaces());
+  const std::string error =
+      fresh ? std::string() : OneLine(fresh.error().ToString(), kMaxReasonBytes);
+  ReviewResult confirmed = ConfirmReview(review, std::move(denied), std::move(fresh));
+  switch (confirmed.confirmation) {
+    case Confirmation::kReadFailed:
+      metrics_.RecordFreshRead(FreshRead::kFailed);
+      logger_.Warn("fresh_read_failed",
+                   {{"object", confirmed.object_description},
+                    {"error", error},
+                    {"decision", confirmed.response.allowed ? "allow" : "deny"}});
+      break;
+    case Confirmation::kOverturned:
+      metrics_.RecordFreshRead(FreshRead::kOverturned);
+      logger_.Info("fresh_read_overturned", {{"object", confirmed.object_description}});
+      break;
+    case Confirmation::kConfirmed:
+      metrics_.RecordFreshRead(FreshRead::kConfirmed);
+      break;
+    case Confirmation::kNone:
+      break;
   }
   return confirmed;
 }

@@ -1,8 +1,9 @@
 #pragma once
 
 // Routing and answering of complete HTTP requests. Knows nothing of sockets, TLS or timeouts: it
-// takes a parsed request and returns the response to write. Decisions are the core's (Review);
-// this only decodes, routes, measures and logs.
+// takes a parsed request and returns the response to write. Decisions are the core's
+// (PrepareReview, EvaluateReview, ConfirmReview); this only routes, says where the work runs,
+// does the fresh read, measures and logs.
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
@@ -79,23 +80,23 @@ class RequestHandler {
     bool computes = false;
   };
   // As Handle, except that a review needing a fresh read from the API server (rare: a denial
-  // resting on a policy the cache lacks), or one that may take milliseconds (ReviewMayBeSlow),
-  // is not finished on the calling thread, which serves other connections: the answer is
-  // nullopt and `deferred` is set to the rest of the work, to run where blocking is fine.
+  // resting on a policy the cache lacks), or one that may take milliseconds
+  // (PreparedReview::MayBeSlow), is not finished on the calling thread, which serves other
+  // connections: the answer is nullopt and `deferred` is set to the rest of the work, to run
+  // where blocking is fine.
   std::optional<HttpResponse> HandleOrDefer(const HttpRequest& request,
                                             DeferredResponse& deferred) const;
 
  private:
-  // `deferred` null: finish here, blocking if a fresh read is needed.
   std::optional<HttpResponse> Validate(const HttpRequest& request,
-                                       DeferredResponse* deferred) const;
+                                       DeferredResponse& deferred) const;
   HttpResponse Answer(const AdmissionRequest& request, const ReviewResult& result,
                       unsigned http_version, std::chrono::steady_clock::time_point started) const;
   // A denial that rests on a policy the cache lacks, and a way to read it afresh.
   bool NeedsConfirming(const ReviewResult& result) const;
-  // Evaluates a denied request again over a fresh read of the namespaces its denial rests on.
-  ReviewResult Confirm(const RuleSet& rules, const AdmissionRequest& request, ReviewOptions options,
-                       ReviewResult denied) const;
+  // Reads the policies `denied` rests on afresh (blocking) and has the core confirm it; counts
+  // and logs how that went.
+  ReviewResult Confirm(const PreparedReview& review, ReviewResult denied) const;
   HttpResponse Refuse(BadRequest reason, http::status status, const HttpRequest& request,
                       std::string_view text) const;
 

@@ -4,6 +4,10 @@
 #include <rapidjson/document.h>
 
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "support/files.h"
 #include "support/test_kinds.h"
@@ -271,7 +275,7 @@ TEST(ReviewTest, MayBeSlowLooksAtTheObjectTheReviewJudges) {
   const auto may_be_slow = [&](const std::string& body) {
     auto request = DecodeAdmissionReview(body);
     EXPECT_TRUE(request.ok()) << request.error().ToString();
-    return request.ok() && ReviewMayBeSlow(**slow, *request);
+    return request.ok() && PrepareReview(**slow, *request).MayBeSlow();
   };
   EXPECT_TRUE(may_be_slow(PolicyRequest("CREATE")));
   EXPECT_TRUE(may_be_slow(PolicyRequest("UPDATE")));
@@ -286,7 +290,8 @@ TEST(ReviewTest, MayBeSlowLooksAtTheObjectTheReviewJudges) {
   std::string broken = PolicyRequest("CREATE");
   broken.replace(broken.find(R"("podSelector":{})"), 16, R"("podSelector":7)");
   EXPECT_FALSE(may_be_slow(broken));
-  EXPECT_FALSE(ReviewMayBeSlow(*TestRules(), *DecodeAdmissionReview(PolicyRequest("CREATE"))));
+  const auto quick = DecodeAdmissionReview(PolicyRequest("CREATE"));
+  EXPECT_FALSE(PrepareReview(*TestRules(), *quick).MayBeSlow());
 }
 
 TEST(ReviewTest, AuditFindingsOnlyInTheEvaluation) {
@@ -320,6 +325,251 @@ TEST(ReviewTest, UndecodableObjectFollowsTheErrorPolicy) {
   EXPECT_EQ(allowed.response.warnings,
             std::vector<std::string>{
                 "netadmit cannot evaluate request.object: spec.egress: expected a list (allowed)"});
+}
+
+// What the checks of PreparedCatalog's kinds were called with, and how often.
+struct Calls {
+  std::vector<const Object*> checked;      // the object each Record check was given
+  std::vector<const Object*> old_checked;  // and its old object
+  std::vector<const Object*> probed;       // the object each Record MayBeSlow was given
+  std::map<std::string, int> checks;       // Check calls by kind
+};
+Calls& Called() {
+  static Calls calls;
+  return calls;
+}
+
+// Record: finds nothing, records what it sees, says it may be slow.
+// PodCount: reports the pods of the object's namespace; may be slow when there are some.
+// LacksPolicy: reports a namespace without NetworkPolicies, with its `team` label, and asks for
+//   confirmation over a fresh read (as RequireDefaultDeny does).
+// PolicyCount: reports the NetworkPolicies of the object's namespace.
+class CallCheck final : public RuleCheck {
+ public:
+  explicit CallCheck(std::string kind) : kind_(std::move(kind)) {}
+  void Check(const Object& object, const CheckContext& context,
+             std::vector<Violation>& violations) const override {
+    ++Called().checks[kind_];
+    const std::string& ns = object.metadata.namespace_name;
+    if (kind_ == "Record") {
+      Called().checked.push_back(&object);
+      Called().old_checked.push_back(context.old_object);
+    } else if (kind_ == "PodCount") {
+      const auto pods = context.cluster->Pods(ns, LabelSelector{}).size();
+      violations.push_back(Violation{"", "sees", std::to_string(pods) + " pods", ""});
+    } else if (kind_ == "LacksPolicy") {
+      if (context.cluster->Policies(ns).empty()) {
+        const auto known = context.cluster->Namespace(ns);
+        const std::string team = known ? known->labels.at("team") : "?";
+        violations.push_back(Violation{"", "no policy", "team " + team, ""});
+      }
+    } else if (kind_ == "PolicyCount") {
+      const auto policies = context.cluster->Policies(ns).size();
+      violations.push_back(Violation{"", "sees", std::to_string(policies) + " policies", ""});
+    }
+  }
+  bool MayBeSlow(const Object& object, const CheckContext& context) const override {
+    if (kind_ == "Record") {
+      Called().probed.push_back(&object);
+      return true;
+    }
+    return !context.cluster->Pods(object.metadata.namespace_name, LabelSelector{}).empty();
+  }
+
+ private:
+  std::string kind_;
+};
+
+template <const char* kKind>
+Result<std::unique_ptr<const RuleCheck>> CompileCallCheck(ParamReader& params) {
+  if (auto error = params.Finish()) {
+    return *error;
+  }
+  return std::unique_ptr<const RuleCheck>(std::make_unique<CallCheck>(kKind));
+}
+
+constexpr char kRecord[] = "Record";
+constexpr char kPodCount[] = "PodCount";
+constexpr char kLacksPolicy[] = "LacksPolicy";
+constexpr char kPolicyCount[] = "PolicyCount";
+
+std::shared_ptr<const RuleSet> PreparedRules(const std::string& rules) {
+  static const RuleCatalog catalog = [] {
+    RuleCatalog kinds;
+    RuleKind record{kRecord, "test", Target::kNetworkPolicy, {}, CompileCallCheck<kRecord>};
+    record.may_be_slow = true;
+    (void)kinds.Add(std::move(record));
+    RuleKind pods{kPodCount, "test", Target::kNetworkPolicy, {}, CompileCallCheck<kPodCount>};
+    pods.needs_cluster = true;
+    pods.may_be_slow = true;
+    (void)kinds.Add(std::move(pods));
+    RuleKind lacks{
+        kLacksPolicy, "test", Target::kNetworkPolicy, {}, CompileCallCheck<kLacksPolicy>};
+    lacks.needs_cluster = true;
+    lacks.confirm_with_fresh_read = true;
+    (void)kinds.Add(std::move(lacks));
+    RuleKind count{
+        kPolicyCount, "test", Target::kNetworkPolicy, {}, CompileCallCheck<kPolicyCount>};
+    count.needs_cluster = true;
+    (void)kinds.Add(std::move(count));
+    return kinds;
+  }();
+  const RuleSource source{"rules.yaml",
+                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\n"
+                          "spec:\n  rules:\n" +
+                              rules};
+  auto loaded = LoadRuleSet(std::span(&source, 1), catalog);
+  EXPECT_TRUE(loaded.ok()) << loaded.error().ToString();
+  return loaded.ok() ? loaded.value() : nullptr;
+}
+
+ClusterObject ShopNamespace(const std::string& team) {
+  return ClusterObject{
+      ClusterKind::kNamespace, "1",
+      CachedNamespace{"shop", {{"kubernetes.io/metadata.name", "shop"}, {"team", team}}}};
+}
+
+ClusterObject ShopPod(const std::string& name) {
+  return ClusterObject{ClusterKind::kPod, "1", CachedPod{"shop", name, {}, {}, {}}};
+}
+
+std::shared_ptr<const CachedPolicy> ShopPolicy(const std::string& name) {
+  return std::make_shared<const CachedPolicy>(CachedPolicy{"shop", name, {}, NetworkPolicySpec{}});
+}
+
+TEST(PreparedReviewTest, EvaluationJudgesTheObjectsDecodedOnce) {
+  Called() = {};
+  const auto rules = PreparedRules("    - {id: r, kind: Record, action: deny}\n");
+  auto request = DecodeAdmissionReview(PolicyRequest("UPDATE"));
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  const PreparedReview review = PrepareReview(*rules, *request);
+  ASSERT_EQ(review.EarlyAnswer(), nullptr);
+  ASSERT_NE(review.object(), nullptr);
+  ASSERT_NE(review.Context().old_object, nullptr);
+  EXPECT_EQ(review.object()->metadata.name, "np");
+  EXPECT_EQ(review.applicable_rules().size(), 1u);
+  EXPECT_TRUE(review.MayBeSlow());
+  EXPECT_EQ(Called().probed, std::vector<const Object*>{review.object()});
+
+  const ReviewResult result = EvaluateReview(review);
+  EXPECT_EQ(result.outcome, Outcome::kPass);
+  // The probe and the check were handed the objects the review holds, not decodings of their own.
+  EXPECT_EQ(Called().checked, std::vector<const Object*>{review.object()});
+  EXPECT_EQ(Called().old_checked, std::vector<const Object*>{review.Context().old_object});
+  EXPECT_EQ(Called().probed.size(), 1u);  // evaluating did not probe again
+}
+
+TEST(PreparedReviewTest, EarlyAnswersRunNoRule) {
+  Called() = {};
+  const auto rules = PreparedRules("    - {id: r, kind: Record, action: deny}\n");
+  auto status = DecodeAdmissionReview(PolicyRequest("UPDATE", R"(,"subResource":"status")"));
+  ASSERT_TRUE(status.ok());
+  const PreparedReview review = PrepareReview(*rules, *status);
+  ASSERT_NE(review.EarlyAnswer(), nullptr);
+  EXPECT_EQ(review.object(), nullptr);
+  EXPECT_FALSE(review.MayBeSlow());
+  EXPECT_TRUE(EvaluateReview(review).response.allowed);
+  EXPECT_TRUE(Called().checked.empty());
+  EXPECT_TRUE(Called().probed.empty());
+}
+
+TEST(PreparedReviewTest, ProbeAndEvaluationSeeOneSnapshotOfTheCluster) {
+  const auto rules = PreparedRules("    - {id: pods, kind: PodCount, action: warn}\n");
+  ClusterCache cache;
+  cache.Replace(ClusterKind::kNamespace, {ShopNamespace("a")});
+  cache.Replace(ClusterKind::kPod, {ShopPod("web-1")});
+  auto request = DecodeAdmissionReview(PolicyRequest("CREATE"));
+  ASSERT_TRUE(request.ok());
+  const PreparedReview review = PrepareReview(*rules, *request, {.cluster = &cache});
+  EXPECT_TRUE(review.MayBeSlow());  // it saw web-1
+  // The watch delivers another pod between the probe and the evaluation.
+  cache.Apply(EventType::kAdded, ShopPod("web-2"));
+  ASSERT_EQ(cache.Pods("shop", LabelSelector{}).size(), 2u);
+  const ReviewResult result = EvaluateReview(review);
+  EXPECT_EQ(result.response.warnings, std::vector<std::string>{"[pods] sees (1 pods)"});
+}
+
+class ConfirmReviewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Called() = {};
+    rules_ = PreparedRules(
+        "    - {id: lacks, kind: LacksPolicy, action: deny}\n"
+        "    - {id: count, kind: PolicyCount, action: warn}\n");
+    cache_.Replace(ClusterKind::kNamespace, {ShopNamespace("a")});
+    request_ = DecodeAdmissionReview(PolicyRequest("CREATE"));
+    ASSERT_TRUE(request_.ok());
+  }
+
+  // Prepares and evaluates the request, then lets the watch catch up with the API server: the
+  // namespace's team label changes and a policy arrives.
+  ReviewResult EvaluateThenCacheMovesOn(const PreparedReview& review) {
+    ReviewResult denied = EvaluateReview(review);
+    EXPECT_FALSE(denied.response.allowed);
+    EXPECT_EQ(denied.response.message, "[lacks] no policy (team a)");
+    EXPECT_EQ(denied.evaluation.UnconfirmedNamespaces(), std::vector<std::string>{"shop"});
+    cache_.Replace(ClusterKind::kNamespace, {ShopNamespace("b")});
+    cache_.Apply(EventType::kAdded,
+                 ClusterObject{ClusterKind::kNetworkPolicy, "2", CachedPolicy(*ShopPolicy("x"))});
+    return denied;
+  }
+
+  std::shared_ptr<const RuleSet> rules_;
+  ClusterCache cache_;
+  Result<AdmissionRequest> request_ = Error{};
+};
+
+TEST_F(ConfirmReviewTest, RerunsOnlyTheRulesThatAskedOnTheSameSnapshot) {
+  const PreparedReview review = PrepareReview(*rules_, *request_, {.cluster = &cache_});
+  ReviewResult denied = EvaluateThenCacheMovesOn(review);
+  // The API server has no policy in shop either: the denial is confirmed.
+  FreshPolicies::ByNamespace none{{"shop", {}}};
+  const ReviewResult confirmed = ConfirmReview(review, std::move(denied), std::move(none));
+  EXPECT_EQ(confirmed.confirmation, Confirmation::kConfirmed);
+  EXPECT_FALSE(confirmed.response.allowed);
+  // Run again over the snapshot: the team label as it was when the review began.
+  EXPECT_EQ(confirmed.response.message, "[lacks] no policy (team a)");
+  // Not run again: it still sees what the snapshot held, not the policy the cache got since.
+  EXPECT_EQ(confirmed.response.warnings, std::vector<std::string>{"[count] sees (0 policies)"});
+  EXPECT_EQ(Called().checks, (std::map<std::string, int>{{"LacksPolicy", 2}, {"PolicyCount", 1}}));
+}
+
+TEST_F(ConfirmReviewTest, FreshPolicyOverturnsTheDenialThatRestedOnItsLack) {
+  const PreparedReview review = PrepareReview(*rules_, *request_, {.cluster = &cache_});
+  ReviewResult denied = EvaluateThenCacheMovesOn(review);
+  FreshPolicies::ByNamespace fresh{{"shop", {ShopPolicy("default-deny")}}};
+  const ReviewResult confirmed = ConfirmReview(review, std::move(denied), std::move(fresh));
+  EXPECT_EQ(confirmed.confirmation, Confirmation::kOverturned);
+  EXPECT_TRUE(confirmed.response.allowed);
+  EXPECT_EQ(confirmed.outcome, Outcome::kWarn);
+  EXPECT_EQ(confirmed.response.warnings, std::vector<std::string>{"[count] sees (0 policies)"});
+  EXPECT_EQ(Called().checks, (std::map<std::string, int>{{"LacksPolicy", 2}, {"PolicyCount", 1}}));
+}
+
+TEST_F(ConfirmReviewTest, FailedReadKeepsTheDenialOrAdmitsAsTheOptionsSay) {
+  const Error unreachable{"", 0, 0, "", "connection refused\nretry"};
+  {
+    const PreparedReview review = PrepareReview(*rules_, *request_, {.cluster = &cache_});
+    const ReviewResult kept = ConfirmReview(review, EvaluateReview(review), unreachable);
+    EXPECT_EQ(kept.confirmation, Confirmation::kReadFailed);
+    EXPECT_FALSE(kept.response.allowed);
+    EXPECT_EQ(kept.response.message,
+              "[lacks] no policy (team a)\n"
+              "(netadmit could not confirm with the API server (connection refused retry))");
+  }
+  const PreparedReview review = PrepareReview(
+      *rules_, *request_, {.cluster = &cache_, .on_unconfirmed = ErrorPolicy::kAllow});
+  const ReviewResult admitted = ConfirmReview(review, EvaluateReview(review), unreachable);
+  EXPECT_EQ(admitted.confirmation, Confirmation::kReadFailed);
+  EXPECT_TRUE(admitted.response.allowed);
+  EXPECT_EQ(admitted.outcome, Outcome::kWarn);
+  EXPECT_EQ(admitted.response.warnings,
+            (std::vector<std::string>{
+                "netadmit could not confirm with the API server (connection refused retry); "
+                "admitted despite [lacks]: [lacks] no policy (team a)",
+                "[count] sees (0 policies)"}));
+  // Neither rule ran again: there was nothing fresh to run them on.
+  EXPECT_EQ(Called().checks, (std::map<std::string, int>{{"LacksPolicy", 2}, {"PolicyCount", 2}}));
 }
 
 TEST(BoundWarningsTest, LongWarningsAreCutOnACharacterBoundary) {

@@ -8,8 +8,13 @@
 namespace netadmit {
 namespace {
 
-std::shared_ptr<const RuleSet> Rules(const std::string& rules) {
+const RuleCatalog& TestKinds() {
   static const RuleCatalog catalog = testing::TestCatalog();
+  return catalog;
+}
+
+std::shared_ptr<const RuleSet> Rules(const std::string& rules,
+                                     const RuleCatalog& catalog = TestKinds()) {
   const RuleSource source{"rules.yaml",
                           "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\n"
                           "metadata: {name: t}\nspec:\n  rules:\n" +
@@ -112,24 +117,25 @@ RuleCatalog StatefulCatalog() {
 
 TEST(EngineTest, StatefulKindsNeedTheClusterAndSeeDelete) {
   static const RuleCatalog catalog = StatefulCatalog();
-  const RuleSource source{
-      "rules.yaml",
-      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\n"
-      "spec:\n  rules:\n"
+  const auto rules = Rules(
       "    - {id: s, kind: FlagStateful, action: deny, params: {words: [a]}}\n"
-      "    - {id: w, kind: FlagStateful, action: warn, params: {words: [b]}}\n"};
-  auto rules = LoadRuleSet(std::span(&source, 1), catalog);
-  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+      "    - {id: w, kind: FlagStateful, action: warn, params: {words: [b]}}\n",
+      catalog);
   CheckContext context;
   context.operation = Operation::kDelete;
-  EXPECT_TRUE(Evaluate(**rules, Policy("shop"), context).findings.empty());  // no cluster
+  EXPECT_TRUE(Evaluate(*rules, Policy("shop"), context).findings.empty());  // no cluster
   const auto cluster = ClusterWithNamespace("shop", {});
   context.cluster = cluster.get();
-  const Evaluation evaluation = Evaluate(**rules, Policy("shop"), context);
+  const Evaluation evaluation = Evaluate(*rules, Policy("shop"), context);
   ASSERT_EQ(evaluation.findings.size(), 2u);
   EXPECT_EQ(evaluation.findings[0].unconfirmed_namespace, "shop");
   // Only deny findings need confirming.
   EXPECT_EQ(evaluation.UnconfirmedNamespaces(), std::vector<std::string>{"shop"});
+}
+
+// RulesMayBeSlow over the rules ApplicableRules chooses.
+bool EvaluationMayBeSlow(const RuleSet& rules, const Object& object, const CheckContext& context) {
+  return RulesMayBeSlow(ApplicableRules(rules, object, context), object, context);
 }
 
 TEST(EngineTest, MayBeSlowAsksOnlyTheRulesThatApply) {
@@ -151,6 +157,93 @@ TEST(EngineTest, MayBeSlowAsksOnlyTheRulesThatApply) {
   CheckContext deleting;
   deleting.operation = Operation::kDelete;
   EXPECT_FALSE(EvaluationMayBeSlow(*slow, Policy("prod-eu"), deleting));  // not checked on DELETE
+}
+
+// Reports how many NetworkPolicies the cluster view has in the object's namespace; with
+// `lacking: true`, only when it has none (as RequireDefaultDeny reports a missing policy).
+class PolicyCountCheck final : public RuleCheck {
+ public:
+  explicit PolicyCountCheck(bool lacking) : lacking_(lacking) {}
+  void Check(const Object& object, const CheckContext& context,
+             std::vector<Violation>& violations) const override {
+    const auto count = context.cluster->Policies(object.metadata.namespace_name).size();
+    if (!lacking_ || count == 0) {
+      violations.push_back(Violation{"", "sees", std::to_string(count) + " policies", ""});
+    }
+  }
+
+ private:
+  bool lacking_;
+};
+
+Result<std::unique_ptr<const RuleCheck>> CompilePolicyCount(ParamReader& params) {
+  const bool lacking = params.Bool("lacking", false);
+  if (auto error = params.Finish()) {
+    return *error;
+  }
+  return std::unique_ptr<const RuleCheck>(std::make_unique<PolicyCountCheck>(lacking));
+}
+
+// PolicyCount reads the cluster view; ConfirmedPolicyCount also asks for its findings to be
+// confirmed over a fresh read.
+RuleCatalog PolicyCountCatalog() {
+  RuleCatalog catalog;
+  for (const bool confirm : {false, true}) {
+    RuleKind kind{confirm ? "ConfirmedPolicyCount" : "PolicyCount",
+                  "test",
+                  Target::kNetworkPolicy,
+                  {},
+                  CompilePolicyCount};
+    kind.needs_cluster = true;
+    kind.confirm_with_fresh_read = confirm;
+    (void)catalog.Add(std::move(kind));
+  }
+  return catalog;
+}
+
+std::vector<std::string> Messages(const Evaluation& evaluation) {
+  std::vector<std::string> messages;
+  for (const auto& finding : evaluation.findings) {
+    messages.push_back(finding.Message());
+  }
+  return messages;
+}
+
+TEST(EngineTest, EvaluateAgainRerunsOnlyTheRulesThatAskedForIt) {
+  static const RuleCatalog catalog = PolicyCountCatalog();
+  const auto rules = Rules(
+      "    - {id: plain, kind: PolicyCount, action: deny}\n"
+      "    - {id: asks, kind: ConfirmedPolicyCount, action: deny}\n"
+      "    - {id: plain-warn, kind: PolicyCount, action: warn}\n"
+      "    - {id: asks-warn, kind: ConfirmedPolicyCount, action: warn}\n"
+      "    - {id: lacks, kind: ConfirmedPolicyCount, action: deny, params: {lacking: true}}\n",
+      catalog);
+  const auto cache = ClusterWithNamespace("shop", {});
+  CheckContext context;
+  context.cluster = cache.get();
+  const Object policy = Policy("shop");
+  const auto applicable = ApplicableRules(*rules, policy, context);
+  ASSERT_EQ(applicable.size(), 5u);
+  Evaluation first = EvaluateRules(applicable, policy, context);
+  EXPECT_EQ(Messages(first), (std::vector<std::string>{
+                                 "[plain] sees (0 policies)", "[asks] sees (0 policies)",
+                                 "[plain-warn] sees (0 policies)", "[asks-warn] sees (0 policies)",
+                                 "[lacks] sees (0 policies)"}));
+
+  // The fresh read finds a policy: the rules that asked see it, the others are not run again.
+  FreshPolicies::ByNamespace read;
+  read["shop"].push_back(std::make_shared<const CachedPolicy>(
+      CachedPolicy{"shop", "default-deny", {}, NetworkPolicySpec{}}));
+  const FreshPolicies fresh(*cache, std::move(read));
+  CheckContext fresh_context = context;
+  fresh_context.cluster = &fresh;
+  const Evaluation again = EvaluateAgain(std::move(first), applicable, policy, fresh_context);
+  EXPECT_EQ(Messages(again),
+            (std::vector<std::string>{"[plain] sees (0 policies)", "[asks] sees (1 policies)",
+                                      "[plain-warn] sees (0 policies)",
+                                      "[asks-warn] sees (1 policies)"}));
+  EXPECT_EQ(again.findings[1].unconfirmed_namespace, "shop");
+  EXPECT_TRUE(again.findings[0].unconfirmed_namespace.empty());
 }
 
 TEST(EngineTest, MessageLeavesOutEmptyParts) {

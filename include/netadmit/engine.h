@@ -2,6 +2,7 @@
 
 // Evaluates one object against a rule set. Pure: no I/O, no globals, safe from many threads.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,15 +35,32 @@ struct Evaluation {
   std::vector<std::string> UnconfirmedNamespaces() const;
 };
 
-// Runs every rule that applies to the object: its kind's target matches the object's content,
-// the namespace is not excluded and matches the rule's `match`, the operation is one the kind
-// checks (only some kinds look at DELETE), and the kind has the cluster view it needs.
+// The rules that apply to the object, in rule-set order: its kind's target matches the
+// object's content, the namespace is not excluded and matches the rule's `match`, the operation
+// is one the kind checks (only some kinds look at DELETE), and the kind has the cluster view it
+// needs. The pointers are into `rules`.
+std::vector<const CompiledRule*> ApplicableRules(const RuleSet& rules, const Object& object,
+                                                 const CheckContext& context);
+
+// Runs `rules` (as ApplicableRules chose them for this object and context) on the object.
+Evaluation EvaluateRules(std::span<const CompiledRule* const> rules, const Object& object,
+                         const CheckContext& context);
+
+// EvaluateRules over ApplicableRules, without keeping the list: for one-off evaluations.
 Evaluation Evaluate(const RuleSet& rules, const Object& object, const CheckContext& context);
 
-// Whether Evaluate may take milliseconds for this object: some rule that applies to it is of a
-// kind that builds something over the cluster view for it (RuleCheck::MayBeSlow). Costs little
-// more than deciding which rules apply; false at once for a rule set without such kinds.
-bool EvaluationMayBeSlow(const RuleSet& rules, const Object& object, const CheckContext& context);
+// Whether EvaluateRules may take milliseconds: one of `rules` is of a kind that builds something
+// over the cluster view, and its check says it would for this object (RuleCheck::MayBeSlow).
+// Quick; false at once when no kind of `rules` may be slow.
+bool RulesMayBeSlow(std::span<const CompiledRule* const> rules, const Object& object,
+                    const CheckContext& context);
+
+// Runs again, with `context` (whose cluster view has a fresh read of NetworkPolicies), only the
+// rules whose findings in `first` rest on the view's lack of a policy (a non-empty
+// Finding::unconfirmed_namespace), and puts their new findings in place of their old ones; every
+// other finding stands as it was. `first` must be EvaluateRules(rules, object, ...).
+Evaluation EvaluateAgain(Evaluation first, std::span<const CompiledRule* const> rules,
+                         const Object& object, const CheckContext& context);
 
 // The label the API server sets on every namespace, to its name.
 inline constexpr std::string_view kNamespaceNameLabel = "kubernetes.io/metadata.name";

@@ -85,7 +85,8 @@ struct RuleKind {
   // Its violations rest on what the cluster view lacks in the object's namespace (no
   // default-deny, no policy selecting the pod), and one created a moment earlier by the same
   // `kubectl apply` may not have reached the cache yet. Before denying, the server reads that
-  // namespace's NetworkPolicies afresh from the API server and evaluates again.
+  // namespace's NetworkPolicies afresh from the API server and runs the rules whose findings
+  // asked for it again over that read (ConfirmReview).
   bool confirm_with_fresh_read = false;
   // Some of its checks may take milliseconds (RuleCheck::MayBeSlow says which). A rule set
   // without such kinds is never asked.
