@@ -1,16 +1,22 @@
 #include "server/cli.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "netadmit/check.h"
 #include "netadmit/rule_set.h"
+#include "server/build_info.h"
+#include "server/cli_docs.h"
 #include "server/log.h"
 #include "server/reach_command.h"
 #include "server/server.h"
@@ -102,10 +108,45 @@ int Check(const CheckFlags& flags) {
   return ExitCode(*report);
 }
 
+std::string VersionJson(const BuildInfo& info) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  for (const auto& [key, value] :
+       {std::pair{"version", info.version}, std::pair{"gitCommit", info.commit},
+        std::pair{"buildType", info.build_type}}) {
+    writer.Key(key);
+    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+void PrintVersion(const std::string& output) {
+  const BuildInfo& info = GetBuildInfo();
+  if (output == "json") {
+    std::cout << VersionJson(info);
+  } else {
+    std::cout << "netadmit " << info.version << "\ncommit: " << info.commit
+              << "\nbuild type: " << info.build_type << "\n";
+  }
+}
+
+// kubectl runs a plugin as kubectl-NAME with the arguments after NAME; help then names the
+// command as the user typed it.
+std::string ProgramName(const char* argv0) {
+  const std::string base = std::filesystem::path(argv0 == nullptr ? "" : argv0).filename();
+  return base.starts_with("kubectl-") ? "kubectl " + base.substr(8) : "netadmit";
+}
+
 int Run(int argc, char** argv) {
-  CLI::App app{"netadmit: a validating admission webhook for Kubernetes network security"};
+  CLI::App app{"Validating admission webhook for Kubernetes network security",
+               ProgramName(argc > 0 ? argv[0] : nullptr)};
   app.require_subcommand(1);
-  app.set_version_flag("--version", NETADMIT_VERSION);
+  app.set_version_flag("--version", std::string(GetBuildInfo().version));
+  app.footer(
+      "Installed as kubectl-netadmit on the PATH, it also runs as a kubectl plugin: "
+      "kubectl netadmit COMMAND [OPTIONS].");
 
   ServerOptions serve_options;
   DurationFlags durations;
@@ -118,18 +159,24 @@ int Run(int argc, char** argv) {
   serve
       ->add_option("--tls-cert", serve_options.tls_cert,
                    "PEM certificate chain, leaf first; reloaded when the file changes")
+      ->type_name("FILE")
       ->required();
   serve
       ->add_option("--tls-key", serve_options.tls_key,
                    "PEM private key of the certificate; reloaded when the file changes")
+      ->type_name("FILE")
       ->required();
-  serve->add_option("--client-ca", serve_options.client_ca,
-                    "PEM bundle of CA certificates: every connection must then present a client "
-                    "certificate one of them issued, or its handshake fails; reloaded when the "
-                    "file changes (default: no client certificate asked for)");
-  serve->add_option("--rules", serve_options.rules,
-                    "Rule-set file or directory of *.yaml files, reloaded when they change "
-                    "(default: the embedded default rule set)");
+  serve
+      ->add_option("--client-ca", serve_options.client_ca,
+                   "PEM bundle of CA certificates: every connection must then present a client "
+                   "certificate one of them issued, or its handshake fails; reloaded when the "
+                   "file changes (default: no client certificate asked for)")
+      ->type_name("FILE");
+  serve
+      ->add_option("--rules", serve_options.rules,
+                   "Rule-set file or directory of *.yaml files, reloaded when they change "
+                   "(default: the embedded default rule set)")
+      ->type_name("PATH");
   serve
       ->add_option("--on-error", on_error,
                    "What to answer when an object cannot be evaluated (it does not decode): "
@@ -151,19 +198,24 @@ int Run(int argc, char** argv) {
   serve
       ->add_option("--request-timeout", durations.request_timeout,
                    "Time allowed for a TLS handshake, for a whole request, and for a response")
+      ->type_name("DURATION")
       ->capture_default_str();
   serve
       ->add_option("--idle-timeout", durations.idle_timeout,
                    "Time a keep-alive connection may wait for its next request")
+      ->type_name("DURATION")
       ->capture_default_str();
   serve
       ->add_option("--reload-interval", durations.reload_interval,
                    "How often certificate, key and rule files are checked for changes")
+      ->type_name("DURATION")
       ->capture_default_str();
-  serve->add_option("--kubeconfig", serve_options.cluster.kubeconfig,
-                    "Kubeconfig for the cluster connection of stateful rules (default: the "
-                    "in-cluster service account when KUBERNETES_SERVICE_HOST is set; without "
-                    "either, stateful rules are inactive)");
+  serve
+      ->add_option("--kubeconfig", serve_options.cluster.kubeconfig,
+                   "Kubeconfig for the cluster connection of stateful rules (default: the "
+                   "in-cluster service account when KUBERNETES_SERVICE_HOST is set; without "
+                   "either, stateful rules are inactive)")
+      ->type_name("FILE");
   serve->add_option("--kube-context", serve_options.cluster.context,
                     "Context of --kubeconfig (default: its current context)");
   serve->add_option("--namespace", serve_options.cluster.own_namespace,
@@ -184,12 +236,17 @@ int Run(int argc, char** argv) {
   serve
       ->add_option("--fresh-read-timeout", durations.fresh_read_timeout,
                    "Time allowed for that read")
+      ->type_name("DURATION")
       ->capture_default_str();
   serve_options.cluster.in_cluster = true;
   serve
       ->add_option("--drain-timeout", durations.drain_timeout,
                    "On SIGTERM, how long requests under way may take before the process exits")
+      ->type_name("DURATION")
       ->capture_default_str();
+  serve->footer(
+      "Exit status: 0 after a graceful shutdown (SIGTERM or SIGINT), 1 when the server cannot "
+      "start, 2 on a usage error.");
 
   CheckFlags check_flags;
   CLI::App* check = app.add_subcommand(
@@ -197,23 +254,49 @@ int Run(int argc, char** argv) {
   check
       ->add_option("-f,--filename", check_flags.inputs,
                    "Manifest file, directory, or - for standard input (repeatable)")
+      ->type_name("PATH")
       ->required();
-  check->add_option("--rules", check_flags.rules,
-                    "Rule-set file or directory (default: the embedded default rule set)");
+  check
+      ->add_option("--rules", check_flags.rules,
+                   "Rule-set file or directory (default: the embedded default rule set)")
+      ->type_name("PATH");
   check->add_option("-o,--output", check_flags.output, "Report format: text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   check
       ->add_option("--namespace", check_flags.namespace_name, "Namespace of objects that name none")
       ->capture_default_str();
-  check->add_option("--cluster-state", check_flags.cluster_state,
-                    "What the cluster already holds, for the stateful rules: the output of "
-                    "`kubectl get namespaces,networkpolicies,pods -A -o yaml` (file, directory or "
-                    "-; repeatable). The manifests count as applied on top of it");
+  check
+      ->add_option("--cluster-state", check_flags.cluster_state,
+                   "What the cluster already holds, for the stateful rules: the output of "
+                   "`kubectl get namespaces,networkpolicies,pods -A -o yaml` (file, directory or "
+                   "-; repeatable). The manifests count as applied on top of it")
+      ->type_name("PATH");
+  check->footer(
+      "Exit status: 0 no deny finding (warnings allowed), 1 a deny finding, 2 bad input, bad "
+      "rules or a usage error.");
 
   AddReachCommand(app);
 
-  CLI::App* version = app.add_subcommand("version", "Print the version");
+  std::string version_output = "text";
+  CLI::App* version =
+      app.add_subcommand("version", "Print the version, the git commit and the build type");
+  version->add_option("-o,--output", version_output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
+  std::string shell;
+  CLI::App* completion =
+      app.add_subcommand("completion",
+                         "Print the shell completion script for bash or zsh, e.g. "
+                         "source <(netadmit completion bash)");
+  completion->add_option("shell", shell, "bash or zsh")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh"}));
+
+  CLI::App* man = app.add_subcommand("man",
+                                     "Print the man page (roff), e.g. "
+                                     "netadmit man | man -l -");
 
   try {
     app.parse(argc, argv);
@@ -222,7 +305,16 @@ int Run(int argc, char** argv) {
   }
 
   if (*version) {
-    std::cout << "netadmit " << NETADMIT_VERSION << "\n";
+    PrintVersion(version_output);
+    return 0;
+  }
+  if (*completion || *man) {
+    // The generated files always name the program netadmit, however it was started.
+    app.name("netadmit");
+    const CommandDoc doc = DescribeCommand(app);
+    std::cout << (*man             ? ManPage(doc, GetBuildInfo().version)
+                  : shell == "zsh" ? ZshCompletion(doc)
+                                   : BashCompletion(doc));
     return 0;
   }
   if (*check) {

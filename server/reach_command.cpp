@@ -3,6 +3,7 @@
 
 #include "server/reach_command.h"
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -128,9 +129,11 @@ void AddReachCommand(CLI::App& app) {
   auto flags = std::make_shared<ReachFlags>();
   CLI::App* reach = app.add_subcommand(
       "reach", "Show which pods reach which under the NetworkPolicies of a set of manifests");
-  reach->add_option("-f,--filename", flags->inputs,
-                    "Manifest file, directory, or - for standard input (repeatable); kubectl "
-                    "get -o yaml output works");
+  reach
+      ->add_option("-f,--filename", flags->inputs,
+                   "Manifest file, directory, or - for standard input (repeatable); kubectl "
+                   "get -o yaml output works")
+      ->type_name("PATH");
   reach->add_option("--from", flags->from,
                     "Sources: NS/NAME, NS/*, NS/LABELS, LABELS (app=web,tier!=db,!canary) or an "
                     "address outside the cluster (default: every pod)");
@@ -148,6 +151,7 @@ void AddReachCommand(CLI::App& app) {
   reach
       ->add_option("--diff", flags->diff,
                    "List the connections gained and lost from the manifests OLD to NEW")
+      ->type_name("PATH")
       ->expected(2);
   reach->add_flag("--exposure", flags->exposure,
                   "List pods reachable from outside the cluster or from every namespace, and pods "

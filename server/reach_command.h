@@ -2,7 +2,9 @@
 
 // `netadmit reach`: who reaches whom under the NetworkPolicies of a set of manifests.
 
-#include <CLI/CLI.hpp>
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace netadmit::server {
 

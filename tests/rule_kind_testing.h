@@ -55,9 +55,12 @@ inline Error CompileError(const RuleKind& kind, const std::string& params_yaml) 
 // Decodes the one object of a YAML manifest.
 inline Object DecodeYaml(const std::string& yaml) {
   auto manifests = ParseManifests("test.yaml", yaml);
-  if (!manifests || manifests->size() != 1) {
-    ADD_FAILURE() << "not one manifest: " << yaml
-                  << (manifests ? "" : "\n" + manifests.error().ToString());
+  if (!manifests) {
+    ADD_FAILURE() << "not one manifest: " << yaml << "\n" << manifests.error().ToString();
+    return Object{};
+  }
+  if (manifests->size() != 1) {
+    ADD_FAILURE() << "not one manifest: " << yaml;
     return Object{};
   }
   auto object = DecodeObject(*manifests->front().object, "default");

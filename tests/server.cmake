@@ -2,21 +2,24 @@
 # certificate and rule reload, and the `netadmit` executable as a child process (SIGTERM, exit
 # codes, scripts/dev-certs.sh).
 add_executable(netadmit_server_tests
+  cli_docs_test.cpp
   server_https_test.cpp
   server_mtls_test.cpp
   server_process_test.cpp
   server_reload_test.cpp
-  server_units_test.cpp
-  support/child_process.cpp
-  support/https_client.cpp
-  support/test_certs.cpp
-  support/test_server.cpp)
-target_link_libraries(netadmit_server_tests PRIVATE netadmit_server GTest::gtest_main)
+  server_units_test.cpp)
+target_link_libraries(netadmit_server_tests PRIVATE netadmit_test_server GTest::gtest_main)
 target_compile_definitions(netadmit_server_tests PRIVATE
   NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures"
   NETADMIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-  NETADMIT_BINARY="$<TARGET_FILE:netadmit>"
-  NETADMIT_PROJECT_VERSION="${PROJECT_VERSION}")
+  NETADMIT_BINARY="$<TARGET_FILE:netadmit>")
+netadmit_beast_pch(netadmit_server_tests WITHOUT cli_docs_test.cpp)
+# What `netadmit version` must report: on the one file that checks it, so that a new commit
+# recompiles nothing else.
+set_property(SOURCE server_process_test.cpp APPEND PROPERTY COMPILE_DEFINITIONS
+  NETADMIT_PROJECT_VERSION="${PROJECT_VERSION}"
+  NETADMIT_GIT_COMMIT="${NETADMIT_GIT_COMMIT}"
+  NETADMIT_BUILD_TYPE="$<CONFIG>")
 # Process-level tests run the executable: build it with the tests.
 add_dependencies(netadmit_server_tests netadmit)
 gtest_discover_tests(netadmit_server_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)

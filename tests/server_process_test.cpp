@@ -201,10 +201,31 @@ TEST(ServerProcessTest, UsageErrorsExitTwo) {
   EXPECT_NE(help.out.find("fail closed, the default"), std::string::npos);
 }
 
-TEST(ServerProcessTest, VersionPrintsTheProjectVersion) {
-  const RunResult result = RunProcess({kBinary, "version"});
-  EXPECT_EQ(result.exit_code, 0);
-  EXPECT_EQ(result.out, std::string("netadmit ") + NETADMIT_PROJECT_VERSION + "\n");
+// The build type as `netadmit version` names it: the CMake configuration, "None" without one.
+std::string BuildType() {
+  const std::string type = NETADMIT_BUILD_TYPE;
+  return type.empty() ? "None" : type;
+}
+
+TEST(ServerProcessTest, VersionPrintsVersionCommitAndBuildType) {
+  const RunResult text = RunProcess({kBinary, "version"});
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_EQ(text.out, std::string("netadmit ") + NETADMIT_PROJECT_VERSION + "\ncommit: " +
+                          NETADMIT_GIT_COMMIT + "\nbuild type: " + BuildType() + "\n");
+
+  const RunResult json = RunProcess({kBinary, "version", "-o", "json"});
+  EXPECT_EQ(json.exit_code, 0);
+  const rapidjson::Document document = ParseJson(json.out);
+  ASSERT_TRUE(document.IsObject()) << json.out;
+  EXPECT_STREQ(document["version"].GetString(), NETADMIT_PROJECT_VERSION);
+  EXPECT_STREQ(document["gitCommit"].GetString(), NETADMIT_GIT_COMMIT);
+  EXPECT_EQ(document["buildType"].GetString(), BuildType());
+  EXPECT_EQ(document.MemberCount(), 3u);
+
+  const RunResult flag = RunProcess({kBinary, "--version"});
+  EXPECT_EQ(flag.exit_code, 0);
+  EXPECT_EQ(flag.out, std::string(NETADMIT_PROJECT_VERSION) + "\n");
+  EXPECT_EQ(RunProcess({kBinary, "version", "-o", "yaml"}).exit_code, 2);
 }
 
 constexpr const char* kOpenIngressManifest = R"(apiVersion: networking.k8s.io/v1
