@@ -1,5 +1,5 @@
 # netadmit's container image.
-#   docker build -t netadmit:0.1.0 .
+#   docker build -t netadmit:0.1.0 --build-arg NETADMIT_GIT_COMMIT=$(git rev-parse --short=12 HEAD) .
 #   docker run --rm netadmit:0.1.0 version
 #
 # Build stage: the same Debian 12 packages and the same release preset as a developer's build.
@@ -10,8 +10,11 @@ WORKDIR /src
 COPY scripts/install-deps.sh scripts/install-deps.sh
 RUN scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
-# Only the executable: tests and benchmarks are not part of the image.
+# Only the executable: tests and benchmarks are not part of the image. The build context holds
+# no .git, so the commit `netadmit version` reports comes in as a build argument.
+ARG NETADMIT_GIT_COMMIT=unknown
 RUN cmake --preset release -DNETADMIT_BUILD_TESTS=OFF -DNETADMIT_BUILD_BENCH=OFF \
+      -DNETADMIT_GIT_COMMIT="${NETADMIT_GIT_COMMIT}" \
  && cmake --build --preset release --target netadmit \
  && strip --strip-unneeded -o /netadmit build/release/server/netadmit \
  && /netadmit version

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git curl openssl ca-certificates
   libboost1.81-dev libssl-dev rapidjson-dev libyaml-cpp-dev libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3-yaml ccache
+  dpkg-dev man-db  # cpack's Depends (dpkg-shlibdeps); the install test renders the man page
   etcd-server  # the end-to-end suite runs a real kube-apiserver on it
 )
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs netadmit locally over HTTPS with the embedded default rule set: installs missing build
-# dependencies, builds the release preset, makes development certificates in .dev/certs, prints
-# a curl command that sends a recorded API server request, and serves on 127.0.0.1:8443.
+# dependencies, builds the netadmit executable alone with the release preset, makes development
+# certificates in .dev/certs, prints a curl command that sends a recorded API server request, and
+# serves on 127.0.0.1:8443.
 # Usage: scripts/run-local.sh [extra `netadmit serve` flags, e.g. --rules policy-rules/]
 set -euo pipefail
 
@@ -10,7 +11,7 @@ cd "$root"
 
 scripts/install-deps.sh
 cmake --preset release
-cmake --build --preset release
+cmake --build --preset release --target netadmit
 scripts/dev-certs.sh .dev/certs
 
 listen="127.0.0.1:8443"
