@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "registration.h"
 
@@ -23,6 +24,56 @@ const RuleKind* RuleCatalog::Find(std::string_view name) const {
   auto found = std::find_if(kinds_.begin(), kinds_.end(),
                             [&](const RuleKind& kind) { return kind.name == name; });
   return found == kinds_.end() ? nullptr : &*found;
+}
+
+std::string KindsReferenceMarkdown(const RuleCatalog& catalog) {
+  std::string out;
+  for (const auto& kind : catalog.kinds()) {
+    out += "### " + std::string(kind.name) + "\n\n" + std::string(kind.summary) + "\n\n";
+    switch (kind.target) {
+      case Target::kNetworkPolicy:
+        out += "Checks: NetworkPolicies";
+        break;
+      case Target::kPodTemplate:
+        out += "Checks: Pods and pod templates";
+        break;
+      case Target::kNetworkPolicyOrPodTemplate:
+        out += "Checks: NetworkPolicies, Pods and pod templates";
+        break;
+    }
+    out += kind.checks_delete ? ", DELETE included.\n\n" : ".\n\n";
+    if (kind.needs_cluster) {
+      out +=
+          "Needs the cluster view: inactive in `netadmit serve` without a connection to the API "
+          "server; `netadmit check` uses the manifests and `--cluster-state` as the "
+          "cluster.\n\n";
+    }
+    if (kind.params.empty()) {
+      out += "No params.\n\n";
+      continue;
+    }
+    out += "| Param | Type | Meaning |\n| --- | --- | --- |\n";
+    for (const auto& param : kind.params) {
+      out += "| `" + std::string(param.name) + "` | " + std::string(param.type) + " | " +
+             std::string(param.description) + " |\n";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string KindsListing(const RuleCatalog& catalog) {
+  std::size_t width = 0;
+  for (const auto& kind : catalog.kinds()) {
+    width = std::max(width, kind.name.size());
+  }
+  std::string out;
+  for (const auto& kind : catalog.kinds()) {
+    out += "  " + std::string(kind.name) + std::string(width - kind.name.size() + 2, ' ') +
+           std::string(kind.summary) + (kind.needs_cluster ? " (needs the cluster view)" : "") +
+           "\n";
+  }
+  return out;
 }
 
 const RuleCatalog& BuiltinCatalog() {

@@ -85,43 +85,6 @@ TEST(RegistrationTest, EveryKindSurvivesMalformedParams) {
   }
 }
 
-// The reference block of docs/rules.md, rendered from the catalog.
-std::string RenderReference(const RuleCatalog& catalog) {
-  std::string out;
-  for (const auto& kind : catalog.kinds()) {
-    out += "### " + std::string(kind.name) + "\n\n" + std::string(kind.summary) + "\n\n";
-    switch (kind.target) {
-      case Target::kNetworkPolicy:
-        out += "Checks: NetworkPolicies";
-        break;
-      case Target::kPodTemplate:
-        out += "Checks: Pods and pod templates";
-        break;
-      case Target::kNetworkPolicyOrPodTemplate:
-        out += "Checks: NetworkPolicies, Pods and pod templates";
-        break;
-    }
-    out += kind.checks_delete ? ", DELETE included.\n\n" : ".\n\n";
-    if (kind.needs_cluster) {
-      out +=
-          "Needs the cluster view: inactive in `netadmit serve` without a connection to the API "
-          "server; `netadmit check` uses the manifests and `--cluster-state` as the "
-          "cluster.\n\n";
-    }
-    if (kind.params.empty()) {
-      out += "No params.\n\n";
-      continue;
-    }
-    out += "| Param | Type | Meaning |\n| --- | --- | --- |\n";
-    for (const auto& param : kind.params) {
-      out += "| `" + std::string(param.name) + "` | " + std::string(param.type) + " | " +
-             std::string(param.description) + " |\n";
-    }
-    out += "\n";
-  }
-  return out;
-}
-
 // The reference in docs/rules.md is the catalog's own text, so the two cannot drift apart.
 TEST(RegistrationTest, DocsMatchTheCatalog) {
   const std::string docs = testing::ReadFile(std::string(NETADMIT_SOURCE_DIR) + "/docs/rules.md");
@@ -131,9 +94,10 @@ TEST(RegistrationTest, DocsMatchTheCatalog) {
   const auto to = docs.find(end);
   ASSERT_NE(from, std::string::npos);
   ASSERT_NE(to, std::string::npos);
-  const std::string expected = RenderReference(BuiltinCatalog());
+  const std::string expected = KindsReferenceMarkdown(BuiltinCatalog());
   EXPECT_EQ(docs.substr(from + begin.size(), to - from - begin.size()), expected)
-      << "replace the block between the reference markers in docs/rules.md with:\n"
+      << "docs/rules.md is stale: replace the block between the reference markers with the "
+         "output of `netadmit rules --markdown`:\n"
       << expected;
 }
 

@@ -4,6 +4,7 @@
 // catalog refuses duplicates and is immutable once built, so it is shared freely by threads.
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,5 +26,12 @@ class RuleCatalog {
 
 // Every built-in kind, from the one registration list. Built on first use.
 const RuleCatalog& BuiltinCatalog();
+
+// The kinds reference in Markdown (a section per kind: summary, what it checks, params), as
+// docs/rules.md includes it verbatim and `netadmit rules --markdown` prints it.
+std::string KindsReferenceMarkdown(const RuleCatalog& catalog);
+
+// One line per kind, name and summary, as `netadmit rules` and `netadmit serve --help` list them.
+std::string KindsListing(const RuleCatalog& catalog);
 
 }  // namespace netadmit

@@ -79,8 +79,9 @@ RuleKind ExplicitPolicyTypesKind() {
   return RuleKind{
       "ExplicitPolicyTypes",
       "NetworkPolicies write out a non-empty policyTypes instead of leaving Kubernetes to "
-      "infer it (at admission: as written with `kubectl apply`, from its "
-      "last-applied-configuration annotation).",
+      "infer it. The API server fills it in before admission, so the webhook judges only "
+      "policies applied with client-side `kubectl apply` (from their last-applied-configuration "
+      "annotation); others are judged by `netadmit check` only.",
       Target::kNetworkPolicy,
       {},
       Compile,
