@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "netadmit/catalog.h"
 #include "netadmit/check.h"
 #include "netadmit/rule_set.h"
 #include "server/build_info.h"
@@ -246,7 +247,9 @@ int Run(int argc, char** argv) {
       ->capture_default_str();
   serve->footer(
       "Exit status: 0 after a graceful shutdown (SIGTERM or SIGINT), 1 when the server cannot "
-      "start, 2 on a usage error.");
+      "start, 2 on a usage error.\n\nRule kinds (a rule names one in `kind:`; `netadmit rules "
+      "--markdown` prints the full reference):\n" +
+      KindsListing(BuiltinCatalog()));
 
   CheckFlags check_flags;
   CLI::App* check = app.add_subcommand(
@@ -285,6 +288,12 @@ int Run(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  bool rules_markdown = false;
+  CLI::App* rules = app.add_subcommand("rules", "List the built-in rule kinds");
+  rules->add_flag("--markdown", rules_markdown,
+                  "Print the kinds reference (params, types, defaults, what each refuses) in "
+                  "Markdown, as docs/rules.md includes it");
+
   std::string shell;
   CLI::App* completion =
       app.add_subcommand("completion",
@@ -306,6 +315,11 @@ int Run(int argc, char** argv) {
 
   if (*version) {
     PrintVersion(version_output);
+    return 0;
+  }
+  if (*rules) {
+    std::cout << (rules_markdown ? KindsReferenceMarkdown(BuiltinCatalog())
+                                 : KindsListing(BuiltinCatalog()));
     return 0;
   }
   if (*completion || *man) {

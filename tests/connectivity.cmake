@@ -24,6 +24,17 @@ if(TARGET netadmit)
     "^- prod/web-1 -> prod/db-0 5432/TCP\n\\+ dev/web-1 -> prod/db-0 5432/TCP\n1 connection gained, 1 lost on 5432/TCP\n$")
   add_test(NAME reach_cli.selects_nothing COMMAND netadmit reach ${REACH_INPUT} --to prod/nope)
   set_tests_properties(reach_cli.selects_nothing PROPERTIES WILL_FAIL TRUE)
+  # The kinds listing and the reference come from the catalog (docs/rules.md includes the
+  # reference verbatim; RegistrationTest.DocsMatchTheCatalog keeps the two equal).
+  add_test(NAME rules_cli.listing COMMAND netadmit rules)
+  set_tests_properties(rules_cli.listing PROPERTIES PASS_REGULAR_EXPRESSION
+    "  NoOpenEgress +Egress rules may not allow every destination.*\n  Flows +.*needs the cluster view")
+  add_test(NAME rules_cli.markdown COMMAND netadmit rules --markdown)
+  set_tests_properties(rules_cli.markdown PROPERTIES PASS_REGULAR_EXPRESSION
+    "^### NoOpenEgress\n\n.*\n### ExplicitPolicyTypes\n\n.*`netadmit check` only\.\n")
+  add_test(NAME rules_cli.serve_help_lists_kinds COMMAND netadmit serve --help)
+  set_tests_properties(rules_cli.serve_help_lists_kinds PROPERTIES PASS_REGULAR_EXPRESSION
+    "Rule kinds .*\n  NoOpenEgress .*\n  ExplicitPolicyTypes .*judged by `netadmit check` only")
   add_test(NAME reach_cli.malformed_input
            COMMAND netadmit reach -f ${REACH_FIXTURES}/bad/bad-policy.yaml)
   set_tests_properties(reach_cli.malformed_input PROPERTIES WILL_FAIL TRUE)
