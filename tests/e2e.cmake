@@ -3,23 +3,23 @@
 # so binaries run in parallel and never share a cluster. Without kube-apiserver, etcd and
 # kubectl (KUBEBUILDER_ASSETS, else PATH) a binary exits 77 and ctest reports it skipped;
 # with KUBEBUILDER_ASSETS set, a missing binary fails it.
-set(E2E_HARNESS_SOURCES
+
+# The harness and the main every e2e binary shares, compiled once.
+add_library(netadmit_e2e_support STATIC
   e2e/e2e_main.cpp
   e2e/kube_cluster.cpp
   e2e/netadmit_webhook.cpp
-  e2e/server_process.cpp
-  support/child_process.cpp
-  support/https_client.cpp
-  support/test_certs.cpp)
+  e2e/server_process.cpp)
+target_link_libraries(netadmit_e2e_support PUBLIC netadmit_test_support GTest::gmock)
+target_compile_definitions(netadmit_e2e_support PUBLIC
+  NETADMIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures"
+  NETADMIT_BINARY="$<TARGET_FILE:netadmit>")
+add_dependencies(netadmit_e2e_support netadmit)
 
 function(netadmit_e2e_test name source timeout)
-  add_executable(${name} ${source} ${E2E_HARNESS_SOURCES})
-  target_link_libraries(${name} PRIVATE netadmit_server GTest::gmock)
-  target_compile_definitions(${name} PRIVATE
-    NETADMIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures"
-    NETADMIT_BINARY="$<TARGET_FILE:netadmit>")
-  add_dependencies(${name} netadmit)
+  add_executable(${name} ${source})
+  target_link_libraries(${name} PRIVATE netadmit_e2e_support)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT ${timeout})
 endfunction()
