@@ -51,7 +51,7 @@ for preset in "${presets[@]}"; do
   echo "=== ${preset}: test"
   ctest --preset "$preset" -j "$jobs"
   if [ "$preset" = package ]; then
-    (cd build/package && cpack --preset package >/dev/null)
+    cpack --preset package >/dev/null
     inspect_package
   fi
   echo "=== ${preset}: $((SECONDS - started)) s"
