@@ -263,15 +263,26 @@ const Value* JudgedJson(const AdmissionRequest& request) {
   return request.operation == Operation::kDelete ? request.old_object : request.object;
 }
 
-// The object as it was, on UPDATE; empty when absent or not decodable (the checks then judge
-// the object alone).
-std::optional<Object> OldObjectOf(const AdmissionRequest& request) {
-  if (request.operation == Operation::kUpdate && request.old_object != nullptr) {
+// The object as it was, on UPDATE of an object the rules judge (`judged`); empty when absent or
+// not decodable (the checks then judge the object alone).
+std::optional<Object> OldObjectOf(const AdmissionRequest& request, const Result<Object>& judged) {
+  if (judged && !std::holds_alternative<std::monostate>(judged->content) &&
+      request.operation == Operation::kUpdate && request.old_object != nullptr) {
     if (auto decoded = DecodeObject(*request.old_object, request.namespace_name)) {
       return std::move(decoded.value());
     }
   }
   return std::nullopt;
+}
+
+// The judged object decoded, or an Error when it does not decode or there is none to decode: a
+// rule-set ConfigMap (judged as such) or no JSON to judge (JudgedJson).
+Result<Object> DecodeJudged(const AdmissionRequest& request, const ReviewOptions& options) {
+  const Value* json = JudgedJson(request);
+  if (json == nullptr || IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
+    return Error{};
+  }
+  return DecodeObject(*json, request.namespace_name);
 }
 
 bool SameSelector(const LabelSelector& a, const LabelSelector& b) {
@@ -614,58 +625,63 @@ std::vector<std::string> BoundWarnings(std::vector<std::string> warnings) {
   return kept;
 }
 
-PreparedReview::PreparedReview(const AdmissionRequest& request, ErrorPolicy on_unconfirmed)
-    : request_(&request), on_unconfirmed_(on_unconfirmed) {}
+PreparedReview::PreparedReview(const RuleSet& rules, const AdmissionRequest* borrowed,
+                               AdmissionRequest* owned, const ReviewOptions& options)
+    : owned_(owned != nullptr ? std::optional<AdmissionRequest>(std::move(*owned)) : std::nullopt),
+      borrowed_(owned != nullptr ? nullptr : borrowed),
+      on_unconfirmed_(options.on_unconfirmed),
+      object_(DecodeJudged(this->request(), options)),
+      old_object_(OldObjectOf(this->request(), object_)) {
+  const AdmissionRequest& request = this->request();
+  if (!object_) {
+    if (IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
+      early_ = ReviewRuleSetConfigMap(request, options);
+    } else if (JudgedJson(request) == nullptr) {
+      ReviewResult& skipped = early_.emplace();
+      skipped.response.uid = request.uid;
+      skipped.object_description =
+          request.kind.kind + " " +
+          (request.namespace_name.empty() ? "" : request.namespace_name + "/") + request.name;
+    } else {
+      early_ = Undecodable(request, object_.error(), options.on_error);
+    }
+    return;
+  }
+  if (std::holds_alternative<std::monostate>(object_->content)) {
+    ReviewResult& skipped = early_.emplace();
+    skipped.response.uid = request.uid;
+    skipped.object_description = object_->Describe();
+    return;
+  }
+  if (options.cluster != nullptr) {
+    cluster_ = std::make_unique<ClusterSnapshot>(*options.cluster);
+  }
+  const CheckContext context = Context();
+  applicable_rules_ = ApplicableRules(rules, *object_, context);
+  may_be_slow_ = rules.MayBeSlow() && RulesMayBeSlow(applicable_rules_, *object_, context);
+}
+
 PreparedReview::PreparedReview(PreparedReview&&) noexcept = default;
 PreparedReview& PreparedReview::operator=(PreparedReview&&) noexcept = default;
 PreparedReview::~PreparedReview() = default;
 
 CheckContext PreparedReview::Context() const {
   CheckContext context;
-  context.operation = request_->operation;
+  context.operation = request().operation;
   context.old_object = old_object_ ? &*old_object_ : nullptr;
-  context.user = &request_->user;
+  context.user = &request().user;
   context.cluster = cluster_.get();
   return context;
 }
 
 PreparedReview PrepareReview(const RuleSet& rules, const AdmissionRequest& request,
                              const ReviewOptions& options) {
-  PreparedReview review(request, options.on_unconfirmed);
-  if (IsRuleSetConfigMapWrite(request, options.rule_set_namespace)) {
-    review.early_ = ReviewRuleSetConfigMap(request, options);
-    return review;
-  }
-  const Value* json = JudgedJson(request);
-  if (json == nullptr) {
-    ReviewResult& skipped = review.early_.emplace();
-    skipped.response.uid = request.uid;
-    skipped.object_description =
-        request.kind.kind + " " +
-        (request.namespace_name.empty() ? "" : request.namespace_name + "/") + request.name;
-    return review;
-  }
-  auto object = DecodeObject(*json, request.namespace_name);
-  if (!object) {
-    review.early_ = Undecodable(request, object.error(), options.on_error);
-    return review;
-  }
-  if (std::holds_alternative<std::monostate>(object->content)) {
-    ReviewResult& skipped = review.early_.emplace();
-    skipped.response.uid = request.uid;
-    skipped.object_description = object->Describe();
-    return review;
-  }
-  review.object_ = std::move(object.value());
-  review.old_object_ = OldObjectOf(request);
-  if (options.cluster != nullptr) {
-    review.cluster_ = std::make_unique<ClusterSnapshot>(*options.cluster);
-  }
-  const CheckContext context = review.Context();
-  review.applicable_rules_ = ApplicableRules(rules, *review.object_, context);
-  review.may_be_slow_ =
-      rules.MayBeSlow() && RulesMayBeSlow(review.applicable_rules_, *review.object_, context);
-  return review;
+  return PreparedReview(rules, &request, nullptr, options);
+}
+
+PreparedReview PrepareReview(const RuleSet& rules, AdmissionRequest&& request,
+                             const ReviewOptions& options) {
+  return PreparedReview(rules, nullptr, &request, options);
 }
 
 ReviewResult EvaluateReview(const PreparedReview& review) {

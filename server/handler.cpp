@@ -16,17 +16,10 @@ constexpr std::string_view kPrometheusText = "text/plain; version=0.0.4; charset
 // Reasons echo parts of the request; keep them short.
 constexpr std::size_t kMaxReasonBytes = 512;
 
-// A request under review, with the rules it is judged by and the review prepared from both.
+// A review left for another thread, with the rules it points into.
 struct PendingReview {
-  PendingReview(AdmissionRequest decoded, std::shared_ptr<const RulesInForce> rules,
-                const ReviewOptions& options)
-      : request(std::move(decoded)),
-        in_force(std::move(rules)),
-        review(PrepareReview(*in_force->rules, request, options)) {}
-
-  AdmissionRequest request;
-  std::shared_ptr<const RulesInForce> in_force;
   PreparedReview review;
+  std::shared_ptr<const RulesInForce> in_force;
 };
 
 HttpResponse Respond(http::status status, unsigned version, std::string_view content_type,
@@ -133,25 +126,25 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   const ReviewOptions options{
       on_error_, cluster_.view, cluster_.rule_set_namespace, &in_force->file_sources,
       cluster_.allow_unconfirmed ? ErrorPolicy::kAllow : ErrorPolicy::kDeny};
-  // Kept on the heap from the start: the review points into the request and the rules, and any
-  // work deferred to another thread needs all three where they are.
-  const auto pending =
-      std::make_shared<const PendingReview>(std::move(*decoded), std::move(in_force), options);
+  PreparedReview review = PrepareReview(*in_force->rules, std::move(*decoded), options);
   // The rest of the work, for another thread: evaluating unless `evaluated` is given, confirming
-  // a denial that needs it, answering.
+  // a denial that needs it, answering. The review (holding the request) moves to the heap only
+  // then: most requests are answered here, without it.
   const auto rest = [&](std::optional<ReviewResult> evaluated) {
-    return [this, pending, started, version = request.version(), keep_alive = request.keep_alive(),
-            evaluated = std::move(evaluated)] {
+    auto pending = std::make_shared<const PendingReview>(
+        PendingReview{std::move(review), std::move(in_force)});
+    return [this, pending = std::move(pending), started, version = request.version(),
+            keep_alive = request.keep_alive(), evaluated = std::move(evaluated)] {
       ReviewResult result = evaluated ? *evaluated : EvaluateReview(pending->review);
       if (NeedsConfirming(result)) {
         result = Confirm(pending->review, std::move(result));
       }
-      HttpResponse response = Answer(pending->request, result, version, started);
+      HttpResponse response = Answer(pending->review.request(), result, version, started);
       response.keep_alive(keep_alive);
       return response;
     };
   };
-  if (pending->review.MayBeSlow()) {
+  if (review.MayBeSlow()) {
     // A review that may take milliseconds (a Flows rule building the connectivity engine) runs
     // on a background thread, so that the connections this thread serves do not wait on it.
     metrics_.RecordOffloadedReview();
@@ -159,9 +152,9 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
     deferred.finish = rest(std::nullopt);
     return std::nullopt;
   }
-  ReviewResult result = EvaluateReview(pending->review);
+  ReviewResult result = EvaluateReview(review);
   if (!NeedsConfirming(result)) {
-    return Answer(pending->request, result, request.version(), started);
+    return Answer(review.request(), result, request.version(), started);
   }
   // The fresh read waits on the API server, which this thread must not.
   deferred.finish = rest(std::move(result));

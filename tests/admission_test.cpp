@@ -459,6 +459,23 @@ TEST(PreparedReviewTest, EvaluationJudgesTheObjectsDecodedOnce) {
   EXPECT_EQ(Called().probed.size(), 1u);  // evaluating did not probe again
 }
 
+TEST(PreparedReviewTest, AReviewHoldingItsRequestMovesWithIt) {
+  auto request = DecodeAdmissionReview(PolicyRequest("UPDATE"));
+  ASSERT_TRUE(request.ok());
+  const auto rules = TestRules();  // outlives the review, which points into it
+  PreparedReview prepared = PrepareReview(*rules, std::move(request).value());
+  const auto moved = std::make_unique<const PreparedReview>(std::move(prepared));
+  EXPECT_EQ(moved->request().uid, "u-1");
+  EXPECT_EQ(moved->Context().user, &moved->request().user);
+  EXPECT_EQ(moved->Context().user->username, "alice");
+  ASSERT_NE(moved->Context().old_object, nullptr);
+  const ReviewResult result = EvaluateReview(*moved);
+  EXPECT_EQ(result.response.uid, "u-1");
+  EXPECT_EQ(result.response.message,
+            "[deny-policies] flagged a (np) at metadata.name \u2014 rename it\n"
+            "[deny-policies] flagged b (np) at metadata.name \u2014 rename it");
+}
+
 TEST(PreparedReviewTest, EarlyAnswersRunNoRule) {
   Called() = {};
   const auto rules = PreparedRules("    - {id: r, kind: Record, action: deny}\n");

@@ -125,17 +125,17 @@ class ClusterSnapshot;  // admission.cpp
 // context, the rules that apply, the answer when no rule needs to run, and whether evaluating
 // may take milliseconds. Rules that read the cluster view read it through a snapshot taken here
 // (each question asked of the view is answered once and the answer kept), so the may-be-slow
-// probe, the evaluation and a confirmation all see one cluster. The rule set, the request and
-// the options' view and rule sources must outlive it.
+// probe, the evaluation and a confirmation all see one cluster. The rule set and the options'
+// view and rule sources must outlive it; so must the request, unless the review holds it.
 class PreparedReview {
  public:
-  // Movable (it points only outside itself), not copyable.
+  // Movable (it points only outside itself, and a request it holds moves along), not copyable.
   PreparedReview(PreparedReview&&) noexcept;
   PreparedReview& operator=(PreparedReview&&) noexcept;
   ~PreparedReview();
 
   // The request it was prepared from.
-  const AdmissionRequest& request() const { return *request_; }
+  const AdmissionRequest& request() const { return owned_ ? *owned_ : *borrowed_; }
   // The whole answer when it is known without running a rule (a kind, subresource or operation
   // netadmit lets through, an object that does not decode, a rule-set ConfigMap); else null.
   const ReviewResult* EarlyAnswer() const { return early_ ? &*early_ : nullptr; }
@@ -143,7 +143,7 @@ class PreparedReview {
   // from the threads that serve connections.
   bool MayBeSlow() const { return may_be_slow_; }
   // The object judged (oldObject on DELETE), decoded; null with an early answer.
-  const Object* object() const { return object_ ? &*object_ : nullptr; }
+  const Object* object() const { return early_ ? nullptr : &*object_; }
   // The operation, the old object, the user, and the snapshot of the cluster view.
   CheckContext Context() const;
   // The rules that apply to the object (ApplicableRules); empty with an early answer.
@@ -152,13 +152,20 @@ class PreparedReview {
  private:
   friend PreparedReview PrepareReview(const RuleSet& rules, const AdmissionRequest& request,
                                       const ReviewOptions& options);
+  friend PreparedReview PrepareReview(const RuleSet& rules, AdmissionRequest&& request,
+                                      const ReviewOptions& options);
   friend ReviewResult ConfirmReview(const PreparedReview& review, ReviewResult denied,
                                     Result<FreshPolicies::ByNamespace> fresh);
-  PreparedReview(const AdmissionRequest& request, ErrorPolicy on_unconfirmed);
+  // Holds the request when `owned`, else refers to `borrowed`.
+  PreparedReview(const RuleSet& rules, const AdmissionRequest* borrowed, AdmissionRequest* owned,
+                 const ReviewOptions& options);
 
-  const AdmissionRequest* request_;
+  std::optional<AdmissionRequest> owned_;
+  const AdmissionRequest* borrowed_;  // null when owned_
   ErrorPolicy on_unconfirmed_;
-  std::optional<Object> object_;
+  // Decoded where it stays (no move of the object on the hot path); an Error also when there is
+  // nothing to decode, which early_ then answers.
+  Result<Object> object_;
   std::optional<Object> old_object_;          // on UPDATE, when it decodes
   std::unique_ptr<ClusterSnapshot> cluster_;  // null without a cluster view
   std::vector<const CompiledRule*> applicable_rules_;
@@ -169,8 +176,13 @@ class PreparedReview {
 // Prepares one request: picks the object (oldObject on DELETE), decodes it and the old object,
 // decides which rules apply and whether they may be slow, or settles the answer when no rule
 // needs to run. Never fails: an object that does not decode gets an early answer under
-// options.on_error.
+// options.on_error. The review refers to `request`, which must outlive it and stay where it is.
 PreparedReview PrepareReview(const RuleSet& rules, const AdmissionRequest& request,
+                             const ReviewOptions& options = {});
+
+// The same, the review holding the request: moving the review moves the request along, so that
+// a server can finish it on another thread without keeping the two together itself.
+PreparedReview PrepareReview(const RuleSet& rules, AdmissionRequest&& request,
                              const ReviewOptions& options = {});
 
 // Evaluates a prepared review and builds the response. Deny findings form status.message (one
