@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "netadmit/decode.h"
+#include "netadmit/json.h"
 
 namespace netadmit {
 
@@ -233,10 +234,6 @@ ReviewResult ReviewRuleSetConfigMap(const AdmissionRequest& request, const Revie
   result.response.message = "netadmit: the rule set does not load, so it would not take effect: " +
                             loaded.error().ToString();
   return result;
-}
-
-void WriteString(rapidjson::Writer<rapidjson::StringBuffer>& writer, std::string_view text) {
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
 // Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
@@ -575,7 +572,7 @@ std::string EncodeAdmissionReview(AdmissionVersion version, const AdmissionRespo
   writer.Key("response");
   writer.StartObject();
   writer.Key("uid");
-  WriteString(writer, response.uid);
+  WriteJsonString(writer, response.uid);
   writer.Key("allowed");
   writer.Bool(response.allowed);
   if (!response.allowed) {
@@ -585,17 +582,17 @@ std::string EncodeAdmissionReview(AdmissionVersion version, const AdmissionRespo
     writer.Int(response.code);
     if (!response.reason.empty()) {
       writer.Key("reason");
-      WriteString(writer, response.reason);
+      WriteJsonString(writer, response.reason);
     }
     writer.Key("message");
-    WriteString(writer, response.message);
+    WriteJsonString(writer, response.message);
     writer.EndObject();
   }
   if (!response.warnings.empty()) {
     writer.Key("warnings");
     writer.StartArray();
     for (const auto& warning : response.warnings) {
-      WriteString(writer, warning);
+      WriteJsonString(writer, warning);
     }
     writer.EndArray();
   }

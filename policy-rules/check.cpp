@@ -18,6 +18,7 @@
 
 #include "netadmit/cluster.h"
 #include "netadmit/decode.h"
+#include "netadmit/json.h"
 
 namespace netadmit {
 
@@ -108,17 +109,13 @@ const char* JsonDecision(Decision decision) {
 
 using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 
-void WriteString(JsonWriter& writer, std::string_view text) {
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
-
 void WriteMember(JsonWriter& writer, std::string_view key, std::string_view value) {
-  WriteString(writer, key);
-  WriteString(writer, value);
+  WriteJsonString(writer, key);
+  WriteJsonString(writer, value);
 }
 
 void WriteCount(JsonWriter& writer, std::string_view key, int value) {
-  WriteString(writer, key);
+  WriteJsonString(writer, key);
   writer.Int(value);
 }
 
@@ -305,13 +302,13 @@ std::string RenderJson(const CheckReport& report) {
   JsonWriter writer(buffer);
   writer.SetIndent(' ', 2);
   writer.StartObject();
-  WriteString(writer, "objects");
+  WriteJsonString(writer, "objects");
   writer.StartArray();
   for (const ObjectReport& object : report.objects) {
     writer.StartObject();
     WriteMember(writer, "file", object.file);
     WriteCount(writer, "line", object.line);
-    WriteString(writer, "object");
+    WriteJsonString(writer, "object");
     writer.StartObject();
     WriteMember(writer, "apiVersion", object.api_version);
     WriteMember(writer, "kind", object.kind);
@@ -319,7 +316,7 @@ std::string RenderJson(const CheckReport& report) {
     WriteMember(writer, "name", object.name);
     writer.EndObject();
     WriteMember(writer, "decision", JsonDecision(DecisionOf(object)));
-    WriteString(writer, "violations");
+    WriteJsonString(writer, "violations");
     writer.StartArray();
     for (const Finding& finding : object.evaluation.findings) {
       writer.StartObject();
@@ -333,7 +330,7 @@ std::string RenderJson(const CheckReport& report) {
     writer.EndObject();
   }
   writer.EndArray();
-  WriteString(writer, "summary");
+  WriteJsonString(writer, "summary");
   writer.StartObject();
   const Summary summary = Summarize(report);
   WriteCount(writer, "objects", summary.objects);

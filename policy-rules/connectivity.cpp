@@ -17,7 +17,6 @@ namespace netadmit {
 
 namespace {
 
-constexpr std::string_view kNamespaceNameLabel = "kubernetes.io/metadata.name";
 constexpr int32_t kMaxPort = 65535;
 
 // Appends `text` to `out`, after `separator` unless `out` is empty. (Written out rather than as

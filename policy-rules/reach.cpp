@@ -15,6 +15,7 @@
 
 #include "netadmit/cidr.h"
 #include "netadmit/decode.h"
+#include "netadmit/json.h"
 #include "netadmit/manifest.h"
 
 namespace netadmit {
@@ -170,22 +171,18 @@ Result<std::vector<Endpoint>> Select(const Connectivity& engine, std::string_vie
   return out;
 }
 
-void WriteString(JsonWriter& writer, std::string_view text) {
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
-
 void WritePort(JsonWriter& writer, const PortProtocol& port) {
-  WriteString(writer, "port");
+  WriteJsonString(writer, "port");
   writer.Int(port.port);
-  WriteString(writer, "protocol");
-  WriteString(writer, ProtocolName(port.protocol));
+  WriteJsonString(writer, "protocol");
+  WriteJsonString(writer, ProtocolName(port.protocol));
 }
 
 void WritePortList(JsonWriter& writer, const std::vector<PortProtocol>& ports) {
-  WriteString(writer, "ports");
+  WriteJsonString(writer, "ports");
   writer.StartArray();
   for (const PortProtocol& port : ports) {
-    WriteString(writer, port.ToString());
+    WriteJsonString(writer, port.ToString());
   }
   writer.EndArray();
 }
@@ -427,33 +424,33 @@ std::string RenderReachJson(const ReachTable& table) {
   writer.SetIndent(' ', 2);
   writer.StartObject();
   WritePortList(writer, table.ports);
-  WriteString(writer, "connections");
+  WriteJsonString(writer, "connections");
   writer.StartArray();
   for (std::size_t p = 0; p < table.ports.size(); ++p) {
     for (std::size_t s = 0; s < table.sources.size(); ++s) {
       for (std::size_t d = 0; d < table.destinations.size(); ++d) {
         writer.StartObject();
-        WriteString(writer, "from");
-        WriteString(writer, table.sources[s]);
-        WriteString(writer, "to");
-        WriteString(writer, table.destinations[d]);
+        WriteJsonString(writer, "from");
+        WriteJsonString(writer, table.sources[s]);
+        WriteJsonString(writer, "to");
+        WriteJsonString(writer, table.destinations[d]);
         WritePort(writer, table.ports[p]);
-        WriteString(writer, "allowed");
+        WriteJsonString(writer, "allowed");
         writer.Bool(table.Allowed(p, s, d));
         writer.EndObject();
       }
     }
   }
   writer.EndArray();
-  WriteString(writer, "summary");
+  WriteJsonString(writer, "summary");
   writer.StartArray();
   for (std::size_t p = 0; p < table.ports.size(); ++p) {
     const auto allowed = std::count(table.allowed[p].begin(), table.allowed[p].end(), 1);
     writer.StartObject();
     WritePort(writer, table.ports[p]);
-    WriteString(writer, "allowed");
+    WriteJsonString(writer, "allowed");
     writer.Int64(allowed);
-    WriteString(writer, "blocked");
+    WriteJsonString(writer, "blocked");
     writer.Int64(static_cast<int64_t>(table.allowed[p].size()) - allowed);
     writer.EndObject();
   }
@@ -616,17 +613,17 @@ std::string RenderDiffJson(const ReachDiff& diff) {
   writer.StartObject();
   WritePortList(writer, diff.ports);
   for (const bool gained : {true, false}) {
-    WriteString(writer, gained ? "gained" : "lost");
+    WriteJsonString(writer, gained ? "gained" : "lost");
     writer.StartArray();
     for (const ReachChange& change : diff.changes) {
       if (change.gained != gained) {
         continue;
       }
       writer.StartObject();
-      WriteString(writer, "from");
-      WriteString(writer, change.from);
-      WriteString(writer, "to");
-      WriteString(writer, change.to);
+      WriteJsonString(writer, "from");
+      WriteJsonString(writer, change.from);
+      WriteJsonString(writer, "to");
+      WriteJsonString(writer, change.to);
       WritePort(writer, change.port);
       writer.EndObject();
     }
@@ -736,12 +733,12 @@ std::string RenderExposureJson(const Exposure& exposure) {
   for (const auto& [key, pods] :
        {std::pair{"fromOutside", &exposure.from_outside},
         std::pair{"fromEveryNamespace", &exposure.from_every_namespace}}) {
-    WriteString(writer, key);
+    WriteJsonString(writer, key);
     writer.StartArray();
     for (const ExposedPod& pod : *pods) {
       writer.StartObject();
-      WriteString(writer, "pod");
-      WriteString(writer, pod.pod);
+      WriteJsonString(writer, "pod");
+      WriteJsonString(writer, pod.pod);
       WritePortList(writer, pod.ports);
       writer.EndObject();
     }
@@ -749,10 +746,10 @@ std::string RenderExposureJson(const Exposure& exposure) {
   }
   for (const auto& [key, names] : {std::pair{"ingressNotIsolated", &exposure.ingress_not_isolated},
                                    std::pair{"egressNotIsolated", &exposure.egress_not_isolated}}) {
-    WriteString(writer, key);
+    WriteJsonString(writer, key);
     writer.StartArray();
     for (const std::string& name : *names) {
-      WriteString(writer, name);
+      WriteJsonString(writer, name);
     }
     writer.EndArray();
   }

@@ -15,6 +15,7 @@
 
 #include "netadmit/catalog.h"
 #include "netadmit/check.h"
+#include "netadmit/json.h"
 #include "netadmit/rule_set.h"
 #include "server/build_info.h"
 #include "server/cli_docs.h"
@@ -117,7 +118,7 @@ std::string VersionJson(const BuildInfo& info) {
        {std::pair{"version", info.version}, std::pair{"gitCommit", info.commit},
         std::pair{"buildType", info.build_type}}) {
     writer.Key(key);
-    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    WriteJsonString(writer, value);
   }
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";

@@ -6,25 +6,23 @@
 #include <cstdio>
 #include <ctime>
 
+#include "netadmit/json.h"
+
 namespace netadmit::server {
 
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void WriteString(JsonWriter& writer, std::string_view text) {
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
-
 void WriteMember(JsonWriter& writer, std::string_view key, std::string_view value) {
-  WriteString(writer, key);
-  WriteString(writer, value);
+  WriteJsonString(writer, key);
+  WriteJsonString(writer, value);
 }
 
 void WriteField(JsonWriter& writer, const LogField& field) {
-  WriteString(writer, field.key());
+  WriteJsonString(writer, field.key());
   if (const auto* text = std::get_if<std::string_view>(&field.value())) {
-    WriteString(writer, *text);
+    WriteJsonString(writer, *text);
   } else if (const auto* number = std::get_if<int64_t>(&field.value())) {
     writer.Int64(*number);
   } else {

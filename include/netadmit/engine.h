@@ -62,9 +62,6 @@ bool RulesMayBeSlow(std::span<const CompiledRule* const> rules, const Object& ob
 Evaluation EvaluateAgain(Evaluation first, std::span<const CompiledRule* const> rules,
                          const Object& object, const CheckContext& context);
 
-// The label the API server sets on every namespace, to its name.
-inline constexpr std::string_view kNamespaceNameLabel = "kubernetes.io/metadata.name";
-
 // A namespace's labels as rules see them: the cluster view's when it knows the namespace, else
 // only kubernetes.io/metadata.name (the one label every namespace is known to have).
 Labels NamespaceLabels(std::string_view namespace_name, const ClusterView* cluster);

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -101,6 +102,10 @@ struct PodTemplate {
   std::vector<Container> containers;
   std::vector<Container> init_containers;
 };
+
+// The label the API server sets on every namespace, to its name (Kubernetes 1.21 and later);
+// users cannot change it, so selecting a namespace by it is selecting it by name.
+inline constexpr std::string_view kNamespaceNameLabel = "kubernetes.io/metadata.name";
 
 struct ObjectMeta {
   std::string name;

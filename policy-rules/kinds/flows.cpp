@@ -100,7 +100,7 @@ class FlowScope {
 // A namespace's labels as selectors see them: with kubernetes.io/metadata.name, as the API server
 // sets it and the engine assumes it.
 NamespaceInfo NamespaceOf(std::string name, Labels labels) {
-  labels.emplace("kubernetes.io/metadata.name", name);
+  labels.emplace(kNamespaceNameLabel, name);
   return NamespaceInfo{std::move(name), std::move(labels)};
 }
 

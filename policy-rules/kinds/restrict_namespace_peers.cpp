@@ -20,8 +20,6 @@ namespace netadmit {
 
 namespace {
 
-// Set by Kubernetes on every namespace, and only by it: the one label that names a namespace.
-constexpr char kNameLabel[] = "kubernetes.io/metadata.name";
 constexpr std::size_t kMaxListedNames = 3;
 
 const char* OperatorName(SelectorOperator op) {
@@ -42,11 +40,12 @@ const char* OperatorName(SelectorOperator op) {
 // point into the selector.
 std::optional<std::vector<std::string_view>> PinnedNames(const LabelSelector& selector) {
   std::optional<std::vector<std::string_view>> names;
-  if (auto found = selector.match_labels.find(kNameLabel); found != selector.match_labels.end()) {
+  if (auto found = selector.match_labels.find(kNamespaceNameLabel);
+      found != selector.match_labels.end()) {
     names.emplace().push_back(found->second);
   }
   for (const auto& requirement : selector.match_expressions) {
-    if (requirement.key == kNameLabel && requirement.op == SelectorOperator::kIn) {
+    if (requirement.key == kNamespaceNameLabel && requirement.op == SelectorOperator::kIn) {
       if (!names) {
         names.emplace();
       }
