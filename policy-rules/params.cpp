@@ -160,6 +160,123 @@ std::optional<Error> KnownFields(const YAML::Node& node, const std::string& file
   return std::nullopt;
 }
 
+// yaml-cpp reports a node it cannot read by throwing YAML::Exception. This is the one place that
+// catches it: returns what `read` returns or, when it throws, what `unreadable` makes of
+// yaml-cpp's text.
+template <typename Read, typename Unreadable>
+auto CatchYamlException(Read read, Unreadable unreadable) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const YAML::Exception& e) {
+    return unreadable(std::string(e.what()));
+  }
+}
+
+// Runs `read`, which returns a Result; a node yaml-cpp cannot read becomes the error
+// "unreadable <what>: ..." at `path`, located at `at`.
+template <typename Read>
+auto ReadOrError(const YAML::Node& at, const std::string& file, const std::string& path,
+                 std::string_view what, Read read) -> decltype(read()) {
+  return CatchYamlException(read, [&](const std::string& text) -> decltype(read()) {
+    return ErrorAt(at, file, path, "unreadable " + std::string(what) + ": " + text);
+  });
+}
+
+// Reads a list whose items `read_item(item, file, item_path)` reads. `what` names the items for
+// the error when `node` is no list: "must be a list of <what>, got a map".
+template <typename T, typename ReadItem>
+Result<std::vector<T>> ReadList(const YAML::Node& node, const std::string& file,
+                                const std::string& path, std::string_view what,
+                                ReadItem read_item) {
+  if (!node.IsSequence()) {
+    return ErrorAt(node, file, path,
+                   "must be a list of " + std::string(what) + ", got " + Describe(node));
+  }
+  std::vector<T> out;
+  std::size_t index = 0;
+  for (const auto& item : node) {
+    Result<T> value = read_item(item, file, path + "[" + std::to_string(index++) + "]");
+    if (!value) {
+      return value.error();
+    }
+    out.push_back(std::move(value).value());
+  }
+  return out;
+}
+
+// A list item written as a scalar, which `parse` reads; `what` names it for the error when the
+// item is no scalar: "must be <what>, got a map".
+template <typename Parse>
+auto ReadScalar(const YAML::Node& item, const std::string& file, const std::string& path,
+                std::string_view what, Parse parse) -> decltype(parse(item.Scalar())) {
+  if (!item.IsScalar()) {
+    return ErrorAt(item, file, path, "must be " + std::string(what) + ", got " + Describe(item));
+  }
+  auto parsed = parse(item.Scalar());
+  if (!parsed) {
+    return ErrorAt(item, file, path, parsed.error().message);
+  }
+  return parsed;
+}
+
+Result<std::string> ReadString(const YAML::Node& item, const std::string& file,
+                               const std::string& path) {
+  return ReadScalar(item, file, path, "a string",
+                    [](const std::string& text) -> Result<std::string> { return text; });
+}
+
+Result<Cidr> ReadCidr(const YAML::Node& item, const std::string& file, const std::string& path) {
+  return ReadScalar(item, file, path, "a CIDR such as \"10.0.0.0/8\"", &Cidr::Parse);
+}
+
+Result<NamespacePattern> ReadNamespace(const YAML::Node& item, const std::string& file,
+                                       const std::string& path) {
+  return ReadScalar(item, file, path, "a namespace name or pattern", &NamespacePattern::Parse);
+}
+
+Result<PortSpec> ReadPort(const YAML::Node& item, const std::string& file,
+                          const std::string& path) {
+  static const std::set<std::string, std::less<>> kFields = {"protocol", "port", "endPort"};
+  if (!item.IsMap()) {
+    return ErrorAt(item, file, path,
+                   "must be a port such as {protocol: UDP, port: 53}, got " + Describe(item));
+  }
+  if (auto error = KnownFields(item, file, path, kFields)) {
+    return *std::move(error);
+  }
+  PortSpec spec;
+  const auto protocol = FindValue(item, "protocol");
+  if (protocol && !protocol->IsNull()) {
+    const auto parsed = protocol->IsScalar() ? ParseProtocol(protocol->Scalar()) : std::nullopt;
+    if (!parsed) {
+      return ErrorAt(*protocol, file, path + ".protocol",
+                     "must be TCP, UDP or SCTP, got " + Describe(*protocol));
+    }
+    spec.protocol = *parsed;
+  }
+  const auto port = FindValue(item, "port");
+  if (!port || port->IsNull()) {
+    return ErrorAt(item, file, path + ".port", "missing required field \"port\"");
+  }
+  std::string message;
+  const auto number = ParseInteger(*port, kMinPort, kMaxPort, message);
+  if (!number) {
+    return ErrorAt(*port, file, path + ".port", std::move(message));
+  }
+  spec.port = static_cast<int32_t>(*number);
+  spec.end_port = spec.port;
+  const auto end_port = FindValue(item, "endPort");
+  if (end_port && !end_port->IsNull()) {
+    const auto end = ParseInteger(*end_port, spec.port, kMaxPort, message);
+    if (!end) {
+      return ErrorAt(*end_port, file, path + ".endPort",
+                     message + " (endPort may not be below port)");
+    }
+    spec.end_port = static_cast<int32_t>(*end);
+  }
+  return spec;
+}
+
 Result<SelectorRequirement> ParseRequirement(const YAML::Node& node, const std::string& file,
                                              const std::string& path) {
   static const std::set<std::string, std::less<>> kFields = {"key", "operator", "values"};
@@ -212,7 +329,7 @@ Result<SelectorRequirement> ParseRequirement(const YAML::Node& node, const std::
 Result<LabelSelector> ParseLabelSelector(const YAML::Node& node, const std::string& file,
                                          const std::string& path) {
   static const std::set<std::string, std::less<>> kFields = {"matchLabels", "matchExpressions"};
-  try {
+  return ReadOrError(node, file, path, "value", [&]() -> Result<LabelSelector> {
     if (!node.IsMap()) {
       return ErrorAt(
           node, file, path,
@@ -237,24 +354,15 @@ Result<LabelSelector> ParseLabelSelector(const YAML::Node& node, const std::stri
     }
     if (const auto expressions = FindValue(node, "matchExpressions");
         expressions && !expressions->IsNull()) {
-      if (!expressions->IsSequence()) {
-        return ErrorAt(*expressions, file, path + ".matchExpressions",
-                       "must be a list of requirements, got " + Describe(*expressions));
+      auto requirements = ReadList<SelectorRequirement>(
+          *expressions, file, path + ".matchExpressions", "requirements", ParseRequirement);
+      if (!requirements) {
+        return requirements.error();
       }
-      std::size_t index = 0;
-      for (const auto& item : *expressions) {
-        auto requirement = ParseRequirement(
-            item, file, path + ".matchExpressions[" + std::to_string(index++) + "]");
-        if (!requirement) {
-          return requirement.error();
-        }
-        selector.match_expressions.push_back(*std::move(requirement));
-      }
+      selector.match_expressions = std::move(requirements).value();
     }
     return selector;
-  } catch (const YAML::Exception& e) {
-    return ErrorAt(node, file, path, std::string("unreadable value: ") + e.what());
-  }
+  });
 }
 
 Error ErrorAt(const YAML::Node& node, std::string file, std::string path, std::string message) {
@@ -262,31 +370,56 @@ Error ErrorAt(const YAML::Node& node, std::string file, std::string path, std::s
   error.file = std::move(file);
   error.path = std::move(path);
   error.message = std::move(message);
-  try {
-    if (node.IsDefined()) {
-      const YAML::Mark mark = node.Mark();
-      if (!mark.is_null()) {
-        // yaml-cpp counts from 0.
-        error.line = mark.line + 1;
-        error.column = mark.column + 1;
-      }
-    }
-  } catch (const YAML::Exception&) {
-    // An invalid node has no position; the error keeps line and column unknown.
-  }
+  CatchYamlException(
+      [&] {
+        if (node.IsDefined()) {
+          const YAML::Mark mark = node.Mark();
+          if (!mark.is_null()) {
+            // yaml-cpp counts from 0.
+            error.line = mark.line + 1;
+            error.column = mark.column + 1;
+          }
+        }
+      },
+      // An invalid node has no position; the error keeps line and column unknown.
+      [](const std::string&) {});
   return error;
+}
+
+template <typename Read>
+void ParamReader::ReadParams(const YAML::Node& at, Read read) {
+  const Status status = ReadOrError(at, file_, path_, "params", read);
+  if (!status) {
+    Adopt(status.error());
+  }
+}
+
+template <typename T, typename Read>
+T ParamReader::ReadValue(std::string_view key, T absent, Read read) {
+  const std::string path = PathOf(key);
+  Result<T> value = ReadOrError(params_, file_, path, "value", [&]() -> Result<T> {
+    const YAML::Node node = Lookup(key);
+    if (node.IsNull()) {
+      return absent;
+    }
+    return read(node, path);
+  });
+  if (!value) {
+    Adopt(value.error());
+    return absent;
+  }
+  return std::move(value).value();
 }
 
 ParamReader::ParamReader(YAML::Node params, std::string file, std::string path)
     : params_(Usable(std::move(params))), file_(std::move(file)), path_(std::move(path)) {
-  try {
+  ReadParams(YAML::Node(), [&]() -> Status {
     if (!params_.IsNull() && !params_.IsMap()) {
-      FailAt(params_, path_,
-             "must be a map of parameter names to values, got " + Describe(params_));
+      return ErrorAt(params_, file_, path_,
+                     "must be a map of parameter names to values, got " + Describe(params_));
     }
-  } catch (const YAML::Exception& e) {
-    FailAt(YAML::Node(), path_, std::string("unreadable params: ") + e.what());
-  }
+    return Ok{};
+  });
 }
 
 YAML::Node ParamReader::Lookup(std::string_view key) {
@@ -299,9 +432,7 @@ YAML::Node ParamReader::Lookup(std::string_view key) {
 }
 
 void ParamReader::FailAt(const YAML::Node& node, std::string path, std::string message) {
-  if (!error_) {
-    error_ = ErrorAt(node, file_, std::move(path), std::move(message));
-  }
+  Adopt(ErrorAt(node, file_, std::move(path), std::move(message)));
 }
 
 std::string ParamReader::PathOf(std::string_view key) const {
@@ -312,234 +443,76 @@ std::string ParamReader::PathOf(std::string_view key) const {
 }
 
 std::vector<std::string> ParamReader::StringList(std::string_view key) {
-  std::vector<std::string> out;
-  try {
-    const YAML::Node node = Lookup(key);
-    if (node.IsNull()) {
-      return out;
-    }
-    const std::string path = PathOf(key);
-    if (!node.IsSequence()) {
-      FailAt(node, path, "must be a list of strings, got " + Describe(node));
-      return {};
-    }
-    std::size_t index = 0;
-    for (const auto& item : node) {
-      if (!item.IsScalar()) {
-        FailAt(item, path + "[" + std::to_string(index) + "]",
-               "must be a string, got " + Describe(item));
-        return {};
-      }
-      out.push_back(item.Scalar());
-      ++index;
-    }
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
-    return {};
-  }
-  return out;
+  return ReadValue(key, std::vector<std::string>(),
+                   [&](const YAML::Node& node, const std::string& path) {
+                     return ReadList<std::string>(node, file_, path, "strings", ReadString);
+                   });
 }
 
 bool ParamReader::Bool(std::string_view key, bool default_value) {
-  try {
-    const YAML::Node node = Lookup(key);
-    if (node.IsNull()) {
-      return default_value;
-    }
-    if (node.IsScalar() && !IsQuotedString(node)) {
-      const std::string& text = node.Scalar();
-      // The YAML 1.2 core schema: no yes/no/on/off.
-      if (text == "true" || text == "True" || text == "TRUE") {
-        return true;
-      }
-      if (text == "false" || text == "False" || text == "FALSE") {
-        return false;
-      }
-    }
-    FailAt(node, PathOf(key), "must be true or false, got " + Describe(node));
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
-  }
-  return default_value;
+  return ReadValue(
+      key, default_value, [&](const YAML::Node& node, const std::string& path) -> Result<bool> {
+        if (node.IsScalar() && !IsQuotedString(node)) {
+          const std::string& text = node.Scalar();
+          // The YAML 1.2 core schema: no yes/no/on/off.
+          if (text == "true" || text == "True" || text == "TRUE") {
+            return true;
+          }
+          if (text == "false" || text == "False" || text == "FALSE") {
+            return false;
+          }
+        }
+        return ErrorAt(node, file_, path, "must be true or false, got " + Describe(node));
+      });
 }
 
 int64_t ParamReader::Int(std::string_view key, int64_t default_value, int64_t min, int64_t max) {
-  try {
-    const YAML::Node node = Lookup(key);
-    if (node.IsNull()) {
-      return default_value;
-    }
-    std::string message;
-    if (auto value = ParseInteger(node, min, max, message)) {
-      return *value;
-    }
-    FailAt(node, PathOf(key), std::move(message));
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
-  }
-  return default_value;
+  return ReadValue(key, default_value,
+                   [&](const YAML::Node& node, const std::string& path) -> Result<int64_t> {
+                     std::string message;
+                     if (auto value = ParseInteger(node, min, max, message)) {
+                       return *value;
+                     }
+                     return ErrorAt(node, file_, path, std::move(message));
+                   });
 }
 
 std::vector<Cidr> ParamReader::CidrList(std::string_view key) {
-  std::vector<Cidr> out;
-  try {
-    const YAML::Node node = Lookup(key);
-    if (node.IsNull()) {
-      return out;
-    }
-    const std::string path = PathOf(key);
-    if (!node.IsSequence()) {
-      FailAt(node, path, "must be a list of CIDRs, got " + Describe(node));
-      return {};
-    }
-    std::size_t index = 0;
-    for (const auto& item : node) {
-      const std::string item_path = path + "[" + std::to_string(index++) + "]";
-      if (!item.IsScalar()) {
-        FailAt(item, item_path, "must be a CIDR such as \"10.0.0.0/8\", got " + Describe(item));
-        return {};
-      }
-      auto cidr = Cidr::Parse(item.Scalar());
-      if (!cidr) {
-        FailAt(item, item_path, cidr.error().message);
-        return {};
-      }
-      out.push_back(*cidr);
-    }
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
-    return {};
-  }
-  return out;
+  return ReadValue(key, std::vector<Cidr>(), [&](const YAML::Node& node, const std::string& path) {
+    return ReadList<Cidr>(node, file_, path, "CIDRs", ReadCidr);
+  });
 }
 
 std::vector<PortSpec> ParamReader::PortList(std::string_view key) {
-  static const std::set<std::string, std::less<>> kPortFields = {"protocol", "port", "endPort"};
-  std::vector<PortSpec> out;
-  try {
-    const YAML::Node node = Lookup(key);
-    if (node.IsNull()) {
-      return out;
-    }
-    const std::string path = PathOf(key);
-    if (!node.IsSequence()) {
-      FailAt(node, path,
-             "must be a list of ports such as {protocol: UDP, port: 53}, got " + Describe(node));
-      return {};
-    }
-    std::size_t index = 0;
-    for (const auto& item : node) {
-      const std::string item_path = path + "[" + std::to_string(index++) + "]";
-      if (!item.IsMap()) {
-        FailAt(item, item_path,
-               "must be a port such as {protocol: UDP, port: 53}, got " + Describe(item));
-        return {};
-      }
-      for (const auto& field : item) {
-        if (!field.first.IsScalar() || kPortFields.count(field.first.Scalar()) == 0) {
-          const std::string name = field.first.IsScalar() ? field.first.Scalar() : "";
-          FailAt(field.first, item_path + (name.empty() ? "" : "." + name),
-                 UnknownField(name, kPortFields));
-          return {};
-        }
-      }
-      PortSpec spec;
-      const auto protocol = FindValue(item, "protocol");
-      if (protocol && !protocol->IsNull()) {
-        const auto parsed = protocol->IsScalar() ? ParseProtocol(protocol->Scalar()) : std::nullopt;
-        if (!parsed) {
-          FailAt(*protocol, item_path + ".protocol",
-                 "must be TCP, UDP or SCTP, got " + Describe(*protocol));
-          return {};
-        }
-        spec.protocol = *parsed;
-      }
-      const auto port = FindValue(item, "port");
-      if (!port || port->IsNull()) {
-        FailAt(item, item_path + ".port", "missing required field \"port\"");
-        return {};
-      }
-      std::string message;
-      const auto number = ParseInteger(*port, kMinPort, kMaxPort, message);
-      if (!number) {
-        FailAt(*port, item_path + ".port", std::move(message));
-        return {};
-      }
-      spec.port = static_cast<int32_t>(*number);
-      spec.end_port = spec.port;
-      const auto end_port = FindValue(item, "endPort");
-      if (end_port && !end_port->IsNull()) {
-        const auto end = ParseInteger(*end_port, spec.port, kMaxPort, message);
-        if (!end) {
-          FailAt(*end_port, item_path + ".endPort", message + " (endPort may not be below port)");
-          return {};
-        }
-        spec.end_port = static_cast<int32_t>(*end);
-      }
-      out.push_back(spec);
-    }
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
-    return {};
-  }
-  return out;
+  return ReadValue(key, std::vector<PortSpec>(),
+                   [&](const YAML::Node& node, const std::string& path) {
+                     return ReadList<PortSpec>(node, file_, path,
+                                               "ports such as {protocol: UDP, port: 53}", ReadPort);
+                   });
 }
 
 std::vector<NamespacePattern> ParamReader::NamespaceList(std::string_view key) {
-  std::vector<NamespacePattern> out;
-  try {
-    const YAML::Node node = Lookup(key);
-    if (node.IsNull()) {
-      return out;
-    }
-    const std::string path = PathOf(key);
-    if (!node.IsSequence()) {
-      FailAt(node, path, "must be a list of namespace names or patterns, got " + Describe(node));
-      return {};
-    }
-    std::size_t index = 0;
-    for (const auto& item : node) {
-      const std::string item_path = path + "[" + std::to_string(index++) + "]";
-      if (!item.IsScalar()) {
-        FailAt(item, item_path, "must be a namespace name or pattern, got " + Describe(item));
-        return {};
-      }
-      auto pattern = NamespacePattern::Parse(item.Scalar());
-      if (!pattern) {
-        FailAt(item, item_path, pattern.error().message);
-        return {};
-      }
-      out.push_back(std::move(*pattern));
-    }
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
-    return {};
-  }
-  return out;
+  return ReadValue(key, std::vector<NamespacePattern>(),
+                   [&](const YAML::Node& node, const std::string& path) {
+                     return ReadList<NamespacePattern>(
+                         node, file_, path, "namespace names or patterns", ReadNamespace);
+                   });
 }
 
 std::optional<LabelSelector> ParamReader::Selector(std::string_view key) {
-  try {
-    const YAML::Node node = Lookup(key);
-    if (node.IsNull()) {
-      return std::nullopt;
-    }
-    auto selector = ParseLabelSelector(node, file_, PathOf(key));
-    if (!selector) {
-      if (!error_) {
-        error_ = selector.error();
-      }
-      return std::nullopt;
-    }
-    return *std::move(selector);
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
-    return std::nullopt;
-  }
+  return ReadValue(
+      key, std::optional<LabelSelector>(),
+      [&](const YAML::Node& node, const std::string& path) -> Result<std::optional<LabelSelector>> {
+        auto selector = ParseLabelSelector(node, file_, path);
+        if (!selector) {
+          return selector.error();
+        }
+        return std::optional<LabelSelector>(std::move(selector).value());
+      });
 }
 
 YAML::Node ParamReader::TakeAll() {
-  try {
+  ReadParams(params_, [&]() -> Status {
     if (params_.IsMap()) {
       for (const auto& entry : params_) {
         if (entry.first.IsScalar()) {
@@ -547,9 +520,8 @@ YAML::Node ParamReader::TakeAll() {
         }
       }
     }
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, path_, std::string("unreadable params: ") + e.what());
-  }
+    return Ok{};
+  });
   return params_;
 }
 
@@ -560,53 +532,46 @@ void ParamReader::Adopt(Error error) {
 }
 
 void ParamReader::Require(std::string_view key) {
-  try {
-    const YAML::Node node = Lookup(key);
-    if (node.IsNull()) {
-      // Point at the params map when there is one, else the position is unknown.
-      FailAt(params_, PathOf(key), "missing required field " + Quote(key));
-    }
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, PathOf(key), std::string("unreadable value: ") + e.what());
+  const bool given = ReadValue(
+      key, false, [](const YAML::Node&, const std::string&) { return Result<bool>(true); });
+  if (!given) {
+    // Point at the params map when there is one, else the position is unknown.
+    FailAt(params_, PathOf(key), "missing required field " + Quote(key));
   }
 }
 
 void ParamReader::Fail(std::string_view key, std::string message) {
-  try {
-    const auto value = FindValue(params_, key);
-    FailAt(value ? *value : params_, PathOf(key), std::move(message));
-  } catch (const YAML::Exception&) {
-    FailAt(YAML::Node(), PathOf(key), std::move(message));
-  }
+  const YAML::Node at =
+      CatchYamlException([&] { return FindValue(params_, key).value_or(params_); },
+                         // Not even the params map can be read: the position is unknown.
+                         [](const std::string&) { return YAML::Node(); });
+  FailAt(at, PathOf(key), std::move(message));
 }
 
 std::optional<Error> ParamReader::Finish() {
   if (error_) {
     return error_;
   }
-  try {
+  ReadParams(params_, [&]() -> Status {
     if (!params_.IsMap()) {
-      return std::nullopt;
+      return Ok{};
     }
     std::set<std::string, std::less<>> seen;
     for (const auto& entry : params_) {
       if (!entry.first.IsScalar()) {
-        FailAt(entry.first, path_, "parameter names must be strings, got " + Describe(entry.first));
-        break;
+        return ErrorAt(entry.first, file_, path_,
+                       "parameter names must be strings, got " + Describe(entry.first));
       }
       const std::string& name = entry.first.Scalar();
       if (read_.count(name) == 0) {
-        FailAt(entry.first, PathOf(name), UnknownField(name, read_));
-        break;
+        return ErrorAt(entry.first, file_, PathOf(name), UnknownField(name, read_));
       }
       if (!seen.insert(name).second) {
-        FailAt(entry.first, PathOf(name), "duplicate field " + Quote(name));
-        break;
+        return ErrorAt(entry.first, file_, PathOf(name), "duplicate field " + Quote(name));
       }
     }
-  } catch (const YAML::Exception& e) {
-    FailAt(params_, path_, std::string("unreadable params: ") + e.what());
-  }
+    return Ok{};
+  });
   return error_;
 }
 

@@ -264,6 +264,91 @@ TEST(ParamReaderTest, UnreadFieldIsUnknownEvenWhenValid) {
             "rules.yaml:2:1: spec.rules[0].params.allowedPorts: unknown field \"allowedPorts\"");
 }
 
+TEST(ParamReaderTest, ReadsASelector) {
+  ParamReader reader = Reader(R"(
+namespaceSelector:
+  matchLabels: {team: a}
+  matchExpressions:
+    - {key: env, operator: In, values: [dev, "test"]}
+    - {key: legacy, operator: DoesNotExist}
+)");
+  EXPECT_FALSE(reader.Selector("podSelector").has_value());
+  const auto selector = reader.Selector("namespaceSelector");
+  ASSERT_TRUE(selector.has_value());
+  EXPECT_EQ(selector->match_labels, (Labels{{"team", "a"}}));
+  ASSERT_EQ(selector->match_expressions.size(), 2u);
+  EXPECT_EQ(selector->match_expressions[0].key, "env");
+  EXPECT_EQ(selector->match_expressions[0].op, SelectorOperator::kIn);
+  EXPECT_EQ(selector->match_expressions[0].values, (std::vector<std::string>{"dev", "test"}));
+  EXPECT_EQ(selector->match_expressions[1].key, "legacy");
+  EXPECT_EQ(selector->match_expressions[1].op, SelectorOperator::kDoesNotExist);
+  EXPECT_TRUE(selector->match_expressions[1].values.empty());
+  EXPECT_FALSE(reader.Finish().has_value());
+}
+
+TEST(ParamReaderTest, KeepsTheSelectorsError) {
+  ParamReader reader =
+      Reader("namespaceSelector: {matchExpressions: [{key: a, operator: Has}]}\nkeys: [a]\n");
+  EXPECT_FALSE(reader.Selector("namespaceSelector").has_value());
+  EXPECT_TRUE(reader.StringList("keys").empty());
+  const auto error = reader.Finish();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->ToString(),
+            "rules.yaml:1:59: "
+            "spec.rules[0].params.namespaceSelector.matchExpressions[0].operator: "
+            "must be In, NotIn, Exists or DoesNotExist, got \"Has\"");
+}
+
+struct SelectorErrorCase {
+  std::string yaml;
+  int line;
+  int column;
+  std::string path;  // after "sel"
+  std::string message;
+};
+
+TEST(ParseLabelSelectorTest, ReportsErrorsWithPosition) {
+  const std::vector<SelectorErrorCase> cases = {
+      {"[a]", 1, 1, "", "must be a label selector such as {matchLabels: {team: a}}, got a list"},
+      {"{matchLabel: {a: b}}", 1, 2, ".matchLabel", "unknown field \"matchLabel\""},
+      {"{matchlabels: {a: b}}", 1, 2, ".matchlabels",
+       "unknown field \"matchlabels\"; did you mean \"matchLabels\"?"},
+      {"{matchLabels: [a]}", 1, 15, ".matchLabels",
+       "must be a map of label keys to values, got a list"},
+      {"{matchLabels: {a: [b]}}", 1, 16, ".matchLabels", "must be a map of label keys to values"},
+      {"{matchExpressions: {key: a}}", 1, 20, ".matchExpressions",
+       "must be a list of requirements, got a map"},
+      {"{matchExpressions: [{key: a, operator: Exists}, x]}", 1, 49, ".matchExpressions[1]",
+       "must be a requirement such as {key: team, operator: In, values: [a]}, got \"x\""},
+      {"{matchExpressions: [{key: a, op: In}]}", 1, 30, ".matchExpressions[0].op",
+       "unknown field \"op\""},
+      {"{matchExpressions: [{operator: Exists}]}", 1, 21, ".matchExpressions[0].key",
+       "must be a label key"},
+      {"{matchExpressions: [{key: a, operator: Has}]}", 1, 40, ".matchExpressions[0].operator",
+       "must be In, NotIn, Exists or DoesNotExist, got \"Has\""},
+      {"{matchExpressions: [{key: a}]}", 1, 21, ".matchExpressions[0].operator",
+       "must be In, NotIn, Exists or DoesNotExist, got nothing"},
+      {"{matchExpressions: [{key: a, operator: In, values: b}]}", 1, 52,
+       ".matchExpressions[0].values", "must be a list of strings"},
+      {"{matchExpressions: [{key: a, operator: In, values: [[b]]}]}", 1, 53,
+       ".matchExpressions[0].values", "must be a list of strings"},
+      {"{matchExpressions: [{key: a, operator: In}]}", 1, 21, ".matchExpressions[0].values",
+       "must not be empty for operator In"},
+      {"{matchExpressions: [{key: a, operator: Exists, values: [b]}]}", 1, 21,
+       ".matchExpressions[0].values", "must be empty for operator Exists"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    const auto selector = ParseLabelSelector(YAML::Load(c.yaml), kFile, "sel");
+    ASSERT_FALSE(selector.ok());
+    EXPECT_EQ(selector.error().file, "rules.yaml");
+    EXPECT_EQ(selector.error().line, c.line);
+    EXPECT_EQ(selector.error().column, c.column);
+    EXPECT_EQ(selector.error().path, "sel" + c.path);
+    EXPECT_EQ(selector.error().message, c.message);
+  }
+}
+
 TEST(ParamReaderTest, ErrorAtUsesOneBasedPositions) {
   const YAML::Node root = YAML::Load("a:\n  b: [1, 2]\n");
   const Error error = ErrorAt(root["a"]["b"][1], "f.yaml", "a.b[1]", "bad");

@@ -60,6 +60,14 @@ class ParamReader {
   std::optional<Error> Finish();
 
  private:
+  // Runs `read` (a Status) over the params map as a whole and keeps its error; a map yaml-cpp
+  // cannot read is an error located at `at`.
+  template <typename Read>
+  void ReadParams(const YAML::Node& at, Read read);
+  // The value of `key` as `read(node, path)` reads it (a Result<T>), or `absent` when the key is
+  // missing or null, and after an error, which it keeps.
+  template <typename T, typename Read>
+  T ReadValue(std::string_view key, T absent, Read read);
   YAML::Node Lookup(std::string_view key);
   void FailAt(const YAML::Node& node, std::string path, std::string message);
   std::string PathOf(std::string_view key) const;
