@@ -189,7 +189,7 @@ std::unique_ptr<ClusterCache> CacheOf(const ClusterState& state) {
   for (const auto& pod : state.pods) {
     CachedPod cached{pod.namespace_name, pod.name, pod.labels, {}, pod.ips};
     for (const auto& port : pod.ports) {
-      cached.named_ports.push_back(NamedPort{port.name, port.port, port.protocol});
+      cached.named_ports.push_back(netadmit::NamedPort{port.name, port.port, port.protocol});
     }
     pods.push_back(ClusterObject{ClusterKind::kPod, "1", std::move(cached)});
   }
