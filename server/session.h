@@ -168,7 +168,6 @@ class Session : public std::enable_shared_from_this<Session> {
   State state_ = State::kHandshake;
   bool in_flight_ = false;
   bool drain_requested_ = false;
-  bool close_after_write_ = false;
 };
 
 }  // namespace netadmit::server
