@@ -101,9 +101,9 @@ TEST_F(AdmissionE2e, NoOpenEgressRefusesEgressToEverywhere) {
 // allowedPorts (53/UDP only) does not exempt, in both places.
 TEST_F(AdmissionE2e, PortWithoutProtocolIsTcpAtAdmissionAsInCheck) {
   CreateNamespace("e2e-egress");
-  const std::string manifest =
-      Policy("e2e-egress", "dns-tcp-by-default",
-             "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 53}]\n");
+  const std::string spec =
+      "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 53}]\n";
+  const std::string manifest = Policy("e2e-egress", "dns-tcp-by-default", spec);
   ExpectRefusedBy(Apply(manifest), "no-open-egress");
   const testing::RunResult check = testing::RunProcess(
       {NETADMIT_BINARY, "check", "--rules", SourcePath("tests/e2e/rules.yaml"), "-f", "-"},
@@ -111,20 +111,18 @@ TEST_F(AdmissionE2e, PortWithoutProtocolIsTcpAtAdmissionAsInCheck) {
   EXPECT_EQ(check.exit_code, 1) << Printed(check);
   EXPECT_THAT(check.out, HasSubstr("[no-open-egress]")) << Printed(check);
   // Where no rule applies, the server's dry run shows what it stores and webhooks receive.
-  const testing::RunResult stored = Apply(
-      Policy("default", "dns-tcp-by-default",
-             "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 53}]\n"),
-      {"--dry-run=server", "-o", "jsonpath={.spec.egress[0].ports[0]}"});
+  const testing::RunResult stored =
+      Apply(Policy("default", "dns-tcp-by-default", spec),
+            {"--dry-run=server", "-o", "jsonpath={.spec.egress[0].ports[0]}"});
   EXPECT_EQ(stored.out, "{\"port\":53,\"protocol\":\"TCP\"}") << Printed(stored);
 }
 
 // Namespace rules and `netadmit check` rely on this label being on every namespace.
 TEST_F(AdmissionE2e, EveryNamespaceCarriesItsNameAsALabel) {
-  const testing::RunResult created = Cluster().Kubectl(
-      {"create", "namespace", "e2e-unlabeled", "--dry-run=server", "-o",
-       "jsonpath={.metadata.labels}"});
-  EXPECT_EQ(created.out, "{\"kubernetes.io/metadata.name\":\"e2e-unlabeled\"}")
-      << Printed(created);
+  const testing::RunResult created =
+      Cluster().Kubectl({"create", "namespace", "e2e-unlabeled", "--dry-run=server", "-o",
+                         "jsonpath={.metadata.labels}"});
+  EXPECT_EQ(created.out, "{\"kubernetes.io/metadata.name\":\"e2e-unlabeled\"}") << Printed(created);
 }
 
 TEST_F(AdmissionE2e, NoOpenIngressRefusesIngressFromEverywhere) {

@@ -86,8 +86,7 @@ TEST_F(DisruptionE2e, NetadmitAwayFailsClosedOutsideTheExcludedNamespaces) {
   }
 
   Webhook().Start();
-  const testing::RunResult back =
-      cluster.Kubectl({"apply", "-f", "-"}, DefaultDeny("e2e-stopped"));
+  const testing::RunResult back = cluster.Kubectl({"apply", "-f", "-"}, DefaultDeny("e2e-stopped"));
   EXPECT_EQ(back.exit_code, 0) << Printed(back);
 }
 
