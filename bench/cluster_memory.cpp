@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "netadmit/cluster.h"
+#include "netadmit/cluster/cluster.h"
 
 namespace {
 

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "netadmit/cluster.h"
-#include "netadmit/connectivity.h"
-#include "netadmit/engine.h"
-#include "netadmit/rule_set.h"
+#include "netadmit/cluster/cluster.h"
+#include "netadmit/connectivity/connectivity.h"
+#include "netadmit/rules/engine.h"
+#include "netadmit/rules/rule_set.h"
 
 namespace netadmit {
 namespace {

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <string>
 
-#include "netadmit/admission.h"
-#include "netadmit/decode.h"
+#include "netadmit/codec/decode.h"
+#include "netadmit/rules/review.h"
 
 namespace netadmit {
 namespace {

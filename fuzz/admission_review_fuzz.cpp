@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "default_rules.h"
-#include "netadmit/admission.h"
+#include "netadmit/rules/review.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto request =

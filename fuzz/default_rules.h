@@ -2,7 +2,7 @@
 
 #include <span>
 
-#include "netadmit/rule_set.h"
+#include "netadmit/rules/rule_set.h"
 
 namespace netadmit::fuzzing {
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "kube/protocol.h"
-#include "netadmit/cluster.h"
+#include "netadmit/cluster/cluster.h"
 
 namespace {
 

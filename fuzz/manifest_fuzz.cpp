@@ -6,9 +6,9 @@
 #include <string>
 
 #include "default_rules.h"
-#include "netadmit/decode.h"
-#include "netadmit/engine.h"
-#include "netadmit/manifest.h"
+#include "netadmit/codec/decode.h"
+#include "netadmit/codec/manifest.h"
+#include "netadmit/rules/engine.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto objects =

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "netadmit/rule_set.h"
+#include "netadmit/rules/rule_set.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const netadmit::RuleSource source{"fuzz.yaml",

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "netadmit/result.h"
+#include "netadmit/model/result.h"
 
 namespace netadmit::kube {
 

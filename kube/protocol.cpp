@@ -10,7 +10,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "netadmit/decode.h"
+#include "netadmit/codec/decode.h"
 
 namespace netadmit::kube {
 

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "netadmit/cluster.h"
-#include "netadmit/result.h"
+#include "netadmit/cluster/cluster.h"
+#include "netadmit/model/result.h"
 
 namespace netadmit::kube {
 

@@ -34,7 +34,7 @@
 #include <random>
 #include <utility>
 
-#include "netadmit/rule_set.h"
+#include "netadmit/rules/rule_set.h"
 
 namespace netadmit::kube {
 

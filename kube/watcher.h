@@ -27,8 +27,8 @@
 
 #include "kube/config.h"
 #include "kube/protocol.h"
-#include "netadmit/cluster.h"
-#include "netadmit/result.h"
+#include "netadmit/cluster/cluster.h"
+#include "netadmit/model/result.h"
 
 namespace netadmit::kube {
 

@@ -3,7 +3,7 @@
 file(READ ${INPUT} content HEX)
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${content}")
 file(WRITE ${OUTPUT} "// Generated from policy-rules/default-rules.yaml. Do not edit.\n"
-  "#include \"netadmit/rule_set.h\"\n"
+  "#include \"netadmit/rules/rule_set.h\"\n"
   "namespace netadmit {\n"
   "namespace {\n"
   "const char kDefaultRules[] = {${bytes} 0};\n"

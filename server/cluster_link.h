@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "kube/watcher.h"
-#include "netadmit/cluster.h"
-#include "netadmit/result.h"
-#include "netadmit/rule_set.h"
+#include "netadmit/cluster/cluster.h"
+#include "netadmit/model/result.h"
+#include "netadmit/rules/rule_set.h"
 #include "server/log.h"
 
 namespace netadmit::server {

@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "netadmit/admission.h"
-#include "netadmit/cluster.h"
+#include "netadmit/cluster/cluster.h"
+#include "netadmit/rules/review.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/rule_store.h"

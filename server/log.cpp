@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "netadmit/json.h"
+#include "netadmit/codec/json.h"
 
 namespace netadmit::server {
 

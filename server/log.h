@@ -20,7 +20,7 @@
 #include <thread>
 #include <variant>
 
-#include "netadmit/admission.h"
+#include "netadmit/rules/review.h"
 
 namespace netadmit::server {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "netadmit/admission.h"
+#include "netadmit/rules/review.h"
 
 namespace netadmit::server {
 

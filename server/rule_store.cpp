@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "files/inputs.h"
+
 namespace netadmit::server {
 
 RuleStore::RuleStore(std::string path) : path_(std::move(path)) {}

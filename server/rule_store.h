@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "netadmit/result.h"
-#include "netadmit/rule_set.h"
+#include "netadmit/model/result.h"
+#include "netadmit/rules/rule_set.h"
 
 namespace netadmit::server {
 

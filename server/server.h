@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "netadmit/admission.h"
-#include "netadmit/result.h"
+#include "netadmit/model/result.h"
+#include "netadmit/rules/review.h"
 #include "server/cluster_link.h"
 #include "server/file_watch.h"
 #include "server/handler.h"

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "netadmit/result.h"
+#include "netadmit/model/result.h"
 
 namespace netadmit::server {
 

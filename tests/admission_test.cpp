@@ -1,5 +1,3 @@
-#include "netadmit/admission.h"
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -9,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "netadmit/rules/review.h"
 #include "support/files.h"
 #include "support/test_kinds.h"
 

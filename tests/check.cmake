@@ -1,1 +1,1 @@
-set(CHECK_TEST_SOURCES manifest_test.cpp check_test.cpp)
+set(CHECK_TEST_SOURCES manifest_test.cpp)

@@ -1,4 +1,4 @@
-#include "netadmit/check.h"
+#include "netadmit/rules/check.h"
 
 #include <gtest/gtest.h>
 
@@ -10,10 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "netadmit/catalog.h"
-#include "netadmit/rule_set.h"
+#include "cli/check_command.h"
+#include "netadmit/rules/catalog.h"
+#include "netadmit/rules/rule_set.h"
 
-namespace netadmit {
+namespace netadmit::cli {
 namespace {
 
 namespace fs = std::filesystem;
@@ -94,10 +95,10 @@ std::shared_ptr<const RuleSet> DefaultTestRules() {
 
 CheckReport Check(const RuleSet& rules, std::vector<std::string> inputs,
                   std::string default_namespace = "default") {
-  CheckOptions options;
-  options.inputs = std::move(inputs);
+  CheckInputs options;
+  options.manifests = std::move(inputs);
   options.default_namespace = std::move(default_namespace);
-  auto report = RunCheck(rules, options);
+  auto report = CheckFiles(rules, options);
   EXPECT_TRUE(report.ok()) << report.error().ToString();
   return report.ok() ? std::move(report).value() : CheckReport{};
 }
@@ -109,7 +110,7 @@ TEST(CheckTest, TextReportOfTheSampleManifests) {
       Check(*rules, {kFixtures + "good-networkpolicy.yaml", kFixtures + "open-egress.yaml",
                      kFixtures + "deployment-host-network.yaml", kFixtures + "multi-doc.yaml",
                      kFixtures + "list.yaml"});
-  EXPECT_EQ(RenderText(report),
+  EXPECT_EQ(RenderCheckText(report),
             kFixtures +
                 "open-egress.yaml:2: NetworkPolicy default/open-egress: denied\n"
                 "  deny  [no-open-egress] egress rule allows every destination (ipBlock "
@@ -155,7 +156,7 @@ TEST(CheckTest, JsonReport) {
   CheckReport report = Check(*rules, {kFixtures + "list.yaml", kFixtures + "list.json"});
   const std::string list_yaml = kFixtures + "list.yaml";
   const std::string list_json = kFixtures + "list.json";
-  EXPECT_EQ(RenderJson(report), R"({
+  EXPECT_EQ(RenderCheckJson(report), R"({
   "objects": [
     {
       "file": ")" + list_yaml + R"(",
@@ -227,7 +228,7 @@ TEST(CheckTest, WarnedObjectIsAllowedInJson) {
   auto rules = DefaultTestRules();
   ASSERT_NE(rules, nullptr);
   CheckReport report = Check(*rules, {kFixtures + "deployment-host-network.yaml"});
-  const std::string json = RenderJson(report);
+  const std::string json = RenderCheckJson(report);
   EXPECT_NE(json.find("\"decision\": \"allowed\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"action\": \"warn\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"warned\": 1"), std::string::npos) << json;
@@ -254,7 +255,7 @@ TEST_P(CheckExitTest, ExitCodeFollowsDenyFindings) {
   CheckReport report = Check(*rules, inputs);
   EXPECT_EQ(ExitCode(report), test.exit_code);
   EXPECT_EQ(report.Denied(), test.exit_code == 1);
-  const std::string text = RenderText(report);
+  const std::string text = RenderCheckText(report);
   const std::size_t last = text.rfind('\n', text.size() - 2);
   EXPECT_EQ(text.substr(last == std::string::npos ? 0 : last + 1), test.summary + "\n");
 }
@@ -299,7 +300,7 @@ TEST(CheckTest, AuditFindingsAreListedButDoNotFail) {
   auto rules = Rules("    - {id: no-open-egress, kind: TestOpenEgress, action: audit}\n");
   ASSERT_NE(rules, nullptr);
   CheckReport report = Check(*rules, {kFixtures + "open-egress.yaml"});
-  EXPECT_EQ(RenderText(report),
+  EXPECT_EQ(RenderCheckText(report),
             kFixtures +
                 "open-egress.yaml:2: NetworkPolicy default/open-egress: audited\n"
                 "  audit [no-open-egress] egress rule allows every destination (ipBlock "
@@ -329,9 +330,9 @@ TEST(CheckTest, EmptyReport) {
   auto rules = DefaultTestRules();
   ASSERT_NE(rules, nullptr);
   CheckReport report = Check(*rules, {});
-  EXPECT_EQ(RenderText(report), "0 objects checked: 0 denied, 0 with warnings, 0 skipped\n");
+  EXPECT_EQ(RenderCheckText(report), "0 objects checked: 0 denied, 0 with warnings, 0 skipped\n");
   EXPECT_EQ(ExitCode(report), 0);
-  EXPECT_EQ(RenderJson(report), R"({
+  EXPECT_EQ(RenderCheckJson(report), R"({
   "objects": [],
   "summary": {
     "objects": 0,
@@ -398,9 +399,9 @@ TEST_F(CheckErrorTest, DecodeErrorNamesFileLineAndField) {
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fine}\n---\n"
             "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x}\n"
             "spec:\n  podSelector: {}\n  egress: 3\n");
-  CheckOptions options;
-  options.inputs = {kFixtures + "good-networkpolicy.yaml", file};
-  auto report = RunCheck(*rules, options);
+  CheckInputs options;
+  options.manifests = {kFixtures + "good-networkpolicy.yaml", file};
+  auto report = CheckFiles(*rules, options);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().file, file);
   EXPECT_EQ(report.error().line, 5);
@@ -419,9 +420,9 @@ TEST_F(CheckErrorTest, DecodeErrorInAListItemPointsAtTheItem) {
             "- {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: []}}\n"
             "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n"
             "    hostNetwork: \"yes\"\n");
-  CheckOptions options;
-  options.inputs = {file};
-  auto report = RunCheck(*rules, options);
+  CheckInputs options;
+  options.manifests = {file};
+  auto report = CheckFiles(*rules, options);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().file, file);
   EXPECT_EQ(report.error().line, 5);
@@ -431,10 +432,10 @@ TEST_F(CheckErrorTest, DecodeErrorInAListItemPointsAtTheItem) {
 TEST_F(CheckErrorTest, UnreadableInputIsAnError) {
   auto rules = DefaultTestRules();
   ASSERT_NE(rules, nullptr);
-  CheckOptions options;
+  CheckInputs options;
   const std::string missing = (dir_ / "nope.yaml").string();
-  options.inputs = {kFixtures + "open-egress.yaml", missing};
-  auto report = RunCheck(*rules, options);
+  options.manifests = {kFixtures + "open-egress.yaml", missing};
+  auto report = CheckFiles(*rules, options);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().file, missing);
 }
@@ -443,9 +444,9 @@ TEST_F(CheckErrorTest, SyntaxErrorIsAnError) {
   auto rules = DefaultTestRules();
   ASSERT_NE(rules, nullptr);
   const std::string file = Write("broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a\n");
-  CheckOptions options;
-  options.inputs = {file};
-  auto report = RunCheck(*rules, options);
+  CheckInputs options;
+  options.manifests = {file};
+  auto report = CheckFiles(*rules, options);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().file, file);
   EXPECT_GT(report.error().line, 0);
@@ -462,9 +463,9 @@ TEST_F(CheckErrorTest, DirectoryInputChecksEveryManifestInIt) {
 }
 
 }  // namespace
-}  // namespace netadmit
+}  // namespace netadmit::cli
 
-namespace netadmit {
+namespace netadmit::cli {
 namespace {
 
 // The stateful rules in `check`: the cluster is the --cluster-state objects plus the manifests.
@@ -490,9 +491,9 @@ class CheckClusterStateTest : public CheckErrorTest {
 };
 
 TEST_F(CheckClusterStateTest, WorkloadWithoutADefaultDenyIsDenied) {
-  CheckOptions options;
-  options.inputs = {Write("app.yaml", kDeployment)};
-  auto report = RunCheck(*DefaultDenyRules(), options);
+  CheckInputs options;
+  options.manifests = {Write("app.yaml", kDeployment)};
+  auto report = CheckFiles(*DefaultDenyRules(), options);
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   ASSERT_EQ(report->objects.size(), 1u);
   EXPECT_EQ(report->objects[0].evaluation.findings.size(), 1u);
@@ -500,17 +501,17 @@ TEST_F(CheckClusterStateTest, WorkloadWithoutADefaultDenyIsDenied) {
 }
 
 TEST_F(CheckClusterStateTest, DefaultDenyAmongTheManifestsCounts) {
-  CheckOptions options;
+  CheckInputs options;
   // After the workload in the file: order does not matter, as with `kubectl apply -f dir/`.
-  options.inputs = {Write("app.yaml", std::string(kDeployment) + "---\n" + kDefaultDeny)};
-  auto report = RunCheck(*DefaultDenyRules(), options);
+  options.manifests = {Write("app.yaml", std::string(kDeployment) + "---\n" + kDefaultDeny)};
+  auto report = CheckFiles(*DefaultDenyRules(), options);
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   EXPECT_EQ(ExitCode(*report), 0);
 }
 
 TEST_F(CheckClusterStateTest, DefaultDenyInTheClusterStateCounts) {
-  CheckOptions options;
-  options.inputs = {Write("app.yaml", kDeployment)};
+  CheckInputs options;
+  options.manifests = {Write("app.yaml", kDeployment)};
   // As `kubectl get namespaces,networkpolicies,pods -A -o yaml` prints it.
   options.cluster_state = {
       Write("state.yaml",
@@ -519,7 +520,7 @@ TEST_F(CheckClusterStateTest, DefaultDenyInTheClusterStateCounts) {
             "- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n"
             "  metadata: {name: default-deny, namespace: shop, resourceVersion: \"7\"}\n"
             "  spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")};
-  auto report = RunCheck(*DefaultDenyRules(), options);
+  auto report = CheckFiles(*DefaultDenyRules(), options);
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   EXPECT_EQ(ExitCode(*report), 0);
   // Only the manifests are reported on, not the cluster state.
@@ -536,8 +537,8 @@ TEST_F(CheckClusterStateTest, FlowsJudgeTheManifestsAsAppliedTogether) {
       "[5432/TCP]}]\n"};
   auto rules = LoadRuleSet(std::span(&source, 1));
   ASSERT_TRUE(rules.ok()) << rules.error().ToString();
-  CheckOptions options;
-  options.inputs = {
+  CheckInputs options;
+  options.manifests = {
       Write("cluster.yaml",
             "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev, labels: {env: dev}}\n---\n"
             "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {env: prod}}\n---\n"
@@ -549,7 +550,7 @@ TEST_F(CheckClusterStateTest, FlowsJudgeTheManifestsAsAppliedTogether) {
             "metadata: {name: db, namespace: prod}\n"
             "spec: {podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
             "{matchLabels: {env: dev}}}]}]}\n")};
-  auto report = RunCheck(**rules, options);
+  auto report = CheckFiles(**rules, options);
   ASSERT_TRUE(report.ok()) << report.error().ToString();
   std::vector<std::string> denied;
   for (const auto& object : report->objects) {
@@ -570,12 +571,12 @@ TEST_F(CheckClusterStateTest, FlowsJudgeTheManifestsAsAppliedTogether) {
 }
 
 TEST_F(CheckClusterStateTest, MalformedClusterStateNamesFileAndLine) {
-  CheckOptions options;
-  options.inputs = {Write("app.yaml", kDeployment)};
+  CheckInputs options;
+  options.manifests = {Write("app.yaml", kDeployment)};
   options.cluster_state = {Write("state.yaml",
                                  "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
                                  "metadata: {name: d, namespace: shop}\nspec: {podSelector: 3}\n")};
-  auto report = RunCheck(*DefaultDenyRules(), options);
+  auto report = CheckFiles(*DefaultDenyRules(), options);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().file, options.cluster_state[0]);
   EXPECT_EQ(report.error().line, 1);
@@ -583,4 +584,4 @@ TEST_F(CheckClusterStateTest, MalformedClusterStateNamesFileAndLine) {
 }
 
 }  // namespace
-}  // namespace netadmit
+}  // namespace netadmit::cli

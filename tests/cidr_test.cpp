@@ -1,4 +1,4 @@
-#include "netadmit/cidr.h"
+#include "netadmit/model/cidr.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

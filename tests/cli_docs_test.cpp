@@ -1,8 +1,8 @@
-// The completions and man page generator (server/cli_docs.h): what it reads from a CLI11 App,
+// The completions and man page generator (cli/cli_docs.h): what it reads from a CLI11 App,
 // and that each rendering carries it. The installed files themselves are exercised in bash and
 // man by tests/install/install_test.sh.
 
-#include "server/cli_docs.h"
+#include "cli/cli_docs.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace netadmit::server {
+namespace netadmit::cli {
 namespace {
 
 struct Flags {
@@ -130,4 +130,4 @@ TEST(CliDocsTest, ManPageEscapesRoffAndListsEveryCommand) {
 }
 
 }  // namespace
-}  // namespace netadmit::server
+}  // namespace netadmit::cli

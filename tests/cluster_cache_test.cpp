@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "netadmit/cluster.h"
+#include "netadmit/cluster/cluster.h"
 
 namespace netadmit {
 namespace {

@@ -1,10 +1,21 @@
 # The connectivity engine and `netadmit reach`: conformance cases as data in
 # fixtures/connectivity/, explanations, and properties over random clusters.
-add_executable(netadmit_connectivity_tests connectivity_test.cpp reach_test.cpp flows_test.cpp)
-target_link_libraries(netadmit_connectivity_tests PRIVATE netadmit_core GTest::gtest_main)
+add_executable(netadmit_connectivity_tests connectivity_test.cpp flows_test.cpp)
+target_link_libraries(netadmit_connectivity_tests PRIVATE netadmit_core netadmit_files
+                                                          GTest::gtest_main)
 target_compile_definitions(netadmit_connectivity_tests PRIVATE
   NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
 gtest_discover_tests(netadmit_connectivity_tests DISCOVERY_TIMEOUT 60)
+
+# `netadmit check` and `netadmit reach` below their flags: inputs read from files, the core's
+# answers, and their text, JSON and DOT renderings.
+if(TARGET netadmit_cli)
+  add_executable(netadmit_cli_tests check_test.cpp reach_test.cpp)
+  target_link_libraries(netadmit_cli_tests PRIVATE netadmit_cli GTest::gtest_main)
+  target_compile_definitions(netadmit_cli_tests PRIVATE
+    NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
+  gtest_discover_tests(netadmit_cli_tests DISCOVERY_TIMEOUT 60)
+endif()
 
 # The command line itself: output on success, exit status 2 (failure) on bad input.
 if(TARGET netadmit)

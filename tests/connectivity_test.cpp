@@ -3,7 +3,7 @@
 // with expected matrices as data files in fixtures/connectivity/, exact explanations, and
 // properties checked over random clusters.
 
-#include "netadmit/connectivity.h"
+#include "netadmit/connectivity/connectivity.h"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "netadmit/decode.h"
-#include "netadmit/manifest.h"
+#include "netadmit/codec/decode.h"
+#include "netadmit/codec/manifest.h"
 
 namespace netadmit {
 namespace {

@@ -1,4 +1,4 @@
-#include "netadmit/decode.h"
+#include "netadmit/codec/decode.h"
 
 #include <gtest/gtest.h>
 

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "netadmit/admission.h"
-#include "netadmit/decode.h"
-#include "netadmit/engine.h"
-#include "netadmit/rule_set.h"
+#include "netadmit/codec/admission.h"
+#include "netadmit/codec/decode.h"
+#include "netadmit/rules/engine.h"
+#include "netadmit/rules/rule_set.h"
 #include "rule_kind_testing.h"
 #include "support/files.h"
 

@@ -1,8 +1,8 @@
-#include "netadmit/engine.h"
+#include "netadmit/rules/engine.h"
 
 #include <gtest/gtest.h>
 
-#include "netadmit/cluster.h"
+#include "netadmit/cluster/cluster.h"
 #include "support/test_kinds.h"
 
 namespace netadmit {

@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/explicit_policy_types.h"
+#include "../policy-rules/rules/kinds/explicit_policy_types.h"
 
 #include <gtest/gtest.h>
 

@@ -4,9 +4,9 @@
 #include <random>
 #include <set>
 
-#include "../policy-rules/kinds/flows.h"
-#include "netadmit/connectivity.h"
-#include "netadmit/flows.h"
+#include "../policy-rules/rules/kinds/flows.h"
+#include "netadmit/connectivity/connectivity.h"
+#include "netadmit/connectivity/flow_requirements.h"
 #include "rule_kind_testing.h"
 
 namespace netadmit {
@@ -362,7 +362,7 @@ class FlowsScopeEquivalenceTest : public ::testing::Test {
         if (skip_policy || pod->namespace_name != skip_namespace || pod->name != skip_name) {
           PodInfo info{pod->namespace_name, pod->name, pod->labels, {}, pod->ips};
           for (const auto& port : pod->named_ports) {
-            info.ports.push_back(NamedContainerPort{port.name, port.port, port.protocol});
+            info.ports.push_back(NamedPort{port.name, port.port, port.protocol});
           }
           state.pods.push_back(std::move(info));
         }

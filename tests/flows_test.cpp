@@ -1,14 +1,14 @@
 // Flow requirements: params parsing with positions, and forbid/require entries evaluated over
 // the reach fixtures, naming one concrete pair and the rule or isolation behind it.
 
-#include "netadmit/flows.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "netadmit/reach.h"
+#include "files/inputs.h"
+#include "netadmit/connectivity/flow_requirements.h"
+#include "netadmit/connectivity/reach.h"
 
 namespace netadmit {
 namespace {
@@ -16,7 +16,10 @@ namespace {
 const std::string kReach = std::string(NETADMIT_FIXTURES_DIR) + "/reach/";
 
 Connectivity Engine(const std::string& policies) {
-  auto input = ReadReachInput({kReach + "cluster.yaml", kReach + policies}, "default");
+  auto manifests = ReadAllManifests({kReach + "cluster.yaml", kReach + policies});
+  EXPECT_TRUE(manifests.ok());
+  auto input =
+      BuildReachInput(manifests.ok() ? *manifests : std::vector<ManifestObject>{}, "default");
   EXPECT_TRUE(input.ok());
   auto engine = Connectivity::Build(input.ok() ? input->state : ClusterState{});
   EXPECT_TRUE(engine.ok());

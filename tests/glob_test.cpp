@@ -1,4 +1,4 @@
-#include "netadmit/glob.h"
+#include "netadmit/model/glob.h"
 
 #include <gtest/gtest.h>
 

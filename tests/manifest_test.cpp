@@ -1,4 +1,4 @@
-#include "netadmit/manifest.h"
+#include "netadmit/codec/manifest.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/stringbuffer.h>
@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "files/inputs.h"
 
 namespace netadmit {
 namespace {

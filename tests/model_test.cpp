@@ -1,8 +1,8 @@
-#include "netadmit/model.h"
+#include "netadmit/model/model.h"
 
 #include <gtest/gtest.h>
 
-#include "netadmit/result.h"
+#include "netadmit/model/result.h"
 
 namespace netadmit {
 namespace {

@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/no_host_network.h"
+#include "../policy-rules/rules/kinds/no_host_network.h"
 
 #include <gtest/gtest.h>
 

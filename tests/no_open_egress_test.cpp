@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/no_open_egress.h"
+#include "../policy-rules/rules/kinds/no_open_egress.h"
 
 #include <gtest/gtest.h>
 

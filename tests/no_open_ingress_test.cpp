@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/no_open_ingress.h"
+#include "../policy-rules/rules/kinds/no_open_ingress.h"
 
 #include <gtest/gtest.h>
 

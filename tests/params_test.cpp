@@ -1,4 +1,4 @@
-#include "netadmit/params.h"
+#include "netadmit/rules/params.h"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>

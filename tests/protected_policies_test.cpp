@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/protected_policies.h"
+#include "../policy-rules/rules/kinds/protected_policies.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-// `netadmit reach` in the core: reading kubectl output and manifests, endpoint selection, the
-// table, JSON and DOT renderings, differences between manifest sets, and exposure.
+// `netadmit reach`: reading kubectl output and manifests, endpoint selection, the table, JSON
+// and DOT renderings, differences between manifest sets, and exposure.
 
-#include "netadmit/reach.h"
+#include "netadmit/connectivity/reach.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
-namespace netadmit {
+#include "cli/reach_command.h"
+#include "cli/reach_report.h"
+
+namespace netadmit::cli {
 namespace {
 
 const std::string kReach = std::string(NETADMIT_FIXTURES_DIR) + "/reach/";
@@ -270,10 +273,10 @@ TEST(Exposure, OutsideOnlyPastAnExcept) {
 }
 
 TEST(DiffReach, ListsGainedAndLostConnections) {
+  const ReachInput old_input = MustRead({kReach + "old"});
+  const ReachInput new_input = MustRead({kReach + "new"});
   DiffOptions options;
-  options.old_input = kReach + "old";
-  options.new_input = kReach + "new";
-  auto diff = DiffReach(options);
+  auto diff = DiffReach(old_input, new_input, options);
   ASSERT_TRUE(diff.ok()) << diff.error().ToString();
   EXPECT_EQ(RenderDiffText(*diff),
             "- prod/web-1 -> prod/db-0 5432/TCP\n"
@@ -288,17 +291,16 @@ TEST(DiffReach, ListsGainedAndLostConnections) {
 
   options.to = "ingress-nginx/*";
   options.ports = {{443, Protocol::kTCP}};
-  diff = DiffReach(options);
+  diff = DiffReach(old_input, new_input, options);
   ASSERT_TRUE(diff.ok());
   EXPECT_EQ(RenderDiffText(*diff), "0 connections gained, 0 lost on 443/TCP\n");
 }
 
 TEST(DiffReach, FailsOnMissingInput) {
-  DiffOptions options;
-  options.old_input = kReach + "old";
-  options.new_input = kReach + "does-not-exist";
-  EXPECT_FALSE(DiffReach(options).ok());
+  auto input = ReadReachInput({kReach + "does-not-exist"}, "default");
+  ASSERT_FALSE(input.ok());
+  EXPECT_EQ(input.error().file, kReach + "does-not-exist");
 }
 
 }  // namespace
-}  // namespace netadmit
+}  // namespace netadmit::cli

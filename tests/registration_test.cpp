@@ -1,14 +1,14 @@
 // The registration list: every built-in kind once, in reference order, each with a compile
 // function and documented params; registering twice is a programming error that aborts.
 
-#include "../policy-rules/registration.h"
+#include "../policy-rules/rules/registration.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "netadmit/catalog.h"
+#include "netadmit/rules/catalog.h"
 #include "rule_kind_testing.h"
 #include "support/files.h"
 

@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/require_default_deny.h"
+#include "../policy-rules/rules/kinds/require_default_deny.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/require_pod_selected.h"
+#include "../policy-rules/rules/kinds/require_pod_selected.h"
 
 #include <gtest/gtest.h>
 

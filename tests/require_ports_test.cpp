@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/require_ports.h"
+#include "../policy-rules/rules/kinds/require_ports.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "../policy-rules/kinds/restrict_namespace_peers.h"
+#include "../policy-rules/rules/kinds/restrict_namespace_peers.h"
 
 #include <gtest/gtest.h>
 

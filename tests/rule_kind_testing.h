@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "netadmit/cluster.h"
-#include "netadmit/decode.h"
-#include "netadmit/engine.h"
-#include "netadmit/manifest.h"
-#include "netadmit/rule.h"
+#include "netadmit/cluster/cluster.h"
+#include "netadmit/codec/decode.h"
+#include "netadmit/codec/manifest.h"
+#include "netadmit/rules/engine.h"
+#include "netadmit/rules/rule.h"
 
 namespace netadmit::testing {
 

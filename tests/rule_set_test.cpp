@@ -1,4 +1,4 @@
-#include "netadmit/rule_set.h"
+#include "netadmit/rules/rule_set.h"
 
 #include <gtest/gtest.h>
 

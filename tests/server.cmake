@@ -8,7 +8,7 @@ add_executable(netadmit_server_tests
   server_process_test.cpp
   server_reload_test.cpp
   server_units_test.cpp)
-target_link_libraries(netadmit_server_tests PRIVATE netadmit_test_server GTest::gtest_main)
+target_link_libraries(netadmit_server_tests PRIVATE netadmit_cli netadmit_test_server GTest::gtest_main)
 target_compile_definitions(netadmit_server_tests PRIVATE
   NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures"
   NETADMIT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"

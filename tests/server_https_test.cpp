@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "netadmit/admission.h"
-#include "netadmit/rule_set.h"
+#include "netadmit/rules/review.h"
+#include "netadmit/rules/rule_set.h"
 #include "tests/support/https_client.h"
 #include "tests/support/test_server.h"
 

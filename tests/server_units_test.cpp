@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "netadmit/rule_set.h"
-#include "server/cli.h"
+#include "cli/cli.h"
+#include "netadmit/rules/rule_set.h"
 #include "server/file_watch.h"
 #include "server/handler.h"
 #include "server/log.h"
@@ -249,13 +249,13 @@ TEST(DurationTest, ParsesUnits) {
       {"10s", 10'000}, {"250ms", 250}, {"2m", 120'000}, {"1.5", 1'500}, {"0.5s", 500}};
   for (const auto& [text, millis] : good) {
     SCOPED_TRACE(text);
-    auto parsed = server::ParseDuration(text);
+    auto parsed = cli::ParseDuration(text);
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(parsed->count(), millis);
   }
   for (const std::string text : {"", "s", "ms", "-1s", "0", "0.1ms", "ten", "10h", "10 s", "1e9"}) {
     SCOPED_TRACE(text);
-    EXPECT_FALSE(server::ParseDuration(text).ok());
+    EXPECT_FALSE(cli::ParseDuration(text).ok());
   }
 }
 

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "netadmit/cidr.h"
-#include "netadmit/connectivity.h"
+#include "netadmit/connectivity/connectivity.h"
+#include "netadmit/model/cidr.h"
 
 namespace netadmit {
 

@@ -6,7 +6,7 @@
 #include <bit>
 
 #include "connectivity/compiled.h"
-#include "netadmit/connectivity.h"
+#include "netadmit/connectivity/connectivity.h"
 
 namespace netadmit {
 

@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "${1:?usage: include_direction_selftest.sh SOURCE_DIR}" && pwd)"
 copy="$(mktemp -d)"
 trap 'rm -rf "$copy"' EXIT
-cp -r "$root/include" "$root/policy-rules" "$root/kube" "$copy/"
+cp -r "$root/include" "$root/policy-rules" "$root/files" "$root/kube" "$root/server" "$root/cli" "$copy/"
 "$root/tests/architecture/include_direction.sh" "$copy" || {
   echo "the unchanged copy should pass" >&2
   exit 1

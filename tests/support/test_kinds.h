@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "netadmit/catalog.h"
+#include "netadmit/rules/catalog.h"
 
 namespace netadmit::testing {
 

@@ -1,0 +1,272 @@
+#include "cli/reach_report.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "cli/json_output.h"
+
+namespace netadmit::cli {
+
+namespace {
+
+std::string WithoutTrailingSpaces(std::string text) {
+  text.erase(text.find_last_not_of(' ') + 1);
+  return text;
+}
+
+void WritePort(JsonWriter& writer, const PortProtocol& port) {
+  WriteJsonString(writer, "port");
+  writer.Int(port.port);
+  WriteJsonString(writer, "protocol");
+  WriteJsonString(writer, ProtocolName(port.protocol));
+}
+
+void WritePortList(JsonWriter& writer, const std::vector<PortProtocol>& ports) {
+  WriteJsonString(writer, "ports");
+  writer.StartArray();
+  for (const PortProtocol& port : ports) {
+    WriteJsonString(writer, port.ToString());
+  }
+  writer.EndArray();
+}
+
+std::string NamespaceOf(const std::string& endpoint) {
+  const auto slash = endpoint.find('/');
+  return slash == std::string::npos ? std::string() : endpoint.substr(0, slash);
+}
+
+std::string Quote(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string PortList(const std::vector<PortProtocol>& ports) {
+  std::string out;
+  for (const PortProtocol& port : ports) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += port.ToString();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RenderReachText(const ReachTable& table) {
+  // The first column as wide as the longest source, every other as wide as its destination.
+  std::size_t first = 1;
+  for (const std::string& name : table.sources) {
+    first = std::max(first, name.size());
+  }
+  auto pad = [](std::string_view text, std::size_t width) {
+    return std::string(text) + std::string(width + 1 - std::min(width, text.size()), ' ');
+  };
+  std::string out;
+  for (std::size_t p = 0; p < table.ports.size(); ++p) {
+    if (p > 0) {
+      out += '\n';
+    }
+    out += table.ports[p].ToString() + " (rows: from, columns: to; . allowed, X blocked)\n";
+    std::string header = pad("-", first);
+    for (const std::string& destination : table.destinations) {
+      header += pad(destination, destination.size());
+    }
+    out += WithoutTrailingSpaces(header) + '\n';
+    for (std::size_t s = 0; s < table.sources.size(); ++s) {
+      std::string line = pad(table.sources[s], first);
+      for (std::size_t d = 0; d < table.destinations.size(); ++d) {
+        line += pad(table.Allowed(p, s, d) ? "." : "X", table.destinations[d].size());
+      }
+      out += WithoutTrailingSpaces(line) + '\n';
+    }
+  }
+  return out;
+}
+
+std::string RenderReachJson(const ReachTable& table) {
+  JsonOutput output;
+  JsonWriter& writer = output.writer;
+  writer.StartObject();
+  WritePortList(writer, table.ports);
+  WriteJsonString(writer, "connections");
+  writer.StartArray();
+  for (std::size_t p = 0; p < table.ports.size(); ++p) {
+    for (std::size_t s = 0; s < table.sources.size(); ++s) {
+      for (std::size_t d = 0; d < table.destinations.size(); ++d) {
+        writer.StartObject();
+        WriteJsonString(writer, "from");
+        WriteJsonString(writer, table.sources[s]);
+        WriteJsonString(writer, "to");
+        WriteJsonString(writer, table.destinations[d]);
+        WritePort(writer, table.ports[p]);
+        WriteJsonString(writer, "allowed");
+        writer.Bool(table.Allowed(p, s, d));
+        writer.EndObject();
+      }
+    }
+  }
+  writer.EndArray();
+  WriteJsonString(writer, "summary");
+  writer.StartArray();
+  for (std::size_t p = 0; p < table.ports.size(); ++p) {
+    const auto allowed = std::count(table.allowed[p].begin(), table.allowed[p].end(), 1);
+    writer.StartObject();
+    WritePort(writer, table.ports[p]);
+    WriteJsonString(writer, "allowed");
+    writer.Int64(allowed);
+    WriteJsonString(writer, "blocked");
+    writer.Int64(static_cast<int64_t>(table.allowed[p].size()) - allowed);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  return output.Text();
+}
+
+std::string RenderReachDot(const ReachTable& table) {
+  std::set<std::string> nodes(table.sources.begin(), table.sources.end());
+  nodes.insert(table.destinations.begin(), table.destinations.end());
+  std::map<std::string, std::vector<std::string>> by_namespace;
+  for (const std::string& node : nodes) {
+    by_namespace[NamespaceOf(node)].push_back(node);
+  }
+  std::string out = "digraph reach {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+  for (const auto& [ns, members] : by_namespace) {
+    std::string indent = "  ";
+    if (!ns.empty()) {
+      out += "  subgraph " + Quote("cluster_" + ns) + " {\n    label=" + Quote(ns) + ";\n";
+      indent = "    ";
+    }
+    for (const std::string& node : members) {
+      const std::string label = ns.empty() ? node : node.substr(ns.size() + 1);
+      out += indent + Quote(node) + " [label=" + Quote(label) +
+             (ns.empty() ? ", shape=ellipse" : "") + "];\n";
+    }
+    if (!ns.empty()) {
+      out += "  }\n";
+    }
+  }
+  for (std::size_t s = 0; s < table.sources.size(); ++s) {
+    for (std::size_t d = 0; d < table.destinations.size(); ++d) {
+      if (table.sources[s] == table.destinations[d]) {
+        continue;
+      }
+      std::vector<PortProtocol> ports;
+      for (std::size_t p = 0; p < table.ports.size(); ++p) {
+        if (table.Allowed(p, s, d)) {
+          ports.push_back(table.ports[p]);
+        }
+      }
+      if (!ports.empty()) {
+        out += "  " + Quote(table.sources[s]) + " -> " + Quote(table.destinations[d]) +
+               " [label=" + Quote(PortList(ports)) + "];\n";
+      }
+    }
+  }
+  return out + "}\n";
+}
+
+std::string RenderDiffText(const ReachDiff& diff) {
+  std::string out;
+  int gained = 0;
+  for (const ReachChange& change : diff.changes) {
+    out += std::string(change.gained ? "+ " : "- ") + change.from + " -> " + change.to + ' ' +
+           change.port.ToString() + '\n';
+    gained += change.gained ? 1 : 0;
+  }
+  const int lost = static_cast<int>(diff.changes.size()) - gained;
+  out += std::to_string(gained) + " connection" + (gained == 1 ? "" : "s") + " gained, " +
+         std::to_string(lost) + " lost on " + PortList(diff.ports) + '\n';
+  return out;
+}
+
+std::string RenderDiffJson(const ReachDiff& diff) {
+  JsonOutput output;
+  JsonWriter& writer = output.writer;
+  writer.StartObject();
+  WritePortList(writer, diff.ports);
+  for (const bool gained : {true, false}) {
+    WriteJsonString(writer, gained ? "gained" : "lost");
+    writer.StartArray();
+    for (const ReachChange& change : diff.changes) {
+      if (change.gained != gained) {
+        continue;
+      }
+      writer.StartObject();
+      WriteJsonString(writer, "from");
+      WriteJsonString(writer, change.from);
+      WriteJsonString(writer, "to");
+      WriteJsonString(writer, change.to);
+      WritePort(writer, change.port);
+      writer.EndObject();
+    }
+    writer.EndArray();
+  }
+  writer.EndObject();
+  return output.Text();
+}
+
+std::string RenderExposureText(const Exposure& exposure) {
+  std::string out;
+  auto pods_section = [&](const char* title, const std::vector<ExposedPod>& pods) {
+    out += std::string(title) + ": " + std::to_string(pods.size()) + '\n';
+    for (const ExposedPod& pod : pods) {
+      out += "  " + pod.pod + " on " + PortList(pod.ports) + '\n';
+    }
+  };
+  auto names_section = [&](const char* title, const std::vector<std::string>& names) {
+    out += std::string(title) + ": " + std::to_string(names.size()) + '\n';
+    for (const std::string& name : names) {
+      out += "  " + name + '\n';
+    }
+  };
+  pods_section("Reachable from outside the cluster", exposure.from_outside);
+  pods_section("Reachable from every namespace", exposure.from_every_namespace);
+  names_section("Not isolated for ingress (no NetworkPolicy selects them)",
+                exposure.ingress_not_isolated);
+  names_section("Not isolated for egress (no NetworkPolicy selects them)",
+                exposure.egress_not_isolated);
+  return out;
+}
+
+std::string RenderExposureJson(const Exposure& exposure) {
+  JsonOutput output;
+  JsonWriter& writer = output.writer;
+  writer.StartObject();
+  WritePortList(writer, exposure.ports);
+  for (const auto& [key, pods] :
+       {std::pair{"fromOutside", &exposure.from_outside},
+        std::pair{"fromEveryNamespace", &exposure.from_every_namespace}}) {
+    WriteJsonString(writer, key);
+    writer.StartArray();
+    for (const ExposedPod& pod : *pods) {
+      writer.StartObject();
+      WriteJsonString(writer, "pod");
+      WriteJsonString(writer, pod.pod);
+      WritePortList(writer, pod.ports);
+      writer.EndObject();
+    }
+    writer.EndArray();
+  }
+  for (const auto& [key, names] : {std::pair{"ingressNotIsolated", &exposure.ingress_not_isolated},
+                                   std::pair{"egressNotIsolated", &exposure.egress_not_isolated}}) {
+    WriteJsonString(writer, key);
+    writer.StartArray();
+    for (const std::string& name : *names) {
+      WriteJsonString(writer, name);
+    }
+    writer.EndArray();
+  }
+  writer.EndObject();
+  return output.Text();
+}
+
+}  // namespace netadmit::cli

@@ -1,0 +1,193 @@
+#pragma once
+
+// The cluster view: a compact cache of the Namespaces, NetworkPolicies, Pods and rule-set
+// ConfigMaps of a cluster, kept current by the API watch client (kube/) and read by rule kinds
+// that need to know more than the object under review.
+//
+// Only what rules and the connectivity engine need is kept: a Pod is its namespace, name, labels,
+// named container ports and IPs. Objects are kept by namespace and name; pods are also indexed by
+// label within their namespace, so that a selector with matchLabels reads only the pods of its
+// smallest label group. Objects are held as shared_ptr<const T>, so a reader keeps what
+// it was handed even after the cache moves on, and nothing is copied to hand it out.
+//
+// Concurrency: one std::shared_mutex. A watch event is an O(log n) insert or erase under a brief
+// exclusive lock (the object is decoded before the lock is taken). A relist replaces a whole kind:
+// the new table is built aside, without the lock, and swapped in under it, so readers see the old
+// list or the new one, never a half-applied one. Readers take the shared lock for one query.
+// (A copy-on-write snapshot per namespace would make every event copy its namespace's bucket;
+// with thousands of pods in a namespace that is milliseconds, not microseconds.)
+
+#include <rapidjson/document.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "netadmit/model/model.h"
+#include "netadmit/model/result.h"
+
+namespace netadmit {
+
+// The kinds the cluster view caches.
+enum class ClusterKind { kNamespace, kNetworkPolicy, kPod, kConfigMap };
+inline constexpr std::array<ClusterKind, 4> kClusterKinds = {
+    ClusterKind::kNamespace, ClusterKind::kNetworkPolicy, ClusterKind::kPod,
+    ClusterKind::kConfigMap};
+// The resource plural, as in API paths and metric labels: "namespaces", "networkpolicies", ...
+const char* ClusterKindName(ClusterKind kind);
+
+struct CachedNamespace {
+  std::string name;
+  Labels labels;
+  // Being deleted (metadata.deletionTimestamp set): the namespace controller is removing its
+  // objects, and rules about what the namespace must keep no longer apply.
+  bool terminating = false;
+};
+
+struct CachedPolicy {
+  std::string namespace_name;
+  std::string name;
+  Labels labels;
+  NetworkPolicySpec spec;
+};
+
+struct CachedPod {
+  std::string namespace_name;
+  std::string name;
+  Labels labels;
+  std::vector<NamedPort> named_ports;  // unnamed ports are left out
+  std::vector<std::string> ips;        // status.podIPs; empty while Pending
+};
+
+struct CachedConfigMap {
+  std::string namespace_name;
+  std::string name;
+  Labels labels;
+  std::map<std::string, std::string, std::less<>> data;
+};
+
+// One object as the API server sent it, decoded, with its metadata.resourceVersion.
+struct ClusterObject {
+  ClusterKind kind = ClusterKind::kNamespace;
+  std::string resource_version;
+  std::variant<CachedNamespace, CachedPolicy, CachedPod, CachedConfigMap> value;
+
+  const std::string& name() const;
+  const std::string& namespace_name() const;  // empty for Namespaces
+};
+
+// Decodes one item of a LIST (items carry no kind/apiVersion) or the object of a watch event.
+// Every field's type is checked; a malformed object gives an Error naming the field path.
+Result<ClusterObject> DecodeClusterObject(ClusterKind kind, const rapidjson::Value& json);
+
+// What rule kinds may read. Every method is safe from many threads and never throws.
+class ClusterView {
+ public:
+  virtual ~ClusterView() = default;
+
+  // True once every watched kind has been listed at least once: before that, an absent object
+  // may simply not have arrived yet.
+  virtual bool Synced() const = 0;
+  // The namespace, or nullptr when it is not known.
+  virtual std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const = 0;
+  // Every known namespace, sorted by name.
+  virtual std::vector<std::shared_ptr<const CachedNamespace>> Namespaces() const = 0;
+  // The NetworkPolicies of a namespace, sorted by name.
+  virtual std::vector<std::shared_ptr<const CachedPolicy>> Policies(
+      std::string_view namespace_name) const = 0;
+  // The Pods of a namespace that `selector` selects (an empty selector: all), sorted by name.
+  virtual std::vector<std::shared_ptr<const CachedPod>> Pods(
+      std::string_view namespace_name, const LabelSelector& selector) const = 0;
+  // The cached ConfigMaps of a namespace, sorted by name.
+  virtual std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
+      std::string_view namespace_name) const = 0;
+};
+
+// A view with the NetworkPolicies of some namespaces replaced by a fresh read from the API
+// server; everything else is the base view's. The server evaluates a request again through it
+// before denying for a policy the cache may not have received yet.
+class FreshPolicies final : public ClusterView {
+ public:
+  using ByNamespace =
+      std::map<std::string, std::vector<std::shared_ptr<const CachedPolicy>>, std::less<>>;
+  // `base` must outlive this view. The policies of each namespace need not be sorted.
+  FreshPolicies(const ClusterView& base, ByNamespace fresh);
+
+  bool Synced() const override { return base_.Synced(); }
+  std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const override {
+    return base_.Namespace(name);
+  }
+  std::vector<std::shared_ptr<const CachedNamespace>> Namespaces() const override {
+    return base_.Namespaces();
+  }
+  std::vector<std::shared_ptr<const CachedPolicy>> Policies(
+      std::string_view namespace_name) const override;
+  std::vector<std::shared_ptr<const CachedPod>> Pods(std::string_view namespace_name,
+                                                     const LabelSelector& selector) const override {
+    return base_.Pods(namespace_name, selector);
+  }
+  std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
+      std::string_view namespace_name) const override {
+    return base_.ConfigMaps(namespace_name);
+  }
+
+ private:
+  const ClusterView& base_;
+  ByNamespace fresh_;
+};
+
+enum class EventType { kAdded, kModified, kDeleted };
+
+// The cache itself. Written by one watch client, read by any number of admission threads.
+// (connectivity.h's ClusterState is the connectivity engine's input, a plain snapshot.)
+class ClusterCache final : public ClusterView {
+ public:
+  // `watched`: the kinds that must be listed before Synced() holds.
+  explicit ClusterCache(std::vector<ClusterKind> watched = {kClusterKinds.begin(),
+                                                            kClusterKinds.end()});
+  ~ClusterCache() override;
+  ClusterCache(const ClusterCache&) = delete;
+  ClusterCache& operator=(const ClusterCache&) = delete;
+
+  // Applies one watch event. ADDED and MODIFIED insert or replace; DELETED removes (an unknown
+  // object is ignored). Microseconds: one map update under the exclusive lock.
+  void Apply(EventType type, ClusterObject object);
+  // Replaces every object of `kind` with `objects` (a complete LIST), atomically for readers, and
+  // marks the kind as listed. Objects of another kind in `objects` are ignored.
+  void Replace(ClusterKind kind, std::vector<ClusterObject> objects);
+
+  // Changes the kinds Synced() waits for.
+  void SetWatched(std::vector<ClusterKind> watched);
+
+  bool Listed(ClusterKind kind) const;
+  std::size_t Count(ClusterKind kind) const;
+  // Rises with every change to objects of `kind` (event or relist).
+  uint64_t Generation(ClusterKind kind) const;
+
+  bool Synced() const override;
+  std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const override;
+  std::vector<std::shared_ptr<const CachedNamespace>> Namespaces() const override;
+  std::vector<std::shared_ptr<const CachedPolicy>> Policies(
+      std::string_view namespace_name) const override;
+  std::vector<std::shared_ptr<const CachedPod>> Pods(std::string_view namespace_name,
+                                                     const LabelSelector& selector) const override;
+  std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
+      std::string_view namespace_name) const override;
+
+  struct Tables;  // defined in cluster.cpp
+
+ private:
+  std::vector<ClusterKind> watched_;
+  mutable std::shared_mutex mutex_;
+  std::unique_ptr<Tables> tables_;
+};
+
+}  // namespace netadmit

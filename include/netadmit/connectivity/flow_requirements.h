@@ -1,0 +1,63 @@
+#pragma once
+
+// Flow requirements over the connectivity engine: `forbid` entries name flows that must stay
+// closed ("nothing labeled env=dev reaches env=prod"), `require` entries flows that must stay
+// open ("every pod reaches kube-dns on 53/UDP"). The evaluator names one concrete source and
+// destination per broken entry and the policy rule that opens (or the isolation that closes) it.
+// These are the params and the evaluation of the `Flows` rule kind.
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netadmit/connectivity/connectivity.h"
+#include "netadmit/model/result.h"
+#include "netadmit/rules/rule.h"
+
+namespace netadmit {
+
+// One side of a flow: pods chosen by namespace and pod selectors, or addresses outside the
+// cluster (the first address of each CIDR stands for its block).
+struct FlowPeer {
+  std::optional<LabelSelector> namespace_selector;  // absent: every namespace
+  std::optional<LabelSelector> pod_selector;        // absent: every pod
+  std::vector<Cidr> cidrs;                          // when not empty: these addresses instead
+};
+
+struct FlowEntry {
+  std::string path;  // "params.forbid[0]"
+  FlowPeer from;
+  FlowPeer to;
+  std::vector<PortProtocol> ports;  // at least one
+};
+
+struct FlowsParams {
+  std::vector<FlowEntry> forbid;
+  std::vector<FlowEntry> require;
+};
+
+// Parses {forbid: [{from, to, ports}], require: [...]}, where from/to are
+// {namespaceSelector, podSelector} (metav1.LabelSelector) or {cidrs: [...]}, and ports a list of
+// "53/UDP" or {port, protocol}. Fails at the first wrong type, unknown field or invalid value,
+// with line and column; `path` is where the params sit ("spec.rules[0].params").
+Result<FlowsParams> ParseFlows(const YAML::Node& params, const std::string& file,
+                               const std::string& path);
+
+// How an entry is broken: a `forbid` flow is open, or a `require` flow is closed.
+enum class FlowBreak { kForbiddenOpen, kRequiredClosed };
+
+struct BrokenFlow {
+  const FlowEntry* entry = nullptr;  // into the FlowsParams evaluated
+  FlowBreak how = FlowBreak::kForbiddenOpen;
+  Violation violation;  // for people: path at the entry, the pair and the rule or isolation
+};
+
+// One BrokenFlow per broken entry (the first pair found), the `forbid` entries first.
+std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsParams& flows);
+
+// The violations of FindBrokenFlows, in its order.
+std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsParams& flows);
+
+}  // namespace netadmit

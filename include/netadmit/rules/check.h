@@ -1,0 +1,46 @@
+#pragma once
+
+// `netadmit check`: evaluates manifests offline with the same engine and the same messages as
+// the webhook, for CI and pre-commit hooks.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netadmit/codec/manifest.h"
+#include "netadmit/rules/engine.h"
+#include "netadmit/rules/rule_set.h"
+
+namespace netadmit {
+
+struct CheckOptions {
+  std::vector<ManifestObject> manifests;  // the objects to judge
+  std::string default_namespace = "default";
+  // What the cluster holds besides the manifests: `kubectl get namespaces,networkpolicies,pods -A
+  // -o yaml` output. The stateful rules judge each object against these plus the manifests
+  // themselves, as if every manifest had been applied.
+  std::vector<ManifestObject> cluster_state = {};
+};
+
+struct ObjectReport {
+  std::string file;
+  int line = 0;
+  std::string description;  // "NetworkPolicy default/web"
+  bool inspected = false;   // false for kinds no rule looks at
+  Evaluation evaluation;
+  // The object's identity, as written (namespace defaulted), for the JSON report.
+  std::string api_version;
+  std::string kind;
+  std::string namespace_name;
+  std::string name;
+};
+
+struct CheckReport {
+  std::vector<ObjectReport> objects;
+  bool Denied() const;  // any deny finding
+};
+
+// Evaluates every manifest. Fails on an object that does not decode, naming file and line.
+Result<CheckReport> RunCheck(const RuleSet& rules, const CheckOptions& options);
+
+}  // namespace netadmit

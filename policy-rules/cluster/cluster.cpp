@@ -1,0 +1,640 @@
+// The cluster view's cache and the decoding of API server objects into it. See cluster.h for
+// the locking scheme.
+
+#include "netadmit/cluster/cluster.h"
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <unordered_map>
+
+#include "netadmit/codec/decode.h"
+
+namespace netadmit {
+
+namespace {
+
+using rapidjson::Value;
+
+// Reads typed fields and keeps the first error, like decode.cpp's reader.
+class Reader {
+ public:
+  std::optional<Error> error_;
+
+  void Fail(std::string path, std::string message) {
+    if (!error_) {
+      error_ = Error{"", 0, 0, std::move(path), std::move(message)};
+    }
+  }
+
+  const Value* Object(const Value& parent, std::string_view key, const std::string& path) {
+    const Value* value = JsonMember(parent, key);
+    if (value != nullptr && !value->IsObject()) {
+      Fail(path, "expected an object");
+      return nullptr;
+    }
+    return value;
+  }
+
+  const Value* Array(const Value& parent, std::string_view key, const std::string& path) {
+    const Value* value = JsonMember(parent, key);
+    if (value != nullptr && !value->IsArray()) {
+      Fail(path, "expected a list");
+      return nullptr;
+    }
+    return value;
+  }
+
+  std::string String(const Value& parent, std::string_view key, const std::string& path) {
+    const Value* value = JsonMember(parent, key);
+    if (value == nullptr) {
+      return {};
+    }
+    if (!value->IsString()) {
+      Fail(path, "expected a string");
+      return {};
+    }
+    return std::string(value->GetString(), value->GetStringLength());
+  }
+
+  std::map<std::string, std::string, std::less<>> StringMap(const Value& parent,
+                                                            std::string_view key,
+                                                            const std::string& path) {
+    std::map<std::string, std::string, std::less<>> out;
+    const Value* map = Object(parent, key, path);
+    if (map == nullptr) {
+      return out;
+    }
+    for (const auto& member : map->GetObject()) {
+      std::string name(member.name.GetString(), member.name.GetStringLength());
+      if (!member.value.IsString()) {
+        Fail(path + "." + name, "expected a string");
+        return out;
+      }
+      out.emplace(std::move(name),
+                  std::string(member.value.GetString(), member.value.GetStringLength()));
+    }
+    return out;
+  }
+};
+
+struct Meta {
+  std::string name;
+  std::string namespace_name;
+  std::string resource_version;
+  Labels labels;
+  bool deleting = false;  // metadata.deletionTimestamp is set
+};
+
+Meta ReadMeta(Reader& reader, const Value& json) {
+  Meta meta;
+  const Value* metadata = reader.Object(json, "metadata", "metadata");
+  if (metadata == nullptr) {
+    reader.Fail("metadata", "missing");
+    return meta;
+  }
+  meta.name = reader.String(*metadata, "name", "metadata.name");
+  meta.namespace_name = reader.String(*metadata, "namespace", "metadata.namespace");
+  meta.resource_version = reader.String(*metadata, "resourceVersion", "metadata.resourceVersion");
+  meta.labels = reader.StringMap(*metadata, "labels", "metadata.labels");
+  if (auto found = metadata->FindMember("deletionTimestamp"); found != metadata->MemberEnd()) {
+    meta.deleting = !found->value.IsNull();
+  }
+  if (meta.name.empty()) {
+    reader.Fail("metadata.name", "missing");
+  }
+  return meta;
+}
+
+Protocol ReadProtocol(Reader& reader, const Value& port, const std::string& path) {
+  const std::string text = reader.String(port, "protocol", path + ".protocol");
+  if (text.empty() || text == "TCP") {
+    return Protocol::kTCP;
+  }
+  if (text == "UDP") {
+    return Protocol::kUDP;
+  }
+  if (text == "SCTP") {
+    return Protocol::kSCTP;
+  }
+  reader.Fail(path + ".protocol", "unknown protocol \"" + text + "\"");
+  return Protocol::kTCP;
+}
+
+void ReadNamedPorts(Reader& reader, const Value& spec, CachedPod& pod) {
+  const Value* containers = reader.Array(spec, "containers", "spec.containers");
+  if (containers == nullptr) {
+    return;
+  }
+  for (rapidjson::SizeType i = 0; i < containers->Size(); ++i) {
+    const std::string path = "spec.containers[" + std::to_string(i) + "]";
+    const Value* ports = reader.Array((*containers)[i], "ports", path + ".ports");
+    if (ports == nullptr) {
+      continue;
+    }
+    for (rapidjson::SizeType j = 0; j < ports->Size(); ++j) {
+      const Value& port = (*ports)[j];
+      const std::string port_path = path + ".ports[" + std::to_string(j) + "]";
+      std::string name = reader.String(port, "name", port_path + ".name");
+      if (name.empty()) {
+        continue;
+      }
+      const Value* number = JsonMember(port, "containerPort");
+      if (number == nullptr || !number->IsInt()) {
+        reader.Fail(port_path + ".containerPort", "expected a 32-bit integer");
+        return;
+      }
+      pod.named_ports.push_back(
+          NamedPort{std::move(name), number->GetInt(), ReadProtocol(reader, port, port_path)});
+    }
+  }
+}
+
+void ReadPodIps(Reader& reader, const Value& json, CachedPod& pod) {
+  const Value* status = reader.Object(json, "status", "status");
+  if (status == nullptr) {
+    return;
+  }
+  const Value* ips = reader.Array(*status, "podIPs", "status.podIPs");
+  if (ips != nullptr) {
+    for (rapidjson::SizeType i = 0; i < ips->Size(); ++i) {
+      std::string ip =
+          reader.String((*ips)[i], "ip", "status.podIPs[" + std::to_string(i) + "].ip");
+      if (!ip.empty()) {
+        pod.ips.push_back(std::move(ip));
+      }
+    }
+    return;
+  }
+  std::string ip = reader.String(*status, "podIP", "status.podIP");
+  if (!ip.empty()) {
+    pod.ips.push_back(std::move(ip));
+  }
+}
+
+// The spec, decoded by the object decoder: the watch and `netadmit check` read policies alike.
+Result<NetworkPolicySpec> DecodePolicySpec(const Value& json, const Meta& meta) {
+  static const TypeMeta kNetworkPolicy{"networking.k8s.io/v1", "NetworkPolicy"};
+  auto decoded = DecodeObjectOfType(json, kNetworkPolicy, meta.namespace_name);
+  if (!decoded.ok()) {
+    return decoded.error();
+  }
+  const NetworkPolicySpec* spec = decoded->network_policy();
+  if (spec == nullptr) {
+    return Error{"", 0, 0, "spec", "not a NetworkPolicy spec"};
+  }
+  return std::move(*decoded->network_policy());
+}
+
+// The pods of one namespace by label: "key=value" -> the pods carrying it, as a sorted vector
+// of pointers (8 bytes a label, where a set would take about 48). A selector's matchLabels then
+// start from the smallest group instead of every pod of the namespace.
+class LabelIndex {
+ public:
+  using Group = std::vector<const CachedPod*>;
+
+  void Add(const CachedPod* pod) {
+    for (const auto& [key, value] : pod->labels) {
+      Group& group = groups_[Pair(key, value)];
+      group.insert(std::lower_bound(group.begin(), group.end(), pod), pod);
+    }
+  }
+
+  void Remove(const CachedPod* pod) {
+    for (const auto& [key, value] : pod->labels) {
+      auto found = groups_.find(Pair(key, value));
+      if (found == groups_.end()) {
+        continue;
+      }
+      Group& group = found->second;
+      auto at = std::lower_bound(group.begin(), group.end(), pod);
+      if (at != group.end() && *at == pod) {
+        group.erase(at);
+      }
+      if (group.empty()) {
+        groups_.erase(found);
+      }
+    }
+  }
+
+  // The pods carrying key=value; null when none does.
+  const Group* Find(std::string_view key, std::string_view value) const {
+    auto found = groups_.find(Pair(key, value));
+    return found == groups_.end() ? nullptr : &found->second;
+  }
+
+ private:
+  static std::string Pair(std::string_view key, std::string_view value) {
+    std::string pair;
+    pair.reserve(key.size() + value.size() + 1);
+    pair.append(key).append(1, '=').append(value);
+    return pair;
+  }
+
+  std::unordered_map<std::string, Group> groups_;
+};
+
+// namespace -> name -> object, for one kind; pods are also indexed by label.
+template <typename T>
+struct KindTable {
+  using Bucket = std::map<std::string, std::shared_ptr<const T>, std::less<>>;
+  static constexpr bool kIndexed = std::is_same_v<T, CachedPod>;
+  std::map<std::string, Bucket, std::less<>> by_namespace;
+  std::map<std::string, LabelIndex, std::less<>> labels;  // pods only
+  std::size_t size = 0;
+
+  // Both return the object they replaced or removed, so that it can be freed outside the lock.
+  std::shared_ptr<const T> Put(const std::string& namespace_name, std::shared_ptr<const T> value) {
+    auto bucket = by_namespace.find(namespace_name);
+    if (bucket == by_namespace.end()) {
+      bucket = by_namespace.emplace(namespace_name, Bucket{}).first;
+    }
+    auto [it, inserted] = bucket->second.try_emplace(value->name, nullptr);
+    if (inserted) {
+      ++size;
+    }
+    if constexpr (kIndexed) {
+      LabelIndex& index = labels[namespace_name];
+      if (it->second != nullptr) {
+        index.Remove(it->second.get());
+      }
+      index.Add(value.get());
+    }
+    std::swap(it->second, value);
+    return value;
+  }
+
+  std::shared_ptr<const T> Erase(const std::string& namespace_name, const std::string& name) {
+    auto bucket = by_namespace.find(namespace_name);
+    if (bucket == by_namespace.end()) {
+      return nullptr;
+    }
+    std::shared_ptr<const T> removed;
+    if (auto found = bucket->second.find(name); found != bucket->second.end()) {
+      removed = std::move(found->second);
+      bucket->second.erase(found);
+      --size;
+      if constexpr (kIndexed) {
+        labels[namespace_name].Remove(removed.get());
+      }
+    }
+    if (bucket->second.empty()) {
+      by_namespace.erase(bucket);
+      if constexpr (kIndexed) {
+        labels.erase(namespace_name);
+      }
+    }
+    return removed;
+  }
+
+  const Bucket* Find(std::string_view namespace_name) const {
+    auto bucket = by_namespace.find(namespace_name);
+    return bucket == by_namespace.end() ? nullptr : &bucket->second;
+  }
+};
+
+template <typename T>
+std::vector<std::shared_ptr<const T>> AllOf(const typename KindTable<T>::Bucket* bucket) {
+  std::vector<std::shared_ptr<const T>> out;
+  if (bucket != nullptr) {
+    out.reserve(bucket->size());
+    for (const auto& [name, value] : *bucket) {
+      out.push_back(value);
+    }
+  }
+  return out;
+}
+
+constexpr std::size_t Index(ClusterKind kind) { return static_cast<std::size_t>(kind); }
+
+}  // namespace
+
+struct ClusterCache::Tables {
+  std::unique_ptr<KindTable<CachedNamespace>> namespaces =
+      std::make_unique<decltype(namespaces)::element_type>();
+  std::unique_ptr<KindTable<CachedPolicy>> policies =
+      std::make_unique<decltype(policies)::element_type>();
+  std::unique_ptr<KindTable<CachedPod>> pods = std::make_unique<decltype(pods)::element_type>();
+  std::unique_ptr<KindTable<CachedConfigMap>> config_maps =
+      std::make_unique<decltype(config_maps)::element_type>();
+  std::array<bool, kClusterKinds.size()> listed{};
+  std::array<uint64_t, kClusterKinds.size()> generation{};
+};
+
+const char* ClusterKindName(ClusterKind kind) {
+  switch (kind) {
+    case ClusterKind::kNamespace:
+      return "namespaces";
+    case ClusterKind::kNetworkPolicy:
+      return "networkpolicies";
+    case ClusterKind::kPod:
+      return "pods";
+    case ClusterKind::kConfigMap:
+      return "configmaps";
+  }
+  return "unknown";
+}
+
+const std::string& ClusterObject::name() const {
+  return std::visit([](const auto& object) -> const std::string& { return object.name; }, value);
+}
+
+const std::string& ClusterObject::namespace_name() const {
+  static const std::string kNone;
+  return std::visit(
+      [](const auto& object) -> const std::string& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(object)>, CachedNamespace>) {
+          return kNone;
+        } else {
+          return object.namespace_name;
+        }
+      },
+      value);
+}
+
+Result<ClusterObject> DecodeClusterObject(ClusterKind kind, const rapidjson::Value& json) {
+  if (!json.IsObject()) {
+    return Error{"", 0, 0, "", "expected an object"};
+  }
+  Reader reader;
+  Meta meta = ReadMeta(reader, json);
+  if (reader.error_) {
+    return *reader.error_;
+  }
+  ClusterObject object;
+  object.kind = kind;
+  object.resource_version = std::move(meta.resource_version);
+  switch (kind) {
+    case ClusterKind::kNamespace:
+      object.value = CachedNamespace{std::move(meta.name), std::move(meta.labels), meta.deleting};
+      break;
+    case ClusterKind::kNetworkPolicy: {
+      if (meta.namespace_name.empty()) {
+        return Error{"", 0, 0, "metadata.namespace", "missing"};
+      }
+      auto spec = DecodePolicySpec(json, meta);
+      if (!spec.ok()) {
+        return spec.error();
+      }
+      object.value = CachedPolicy{std::move(meta.namespace_name), std::move(meta.name),
+                                  std::move(meta.labels), std::move(*spec)};
+      break;
+    }
+    case ClusterKind::kPod: {
+      if (meta.namespace_name.empty()) {
+        return Error{"", 0, 0, "metadata.namespace", "missing"};
+      }
+      CachedPod pod{
+          std::move(meta.namespace_name), std::move(meta.name), std::move(meta.labels), {}, {}};
+      if (const Value* spec = reader.Object(json, "spec", "spec"); spec != nullptr) {
+        ReadNamedPorts(reader, *spec, pod);
+      }
+      ReadPodIps(reader, json, pod);
+      object.value = std::move(pod);
+      break;
+    }
+    case ClusterKind::kConfigMap: {
+      if (meta.namespace_name.empty()) {
+        return Error{"", 0, 0, "metadata.namespace", "missing"};
+      }
+      CachedConfigMap map{std::move(meta.namespace_name), std::move(meta.name),
+                          std::move(meta.labels), reader.StringMap(json, "data", "data")};
+      object.value = std::move(map);
+      break;
+    }
+  }
+  if (reader.error_) {
+    return *reader.error_;
+  }
+  return object;
+}
+
+ClusterCache::ClusterCache(std::vector<ClusterKind> watched)
+    : watched_(std::move(watched)), tables_(std::make_unique<Tables>()) {}
+
+ClusterCache::~ClusterCache() = default;
+
+namespace {
+
+template <typename T>
+std::unique_ptr<KindTable<T>> BuildTable(std::vector<ClusterObject>& objects) {
+  auto table = std::make_unique<KindTable<T>>();
+  for (auto& object : objects) {
+    if (T* value = std::get_if<T>(&object.value); value != nullptr) {
+      std::string namespace_name = object.namespace_name();
+      table->Put(namespace_name, std::make_shared<const T>(std::move(*value)));
+    }
+  }
+  return table;
+}
+
+// One event on one table: the new object is made before the lock is taken, the map update
+// happens under it, and the replaced object is freed after it.
+template <typename T>
+void ApplyEvent(std::shared_mutex& mutex, std::unique_ptr<KindTable<T>>& table,
+                uint64_t& generation, EventType type, ClusterObject& object) {
+  T* value = std::get_if<T>(&object.value);
+  if (value == nullptr) {
+    return;
+  }
+  const std::string namespace_name = object.namespace_name();
+  std::shared_ptr<const T> released;
+  if (type == EventType::kDeleted) {
+    const std::string name = value->name;
+    std::unique_lock lock(mutex);
+    released = table->Erase(namespace_name, name);
+    ++generation;
+  } else {
+    auto shared = std::make_shared<const T>(std::move(*value));
+    std::unique_lock lock(mutex);
+    released = table->Put(namespace_name, std::move(shared));
+    ++generation;
+  }
+}
+
+}  // namespace
+
+void ClusterCache::Apply(EventType type, ClusterObject object) {
+  uint64_t& generation = tables_->generation[Index(object.kind)];
+  switch (object.kind) {
+    case ClusterKind::kNamespace:
+      ApplyEvent(mutex_, tables_->namespaces, generation, type, object);
+      break;
+    case ClusterKind::kNetworkPolicy:
+      ApplyEvent(mutex_, tables_->policies, generation, type, object);
+      break;
+    case ClusterKind::kPod:
+      ApplyEvent(mutex_, tables_->pods, generation, type, object);
+      break;
+    case ClusterKind::kConfigMap:
+      ApplyEvent(mutex_, tables_->config_maps, generation, type, object);
+      break;
+  }
+}
+
+void ClusterCache::Replace(ClusterKind kind, std::vector<ClusterObject> objects) {
+  std::erase_if(objects, [kind](const ClusterObject& object) { return object.kind != kind; });
+  const std::size_t index = Index(kind);
+  // The new table is built without the lock; the swap under it is a pointer exchange, and the
+  // old table is destroyed after the lock is released.
+  switch (kind) {
+    case ClusterKind::kNamespace: {
+      auto table = BuildTable<CachedNamespace>(objects);
+      std::unique_lock lock(mutex_);
+      std::swap(table, tables_->namespaces);
+      tables_->listed[index] = true;
+      ++tables_->generation[index];
+      lock.unlock();
+      break;
+    }
+    case ClusterKind::kNetworkPolicy: {
+      auto table = BuildTable<CachedPolicy>(objects);
+      std::unique_lock lock(mutex_);
+      std::swap(table, tables_->policies);
+      tables_->listed[index] = true;
+      ++tables_->generation[index];
+      lock.unlock();
+      break;
+    }
+    case ClusterKind::kPod: {
+      auto table = BuildTable<CachedPod>(objects);
+      std::unique_lock lock(mutex_);
+      std::swap(table, tables_->pods);
+      tables_->listed[index] = true;
+      ++tables_->generation[index];
+      lock.unlock();
+      break;
+    }
+    case ClusterKind::kConfigMap: {
+      auto table = BuildTable<CachedConfigMap>(objects);
+      std::unique_lock lock(mutex_);
+      std::swap(table, tables_->config_maps);
+      tables_->listed[index] = true;
+      ++tables_->generation[index];
+      lock.unlock();
+      break;
+    }
+  }
+}
+
+void ClusterCache::SetWatched(std::vector<ClusterKind> watched) {
+  std::unique_lock lock(mutex_);
+  watched_ = std::move(watched);
+}
+
+bool ClusterCache::Listed(ClusterKind kind) const {
+  std::shared_lock lock(mutex_);
+  return tables_->listed[Index(kind)];
+}
+
+std::size_t ClusterCache::Count(ClusterKind kind) const {
+  std::shared_lock lock(mutex_);
+  switch (kind) {
+    case ClusterKind::kNamespace:
+      return tables_->namespaces->size;
+    case ClusterKind::kNetworkPolicy:
+      return tables_->policies->size;
+    case ClusterKind::kPod:
+      return tables_->pods->size;
+    case ClusterKind::kConfigMap:
+      return tables_->config_maps->size;
+  }
+  return 0;
+}
+
+uint64_t ClusterCache::Generation(ClusterKind kind) const {
+  std::shared_lock lock(mutex_);
+  return tables_->generation[Index(kind)];
+}
+
+bool ClusterCache::Synced() const {
+  std::shared_lock lock(mutex_);
+  return std::all_of(watched_.begin(), watched_.end(),
+                     [this](ClusterKind kind) { return tables_->listed[Index(kind)]; });
+}
+
+std::vector<std::shared_ptr<const CachedNamespace>> ClusterCache::Namespaces() const {
+  std::shared_lock lock(mutex_);
+  return AllOf<CachedNamespace>(tables_->namespaces->Find(""));
+}
+
+std::shared_ptr<const CachedNamespace> ClusterCache::Namespace(std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  const auto* bucket = tables_->namespaces->Find("");
+  if (bucket == nullptr) {
+    return nullptr;
+  }
+  auto found = bucket->find(name);
+  return found == bucket->end() ? nullptr : found->second;
+}
+
+std::vector<std::shared_ptr<const CachedPolicy>> ClusterCache::Policies(
+    std::string_view namespace_name) const {
+  std::shared_lock lock(mutex_);
+  return AllOf<CachedPolicy>(tables_->policies->Find(namespace_name));
+}
+
+std::vector<std::shared_ptr<const CachedPod>> ClusterCache::Pods(
+    std::string_view namespace_name, const LabelSelector& selector) const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::shared_ptr<const CachedPod>> out;
+  const auto* bucket = tables_->pods->Find(namespace_name);
+  if (bucket == nullptr) {
+    return out;
+  }
+  // With matchLabels, only the pods of the smallest label group can match.
+  const LabelIndex::Group* candidates = nullptr;
+  if (!selector.match_labels.empty()) {
+    const auto index = tables_->pods->labels.find(namespace_name);
+    for (const auto& [key, value] : selector.match_labels) {
+      const LabelIndex::Group* group =
+          index == tables_->pods->labels.end() ? nullptr : index->second.Find(key, value);
+      if (group == nullptr) {
+        return out;  // no pod carries this label
+      }
+      if (candidates == nullptr || group->size() < candidates->size()) {
+        candidates = group;
+      }
+    }
+  }
+  if (candidates == nullptr) {
+    for (const auto& [name, pod] : *bucket) {
+      if (selector.Matches(pod->labels)) {
+        out.push_back(pod);
+      }
+    }
+    return out;
+  }
+  for (const CachedPod* pod : *candidates) {
+    if (selector.Matches(pod->labels)) {
+      out.push_back(bucket->find(pod->name)->second);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a->name < b->name; });
+  return out;
+}
+
+std::vector<std::shared_ptr<const CachedConfigMap>> ClusterCache::ConfigMaps(
+    std::string_view namespace_name) const {
+  std::shared_lock lock(mutex_);
+  return AllOf<CachedConfigMap>(tables_->config_maps->Find(namespace_name));
+}
+
+FreshPolicies::FreshPolicies(const ClusterView& base, ByNamespace fresh)
+    : base_(base), fresh_(std::move(fresh)) {
+  for (auto& [namespace_name, policies] : fresh_) {
+    std::sort(policies.begin(), policies.end(),
+              [](const auto& a, const auto& b) { return a->name < b->name; });
+  }
+}
+
+std::vector<std::shared_ptr<const CachedPolicy>> FreshPolicies::Policies(
+    std::string_view namespace_name) const {
+  if (auto found = fresh_.find(namespace_name); found != fresh_.end()) {
+    return found->second;
+  }
+  return base_.Policies(namespace_name);
+}
+
+}  // namespace netadmit

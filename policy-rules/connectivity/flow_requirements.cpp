@@ -1,0 +1,355 @@
+// Flow requirements: parses `forbid`/`require` entries and checks them against the connectivity
+// engine, one concrete source and destination per broken entry.
+
+#include "netadmit/connectivity/flow_requirements.h"
+
+#include <map>
+#include <set>
+
+#include "netadmit/rules/params.h"
+
+namespace netadmit {
+
+namespace {
+
+class FlowParser {
+ public:
+  explicit FlowParser(std::string file) : file_(std::move(file)) {}
+
+  std::optional<Error> error() const { return error_; }
+
+  void Fail(const YAML::Node& node, const std::string& path, std::string message) {
+    if (!error_) {
+      error_ = ErrorAt(node, file_, path, std::move(message));
+    }
+  }
+
+  // Checks that `node` is a map with only `allowed` keys.
+  bool Map(const YAML::Node& node, const std::string& path, std::set<std::string> allowed) {
+    if (!node.IsMap()) {
+      Fail(node, path, "expected a map");
+      return false;
+    }
+    for (const auto& entry : node) {
+      const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
+      if (!allowed.contains(key)) {
+        Fail(entry.first, path, "unknown field \"" + key + '"');
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::string Scalar(const YAML::Node& node, const std::string& path) {
+    if (!node.IsScalar()) {
+      Fail(node, path, "expected a string");
+      return {};
+    }
+    return node.Scalar();
+  }
+
+  LabelSelector Selector(const YAML::Node& node, const std::string& path) {
+    LabelSelector selector;
+    if (!Map(node, path, {"matchLabels", "matchExpressions"})) {
+      return selector;
+    }
+    if (const YAML::Node labels = node["matchLabels"]) {
+      if (!labels.IsMap()) {
+        Fail(labels, path + ".matchLabels", "expected a map of strings");
+        return selector;
+      }
+      for (const auto& entry : labels) {
+        selector.match_labels[Scalar(entry.first, path + ".matchLabels")] =
+            Scalar(entry.second, path + ".matchLabels");
+      }
+    }
+    if (const YAML::Node expressions = node["matchExpressions"]) {
+      if (!expressions.IsSequence()) {
+        Fail(expressions, path + ".matchExpressions", "expected a list");
+        return selector;
+      }
+      for (std::size_t i = 0; i < expressions.size(); ++i) {
+        const std::string at = path + ".matchExpressions[" + std::to_string(i) + ']';
+        const YAML::Node expression = expressions[i];
+        if (!Map(expression, at, {"key", "operator", "values"})) {
+          return selector;
+        }
+        SelectorRequirement requirement;
+        requirement.key = Scalar(expression["key"], at + ".key");
+        const std::string op = Scalar(expression["operator"], at + ".operator");
+        static const std::map<std::string, SelectorOperator> kOperators = {
+            {"In", SelectorOperator::kIn},
+            {"NotIn", SelectorOperator::kNotIn},
+            {"Exists", SelectorOperator::kExists},
+            {"DoesNotExist", SelectorOperator::kDoesNotExist}};
+        auto found = kOperators.find(op);
+        if (found == kOperators.end()) {
+          Fail(expression["operator"], at + ".operator",
+               "unknown operator \"" + op + "\" (expected In, NotIn, Exists or DoesNotExist)");
+          return selector;
+        }
+        requirement.op = found->second;
+        if (const YAML::Node values = expression["values"]) {
+          if (!values.IsSequence()) {
+            Fail(values, at + ".values", "expected a list of strings");
+            return selector;
+          }
+          for (const auto& value : values) {
+            requirement.values.push_back(Scalar(value, at + ".values"));
+          }
+        }
+        selector.match_expressions.push_back(std::move(requirement));
+      }
+    }
+    return selector;
+  }
+
+  FlowPeer Peer(const YAML::Node& node, const std::string& path) {
+    FlowPeer peer;
+    if (!node) {
+      return peer;  // every pod
+    }
+    if (!Map(node, path, {"namespaceSelector", "podSelector", "cidrs"})) {
+      return peer;
+    }
+    if (const YAML::Node cidrs = node["cidrs"]) {
+      if (node["namespaceSelector"] || node["podSelector"]) {
+        Fail(cidrs, path + ".cidrs", "give either cidrs or selectors, not both");
+        return peer;
+      }
+      if (!cidrs.IsSequence() || cidrs.size() == 0) {
+        Fail(cidrs, path + ".cidrs", "expected a non-empty list of CIDRs");
+        return peer;
+      }
+      for (std::size_t i = 0; i < cidrs.size(); ++i) {
+        const std::string at = path + ".cidrs[" + std::to_string(i) + ']';
+        auto cidr = Cidr::Parse(Scalar(cidrs[i], at));
+        if (!cidr) {
+          Fail(cidrs[i], at, cidr.error().message);
+          return peer;
+        }
+        peer.cidrs.push_back(*cidr);
+      }
+    }
+    if (const YAML::Node selector = node["namespaceSelector"]) {
+      peer.namespace_selector = Selector(selector, path + ".namespaceSelector");
+    }
+    if (const YAML::Node selector = node["podSelector"]) {
+      peer.pod_selector = Selector(selector, path + ".podSelector");
+    }
+    return peer;
+  }
+
+  std::vector<PortProtocol> Ports(const YAML::Node& node, const std::string& path) {
+    std::vector<PortProtocol> ports;
+    if (!node || !node.IsSequence() || node.size() == 0) {
+      Fail(node, path, "expected a non-empty list of ports, e.g. [53/UDP, 53/TCP]");
+      return ports;
+    }
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string at = path + '[' + std::to_string(i) + ']';
+      const YAML::Node port = node[i];
+      std::string text;
+      if (port.IsMap()) {
+        if (!Map(port, at, {"port", "protocol"})) {
+          return ports;
+        }
+        text = Scalar(port["port"], at + ".port");
+        if (port["protocol"]) {
+          text += '/' + Scalar(port["protocol"], at + ".protocol");
+        }
+      } else {
+        text = Scalar(port, at);
+      }
+      auto parsed = PortProtocol::Parse(text);
+      if (!parsed) {
+        Fail(port, at, parsed.error().message);
+        return ports;
+      }
+      ports.push_back(*parsed);
+    }
+    return ports;
+  }
+
+  std::vector<FlowEntry> Entries(const YAML::Node& node, const std::string& path) {
+    std::vector<FlowEntry> entries;
+    if (!node) {
+      return entries;
+    }
+    if (!node.IsSequence()) {
+      Fail(node, path, "expected a list of {from, to, ports}");
+      return entries;
+    }
+    for (std::size_t i = 0; i < node.size() && !error_; ++i) {
+      const std::string at = path + '[' + std::to_string(i) + ']';
+      if (!Map(node[i], at, {"from", "to", "ports"})) {
+        break;
+      }
+      FlowEntry entry;
+      entry.path = at;
+      entry.from = Peer(node[i]["from"], at + ".from");
+      entry.to = Peer(node[i]["to"], at + ".to");
+      if (!node[i]["ports"]) {
+        Fail(node[i], at + ".ports", "missing: list the ports, e.g. [53/UDP, 53/TCP]");
+        break;
+      }
+      entry.ports = Ports(node[i]["ports"], at + ".ports");
+      entries.push_back(std::move(entry));
+    }
+    return entries;
+  }
+
+ private:
+  std::string file_;
+  std::optional<Error> error_;
+};
+
+std::vector<Endpoint> Choose(const Connectivity& engine, const FlowPeer& peer) {
+  std::vector<Endpoint> out;
+  if (!peer.cidrs.empty()) {
+    for (const Cidr& cidr : peer.cidrs) {
+      const std::string text = cidr.ToString();
+      out.push_back(Endpoint::External(text.substr(0, text.find('/'))));
+    }
+    return out;
+  }
+  const std::vector<PodInfo>& pods = engine.state().pods;
+  std::set<std::size_t> classes;  // one pod per class: selectors cannot tell the others apart
+  for (std::size_t i = 0; i < pods.size(); ++i) {
+    if (classes.contains(engine.ClassOf(i))) {
+      continue;
+    }
+    const NamespaceInfo* ns = engine.FindNamespace(pods[i].namespace_name);
+    if ((peer.namespace_selector &&
+         (ns == nullptr || !peer.namespace_selector->Matches(ns->labels))) ||
+        (peer.pod_selector && !peer.pod_selector->Matches(pods[i].labels))) {
+      continue;
+    }
+    classes.insert(engine.ClassOf(i));
+    out.push_back(Endpoint::Pod(i));
+  }
+  return out;
+}
+
+std::string RuleName(const Connectivity& engine, const RuleMatch& match) {
+  const PolicyInfo& policy = engine.state().policies[match.policy];
+  return "NetworkPolicy " + policy.namespace_name + '/' + policy.name + ' ' + match.path;
+}
+
+std::string PolicyNames(const Connectivity& engine, const std::vector<std::size_t>& policies) {
+  std::string out;
+  for (std::size_t index : policies) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out +=
+        engine.state().policies[index].namespace_name + '/' + engine.state().policies[index].name;
+  }
+  return out;
+}
+
+// What opens an allowed connection, the ingress side first (where a forbidden flow is usually
+// meant to be stopped).
+std::string Opening(const Connectivity& engine, const Decision& decision, const std::string& to) {
+  if (decision.ingress.applies && !decision.ingress.allowing.empty()) {
+    return "opened by " + RuleName(engine, decision.ingress.allowing.front());
+  }
+  if (decision.ingress.applies) {
+    return "no NetworkPolicy isolates " + to + " for ingress";
+  }
+  if (!decision.egress.allowing.empty()) {
+    return "opened by " + RuleName(engine, decision.egress.allowing.front());
+  }
+  return "no NetworkPolicy isolates the source for egress";
+}
+
+std::string Closing(const Connectivity& engine, const Decision& decision) {
+  if (!decision.egress.Allowed()) {
+    return "egress closed by " + PolicyNames(engine, decision.egress.isolating) +
+           " (no egress rule allows it)";
+  }
+  return "ingress closed by " + PolicyNames(engine, decision.ingress.isolating) +
+         " (no ingress rule allows it)";
+}
+
+}  // namespace
+
+Result<FlowsParams> ParseFlows(const YAML::Node& params, const std::string& file,
+                               const std::string& path) {
+  FlowParser parser(file);
+  FlowsParams flows;
+  try {
+    if (parser.Map(params, path, {"forbid", "require"})) {
+      flows.forbid = parser.Entries(params["forbid"], path + ".forbid");
+      flows.require = parser.Entries(params["require"], path + ".require");
+      if (!parser.error() && flows.forbid.empty() && flows.require.empty()) {
+        parser.Fail(params, path, "give at least one forbid or require entry");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    parser.Fail(params, path, e.what());
+  }
+  if (parser.error()) {
+    return *parser.error();
+  }
+  return flows;
+}
+
+std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsParams& flows) {
+  std::vector<BrokenFlow> broken;
+  for (const bool forbid : {true, false}) {
+    for (const FlowEntry& entry : forbid ? flows.forbid : flows.require) {
+      const std::vector<Endpoint> sources = Choose(engine, entry.from);
+      const std::vector<Endpoint> destinations = Choose(engine, entry.to);
+      const ReachMatrix matrix = engine.ComputeMatrix(entry.ports);
+      bool found = false;
+      for (std::size_t p = 0; p < entry.ports.size() && !found; ++p) {
+        for (const Endpoint& from : sources) {
+          for (const Endpoint& to : destinations) {
+            if (from.pod && to.pod && *from.pod == *to.pod && !forbid) {
+              continue;  // a pod need not reach itself to satisfy a requirement
+            }
+            const bool allowed = from.pod && to.pod
+                                     ? matrix.Allowed(p, *from.pod, *to.pod)
+                                     : engine.Decide(from, to, entry.ports[p]).Allowed();
+            if (allowed != forbid) {
+              continue;
+            }
+            const Decision decision = engine.Decide(from, to, entry.ports[p]);
+            const std::string pair = engine.Describe(from) + " -> " + engine.Describe(to) + " on " +
+                                     entry.ports[p].ToString();
+            if (forbid) {
+              broken.push_back(
+                  BrokenFlow{&entry, FlowBreak::kForbiddenOpen,
+                             Violation{entry.path, "forbidden flow is open",
+                                       pair + ", " + Opening(engine, decision, engine.Describe(to)),
+                                       "narrow that rule, or isolate the destination"}});
+            } else {
+              broken.push_back(
+                  BrokenFlow{&entry, FlowBreak::kRequiredClosed,
+                             Violation{entry.path, "required flow is closed",
+                                       pair + ", " + Closing(engine, decision),
+                                       "add a rule that allows it in the closing policies"}});
+            }
+            found = true;
+            break;
+          }
+          if (found) {
+            break;
+          }
+        }
+      }
+    }
+  }
+  return broken;
+}
+
+std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsParams& flows) {
+  std::vector<Violation> violations;
+  for (BrokenFlow& broken : FindBrokenFlows(engine, flows)) {
+    violations.push_back(std::move(broken.violation));
+  }
+  return violations;
+}
+
+}  // namespace netadmit

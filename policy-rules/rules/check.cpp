@@ -1,0 +1,154 @@
+// `netadmit check`: decodes each manifest object as the webhook would and evaluates it as if it
+// were being created. cli/check_report.cpp renders the report.
+// The stateful rules see a cluster made of the --cluster-state objects and the manifests.
+
+#include "netadmit/rules/check.h"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "netadmit/cluster/cluster.h"
+#include "netadmit/codec/decode.h"
+
+namespace netadmit {
+
+namespace {
+
+// The kind the cluster view caches for a manifest object, if it caches that kind at all.
+std::optional<ClusterKind> CachedKindOf(const rapidjson::Value& object) {
+  const auto api_version = object.FindMember("apiVersion");
+  const auto kind = object.FindMember("kind");
+  if (api_version == object.MemberEnd() || kind == object.MemberEnd() ||
+      !api_version->value.IsString() || !kind->value.IsString()) {
+    return std::nullopt;
+  }
+  const std::string_view group_version = api_version->value.GetString();
+  const std::string_view name = kind->value.GetString();
+  if (group_version == "v1" && name == "Namespace") {
+    return ClusterKind::kNamespace;
+  }
+  if (group_version == "networking.k8s.io/v1" && name == "NetworkPolicy") {
+    return ClusterKind::kNetworkPolicy;
+  }
+  if (group_version == "v1" && name == "Pod") {
+    return ClusterKind::kPod;
+  }
+  if (group_version == "v1" && name == "ConfigMap") {
+    return ClusterKind::kConfigMap;
+  }
+  return std::nullopt;
+}
+
+// Decodes a manifest object as the cluster view holds it. Namespaced objects written without a
+// namespace land in the default one, as `kubectl apply` puts them.
+Result<std::optional<ClusterObject>> ToClusterObject(const ManifestObject& manifest,
+                                                     const std::string& default_namespace) {
+  const auto kind = CachedKindOf(*manifest.object);
+  if (!kind) {
+    return std::optional<ClusterObject>();
+  }
+  const rapidjson::Value* json = manifest.object;
+  rapidjson::Document copy;
+  const auto metadata = json->FindMember("metadata");
+  const bool has_metadata = metadata != json->MemberEnd() && metadata->value.IsObject();
+  if (*kind != ClusterKind::kNamespace && has_metadata && !metadata->value.HasMember("namespace")) {
+    copy.CopyFrom(*json, copy.GetAllocator());
+    copy["metadata"].AddMember("namespace",
+                               rapidjson::Value(default_namespace.c_str(), copy.GetAllocator()),
+                               copy.GetAllocator());
+    json = &copy;
+  }
+  auto decoded = DecodeClusterObject(*kind, *json);
+  if (!decoded) {
+    Error error = decoded.error();
+    error.file = manifest.file;
+    error.line = manifest.line;
+    error.column = 0;
+    return error;
+  }
+  return std::optional<ClusterObject>(*std::move(decoded));
+}
+
+// The cluster the stateful rules see: the --cluster-state objects, then the manifests on top
+// (a manifest replaces the object of the same kind, namespace and name).
+Result<std::unique_ptr<ClusterCache>> BuildCluster(const std::vector<ManifestObject>& state,
+                                                   const std::vector<ManifestObject>& manifests,
+                                                   const std::string& default_namespace) {
+  std::map<ClusterKind, std::vector<ClusterObject>> by_kind;
+  for (const auto* objects : {&state, &manifests}) {
+    for (const ManifestObject& manifest : *objects) {
+      auto object = ToClusterObject(manifest, default_namespace);
+      if (!object) {
+        return object.error();
+      }
+      if (*object) {
+        by_kind[(*object)->kind].push_back(std::move(**object));
+      }
+    }
+  }
+  auto cache = std::make_unique<ClusterCache>();
+  for (const ClusterKind kind : kClusterKinds) {
+    cache->Replace(kind, std::move(by_kind[kind]));
+  }
+  return cache;
+}
+
+}  // namespace
+
+bool CheckReport::Denied() const {
+  return std::any_of(objects.begin(), objects.end(),
+                     [](const ObjectReport& object) { return object.evaluation.Denied(); });
+}
+
+Result<CheckReport> RunCheck(const RuleSet& rules, const CheckOptions& options) {
+  const std::vector<ManifestObject>* manifests = &options.manifests;
+  const std::vector<ManifestObject>* state = &options.cluster_state;
+  CheckReport report;
+  std::vector<Object> objects;
+  for (const ManifestObject& manifest : *manifests) {
+    Result<Object> object = DecodeObject(*manifest.object, options.default_namespace);
+    if (!object) {
+      // The decoder knows the field; the manifest knows where the object starts.
+      Error error = object.error();
+      error.file = manifest.file;
+      error.line = manifest.line;
+      error.column = 0;
+      return error;
+    }
+    ObjectReport entry;
+    entry.file = manifest.file;
+    entry.line = manifest.line;
+    entry.description = object->Describe();
+    entry.inspected = !std::holds_alternative<std::monostate>(object->content);
+    entry.api_version = object->api_version;
+    entry.kind = object->kind;
+    entry.namespace_name = object->metadata.namespace_name;
+    entry.name = object->metadata.name;
+    report.objects.push_back(std::move(entry));
+    objects.push_back(*std::move(object));
+  }
+  auto cluster = BuildCluster(*state, *manifests, options.default_namespace);
+  if (!cluster) {
+    return cluster.error();
+  }
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    ObjectReport& entry = report.objects[i];
+    if (!entry.inspected) {
+      continue;
+    }
+    // Offline, every object is judged as if `kubectl apply` were creating it.
+    CheckContext context;
+    context.operation = Operation::kCreate;
+    context.cluster = cluster->get();
+    entry.evaluation = Evaluate(rules, objects[i], context);
+  }
+  return report;
+}
+
+}  // namespace netadmit
