@@ -4,7 +4,7 @@
 # server must trust, ready for `kubectl apply -k`.
 #
 # Usage: certs/netadmit-certs.sh [--out DIR] [--base DIR] [--days N] [--renew] [--rotate-ca]
-#                                [--apply]
+#                                [--dns NAME]... [--ip ADDRESS]... [--apply]
 #   --out DIR     where to write (default: netadmit-certs); DIR then holds
 #                   ca.crt ca.key          the CA (ECDSA P-256, 10 years)
 #                   tls.crt tls.key        the serving certificate (ECDSA P-256, --days), for
@@ -19,6 +19,9 @@
 #   --days N      validity of the serving certificate (default: 365)
 #   --renew       make a new serving certificate even if the present one is still good
 #   --rotate-ca   make a new CA (the old one becomes ca-previous.crt and stays in the bundle)
+#   --dns NAME    another DNS name for the serving certificate (repeatable), e.g. localhost
+#   --ip ADDRESS  an IP address for the serving certificate (repeatable), e.g. 127.0.0.1, for a
+#                 netadmit the API server calls by address (development, tests)
 #   --apply       also apply the Secret and patch the webhook configuration with kubectl
 #
 # Running it again keeps what is still good: the CA, and the serving certificate unless it no
@@ -32,6 +35,7 @@ secret_name="netadmit-tls"
 webhook_configuration="netadmit"
 webhooks=(validate.netadmit.io rule-sets.netadmit.io)
 dns_names=("${service}.${namespace}.svc" "${service}.${namespace}.svc.cluster.local")
+ip_addresses=()
 renew_within_seconds=$((30 * 24 * 3600))
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,6 +58,8 @@ while [[ $# -gt 0 ]]; do
     --days) days="${2:?--days needs a number}"; shift 2 ;;
     --renew) renew=true; shift ;;
     --rotate-ca) rotate_ca=true; renew=true; shift ;;
+    --dns) dns_names+=("${2:?--dns needs a name}"); shift 2 ;;
+    --ip) ip_addresses+=("${2:?--ip needs an address}"); shift 2 ;;
     --apply) apply=true; shift ;;
     -h | --help) usage ;;
     *) echo "netadmit-certs: unknown argument: $1" >&2; usage ;;
@@ -92,7 +98,8 @@ make_ca() {
   say "made a CA: $out/ca.crt"
 }
 
-# True when tls.crt is signed by the current CA, names every DNS name, and is not about to expire.
+# True when tls.crt is signed by the current CA, names every DNS name and IP address, and is not
+# about to expire.
 serving_cert_is_good() {
   [[ -s "$out/tls.crt" && -s "$out/tls.key" ]] || return 1
   openssl verify -CAfile "$out/ca.crt" "$out/tls.crt" >/dev/null 2>&1 || return 1
@@ -103,6 +110,11 @@ serving_cert_is_good() {
     openssl x509 -in "$out/tls.crt" -noout -checkhost "$name" 2>/dev/null |
       grep -q 'does match' || return 1
   done
+  local address
+  for address in "${ip_addresses[@]}"; do
+    openssl x509 -in "$out/tls.crt" -noout -checkip "$address" 2>/dev/null |
+      grep -q 'does match' || return 1
+  done
 }
 
 make_serving_cert() {
@@ -110,6 +122,9 @@ make_serving_cert() {
   local name
   for name in "${dns_names[@]}"; do
     sans+="${sans:+,}DNS:${name}"
+  done
+  for name in "${ip_addresses[@]}"; do
+    sans+=",IP:${name}"
   done
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 \
     -subj "/CN=${dns_names[0]}" -keyout "$scratch/tls.key" -out "$scratch/tls.csr" \
@@ -127,7 +142,8 @@ EOF
   # Key and certificate are replaced together, so that a reader never sees a mismatched pair.
   mv "$scratch/tls.key" "$out/tls.key"
   mv "$scratch/tls.crt" "$out/tls.crt"
-  say "made a serving certificate for ${dns_names[*]}, valid ${days} days: $out/tls.crt"
+  say "made a serving certificate for ${dns_names[*]} ${ip_addresses[*]}, valid ${days} days:" \
+    "$out/tls.crt"
 }
 
 if $rotate_ca && [[ -s "$out/ca.crt" ]]; then
