@@ -95,6 +95,18 @@ const char* JsonDecision(Decision decision) {
 
 }  // namespace
 
+Result<std::shared_ptr<const RuleSet>> LoadRules(const std::string& path) {
+  if (path.empty()) {
+    const RuleSource source = DefaultRuleSource();
+    return LoadRuleSet(std::span<const RuleSource>(&source, 1));
+  }
+  auto sources = ReadRuleSources(path);
+  if (!sources) {
+    return sources.error();
+  }
+  return LoadRuleSet(*sources);
+}
+
 Result<CheckReport> CheckFiles(const RuleSet& rules, const CheckInputs& inputs) {
   CheckOptions options;
   options.default_namespace = inputs.default_namespace;

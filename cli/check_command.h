@@ -3,6 +3,7 @@
 // `netadmit check` below its flags: reads the inputs, runs the core's check, and shows the report
 // as text for people or JSON for tools, with its exit code.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct CheckInputs {
   // `kubectl get namespaces,networkpolicies,pods -A -o yaml` output: what the cluster holds.
   std::vector<std::string> cluster_state = {};
 };
+
+// The rules of a --rules flag: the rule-set file or directory, or the embedded default rule set
+// when `path` is empty.
+Result<std::shared_ptr<const RuleSet>> LoadRules(const std::string& path);
 
 // Reads every input and checks it. Fails on unreadable or malformed input (exit code 2).
 Result<CheckReport> CheckFiles(const RuleSet& rules, const CheckInputs& inputs);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/audit_command.h"
 #include "cli/build_info.h"
 #include "cli/check_command.h"
 #include "cli/cli_docs.h"
@@ -86,18 +87,7 @@ int Serve(ServerOptions options) {
 }
 
 int Check(const CheckFlags& flags) {
-  std::vector<RuleSource> sources;
-  if (flags.rules.empty()) {
-    sources.push_back(DefaultRuleSource());
-  } else {
-    auto read = ReadRuleSources(flags.rules);
-    if (!read) {
-      std::cerr << "netadmit check: " << read.error().ToString() << "\n";
-      return kUsageError;
-    }
-    sources = std::move(read.value());
-  }
-  auto rules = LoadRuleSet(sources);
+  auto rules = LoadRules(flags.rules);
   if (!rules) {
     std::cerr << "netadmit check: " << rules.error().ToString() << "\n";
     return kUsageError;
@@ -284,6 +274,7 @@ int Run(int argc, char** argv) {
       "rules or a usage error.");
 
   AddReachCommand(app);
+  AddAuditCommand(app);
 
   std::string version_output = "text";
   CLI::App* version =
@@ -314,7 +305,12 @@ int Run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kUsageError;
+    const int code = app.exit(e);
+    // A command's own ending (audit's 1 for a fail result) keeps its code; a usage error is 2.
+    if (dynamic_cast<const CLI::RuntimeError*>(&e) != nullptr) {
+      return code;
+    }
+    return code == 0 ? 0 : kUsageError;
   }
 
   if (*version) {

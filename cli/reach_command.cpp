@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command_failure.h"
 #include "cli/reach_report.h"
 #include "files/inputs.h"
 #include "netadmit/connectivity/reach.h"
@@ -17,8 +18,6 @@
 namespace netadmit::cli {
 
 namespace {
-
-constexpr int kBadInput = 2;
 
 struct ReachFlags {
   std::vector<std::string> inputs;
@@ -33,23 +32,12 @@ struct ReachFlags {
 };
 
 // Prints why and ends the command with exit code 2.
-[[noreturn]] void Fail(const std::string& message) {
-  std::cerr << "netadmit reach: " << message << "\n";
-  throw CLI::RuntimeError(kBadInput);
-}
-
-template <typename T>
-T Must(Result<T> result) {
-  if (!result) {
-    Fail(result.error().ToString());
-  }
-  return std::move(result.value());
-}
+constexpr CommandFailure kCommand("reach");
 
 std::vector<PortProtocol> ParsePorts(const std::vector<std::string>& texts) {
   std::vector<PortProtocol> ports;
   for (const std::string& text : texts) {
-    ports.push_back(Must(PortProtocol::Parse(text)));
+    ports.push_back(kCommand.Must(PortProtocol::Parse(text)));
   }
   return ports;
 }
@@ -61,7 +49,7 @@ std::vector<PortProtocol> PortsOrDeclared(const ReachFlags& flags, const ReachIn
     ports = DeclaredPorts(input, destinations);
   }
   if (ports.empty()) {
-    Fail(
+    kCommand.Fail(
         "the destination pods declare no container ports: name the ports with --port, e.g. "
         "--port 80/TCP");
   }
@@ -69,14 +57,14 @@ std::vector<PortProtocol> PortsOrDeclared(const ReachFlags& flags, const ReachIn
 }
 
 ReachInput ReadInput(const std::vector<std::string>& paths, const std::string& default_namespace) {
-  return Must(ReadReachInput(paths, default_namespace));
+  return kCommand.Must(ReadReachInput(paths, default_namespace));
 }
 
 Endpoint One(const Connectivity& engine, const std::string& text) {
-  std::vector<Endpoint> selected = Must(SelectEndpoints(engine, text));
+  std::vector<Endpoint> selected = kCommand.Must(SelectEndpoints(engine, text));
   if (selected.size() != 1) {
-    Fail("--explain takes one pod (NAMESPACE/NAME) or address each: \"" + text + "\" selects " +
-         std::to_string(selected.size()) + " pods");
+    kCommand.Fail("--explain takes one pod (NAMESPACE/NAME) or address each: \"" + text +
+                  "\" selects " + std::to_string(selected.size()) + " pods");
   }
   return selected.front();
 }
@@ -84,7 +72,7 @@ Endpoint One(const Connectivity& engine, const std::string& text) {
 void Run(const ReachFlags& flags) {
   if (!flags.diff.empty()) {
     if (flags.output == "dot") {
-      Fail("--diff prints a table (text) or json, not dot");
+      kCommand.Fail("--diff prints a table (text) or json, not dot");
     }
     const ReachInput old_input = ReadInput({flags.diff[0]}, flags.namespace_name);
     const ReachInput new_input = ReadInput({flags.diff[1]}, flags.namespace_name);
@@ -94,15 +82,15 @@ void Run(const ReachFlags& flags) {
     options.from = flags.from;
     options.to = flags.to;
     options.ports = ParsePorts(flags.ports);
-    const ReachDiff diff = Must(DiffReach(old_input, new_input, options));
+    const ReachDiff diff = kCommand.Must(DiffReach(old_input, new_input, options));
     std::cout << (flags.output == "json" ? RenderDiffJson(diff) : RenderDiffText(diff));
     return;
   }
   if (flags.inputs.empty()) {
-    Fail("give the manifests with -f (or two sets with --diff OLD NEW)");
+    kCommand.Fail("give the manifests with -f (or two sets with --diff OLD NEW)");
   }
   const ReachInput input = ReadInput(flags.inputs, flags.namespace_name);
-  const Connectivity engine = Must(Connectivity::Build(input.state));
+  const Connectivity engine = kCommand.Must(Connectivity::Build(input.state));
   if (!flags.explain.empty()) {
     const Endpoint from = One(engine, flags.explain[0]);
     const Endpoint to = One(engine, flags.explain[1]);
@@ -112,7 +100,7 @@ void Run(const ReachFlags& flags) {
     }
     return;
   }
-  const std::vector<Endpoint> destinations = Must(SelectEndpoints(engine, flags.to));
+  const std::vector<Endpoint> destinations = kCommand.Must(SelectEndpoints(engine, flags.to));
   const std::vector<PortProtocol> ports = PortsOrDeclared(flags, input, destinations);
   if (flags.exposure) {
     const Exposure exposure = ComputeExposure(engine, destinations, ports);
@@ -120,7 +108,7 @@ void Run(const ReachFlags& flags) {
                                          : RenderExposureText(exposure));
     return;
   }
-  const std::vector<Endpoint> sources = Must(SelectEndpoints(engine, flags.from));
+  const std::vector<Endpoint> sources = kCommand.Must(SelectEndpoints(engine, flags.from));
   const ReachTable table = ComputeReachTable(engine, sources, destinations, ports);
   if (flags.output == "json") {
     std::cout << RenderReachJson(table);
@@ -179,7 +167,7 @@ void AddReachCommand(CLI::App& app) {
     const int modes = (flags->explain.empty() ? 0 : 1) + (flags->diff.empty() ? 0 : 1) +
                       (flags->exposure ? 1 : 0);
     if (modes > 1) {
-      Fail("--explain, --diff and --exposure are separate questions: give one");
+      kCommand.Fail("--explain, --diff and --exposure are separate questions: give one");
     }
     Run(*flags);
     std::cout.flush();

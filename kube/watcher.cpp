@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -116,9 +117,8 @@ struct Watcher::Impl {
   asio::awaitable<Outcome> Watch(const Resource& resource, std::string& rv, bool& progressed);
   asio::awaitable<void> Wait(ClusterKind kind, Backoff& backoff);
   asio::awaitable<void> Run(Resource resource);
-  asio::awaitable<Result<std::vector<ClusterObject>>> ListOnce(ClusterKind kind,
-                                                               std::string namespace_name,
-                                                               std::chrono::milliseconds timeout);
+  asio::awaitable<Result<std::string>> GetOnce(std::string target, std::string what,
+                                               std::chrono::milliseconds timeout);
 
   WatchOptions options;
   ClusterCache& state;
@@ -134,6 +134,9 @@ struct Watcher::Impl {
   // streams that refer to it.
   std::optional<asio::ssl::context> tls;
   asio::io_context io;
+  // Keeps the thread running while no watch is under way, so that GetNow and ListNow are served
+  // even by a watcher that watches nothing.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> idle_work;
   std::thread thread;
   bool started = false;
 };
@@ -481,6 +484,7 @@ Status Watcher::Start() {
     }
   }
   impl_->tls.emplace(std::move(tls));
+  impl_->idle_work.emplace(impl_->io.get_executor());
   for (const auto& resource : impl_->options.resources) {
     asio::co_spawn(impl_->io, impl_->Run(resource),
                    [impl = impl_.get(), kind = resource.kind](const std::exception_ptr& error) {
@@ -494,14 +498,11 @@ Status Watcher::Start() {
   return Ok{};
 }
 
-asio::awaitable<Result<std::vector<ClusterObject>>> Watcher::Impl::ListOnce(
-    ClusterKind kind, std::string namespace_name, std::chrono::milliseconds timeout) {
+asio::awaitable<Result<std::string>> Watcher::Impl::GetOnce(std::string target, std::string what,
+                                                            std::chrono::milliseconds timeout) {
   std::string body;
   bool too_large = false;
-  Exchange exchange = co_await Request(NamespacedListTarget(kind, namespace_name), timeout,
-                                       CollectBody(body, too_large));
-  const std::string what =
-      std::string("list of ") + ClusterKindName(kind) + " in namespace " + namespace_name;
+  Exchange exchange = co_await Request(std::move(target), timeout, CollectBody(body, too_large));
   if (too_large) {
     co_return Error{"", 0, 0, "", what + ": the response is too large"};
   }
@@ -516,48 +517,58 @@ asio::awaitable<Result<std::vector<ClusterObject>>> Watcher::Impl::ListOnce(
                     what + ": HTTP " + std::to_string(exchange.status) +
                         (status && !status->message.empty() ? ": " + status->message : "")};
   }
-  auto page = ParseListPage(kind, body);
-  if (!page) {
-    co_return Error{"", 0, 0, "", what + ": " + page.error().ToString()};
-  }
-  co_return std::move(page->items);
+  co_return body;
 }
 
-Result<std::vector<ClusterObject>> Watcher::ListNow(ClusterKind kind,
-                                                    const std::string& namespace_name,
-                                                    std::chrono::milliseconds timeout) {
+Result<std::string> Watcher::GetNow(const std::string& target, const std::string& what,
+                                    std::chrono::milliseconds timeout) {
   if (!impl_->started) {
     return Error{"", 0, 0, "", "not connected to the API server"};
   }
   // A promise of its own rather than asio::use_future, which needs a default-constructible
   // result. Should the watcher stop first, the promise is dropped and get() reports it.
-  auto promise = std::make_shared<std::promise<Result<std::vector<ClusterObject>>>>();
+  auto promise = std::make_shared<std::promise<Result<std::string>>>();
   auto result = promise->get_future();
   asio::co_spawn(
       impl_->io,
-      [impl = impl_.get(), promise, kind, namespace_name, timeout]() -> asio::awaitable<void> {
-        promise->set_value(co_await impl->ListOnce(kind, namespace_name, timeout));
+      [impl = impl_.get(), promise, target, what, timeout]() -> asio::awaitable<void> {
+        promise->set_value(co_await impl->GetOnce(target, what, timeout));
       },
       asio::detached);
   // The request has its own deadline; this one also covers a watcher thread too busy to start it.
   if (result.wait_for(timeout + std::chrono::milliseconds(100)) != std::future_status::ready) {
     return Error{"", 0, 0, "",
-                 std::string("list of ") + ClusterKindName(kind) + " in namespace " +
-                     namespace_name + ": no answer within " + std::to_string(timeout.count()) +
-                     " ms"};
+                 what + ": no answer within " + std::to_string(timeout.count()) + " ms"};
   }
   try {
     return result.get();
   } catch (const std::exception& e) {
     // The watcher stopped while the request was under way.
-    return Error{"", 0, 0, "", std::string("list interrupted: ") + e.what()};
+    return Error{"", 0, 0, "", what + ": interrupted: " + e.what()};
   }
+}
+
+Result<std::vector<ClusterObject>> Watcher::ListNow(ClusterKind kind,
+                                                    const std::string& namespace_name,
+                                                    std::chrono::milliseconds timeout) {
+  const std::string what =
+      std::string("list of ") + ClusterKindName(kind) + " in namespace " + namespace_name;
+  auto body = GetNow(NamespacedListTarget(kind, namespace_name), what, timeout);
+  if (!body) {
+    return body.error();
+  }
+  auto page = ParseListPage(kind, *body);
+  if (!page) {
+    return Error{"", 0, 0, "", what + ": " + page.error().ToString()};
+  }
+  return std::move(page->items);
 }
 
 void Watcher::Stop() {
   if (!impl_->started) {
     return;
   }
+  impl_->idle_work.reset();
   impl_->io.stop();
   if (impl_->thread.joinable()) {
     impl_->thread.join();

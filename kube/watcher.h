@@ -83,6 +83,13 @@ class Watcher {
   Result<std::vector<ClusterObject>> ListNow(ClusterKind kind, const std::string& namespace_name,
                                              std::chrono::milliseconds timeout);
 
+  // GETs `target` (a path with its query) straight from the API server and returns the body of
+  // a 200 answer; any other answer is an Error naming `what` and the API server's Status message.
+  // Blocks the calling thread (never the watcher's) for at most about `timeout`. Safe from any
+  // thread; the watcher need watch no resource (WatchOptions::resources empty) to serve it.
+  Result<std::string> GetNow(const std::string& target, const std::string& what,
+                             std::chrono::milliseconds timeout);
+
   // Watches that ended and were started again (for any reason), and LISTs after the first.
   uint64_t WatchRestarts(ClusterKind kind) const;
   uint64_t Relists(ClusterKind kind) const;

@@ -10,7 +10,7 @@ gtest_discover_tests(netadmit_connectivity_tests DISCOVERY_TIMEOUT 60)
 # `netadmit check` and `netadmit reach` below their flags: inputs read from files, the core's
 # answers, and their text, JSON and DOT renderings.
 if(TARGET netadmit_cli)
-  add_executable(netadmit_cli_tests check_test.cpp reach_test.cpp)
+  add_executable(netadmit_cli_tests audit_report_test.cpp check_test.cpp reach_test.cpp)
   target_link_libraries(netadmit_cli_tests PRIVATE netadmit_cli GTest::gtest_main)
   target_compile_definitions(netadmit_cli_tests PRIVATE
     NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")

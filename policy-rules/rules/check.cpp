@@ -75,16 +75,19 @@ Result<std::optional<ClusterObject>> ToClusterObject(const ManifestObject& manif
   return std::optional<ClusterObject>(*std::move(decoded));
 }
 
-// The cluster the stateful rules see: the --cluster-state objects, then the manifests on top
-// (a manifest replaces the object of the same kind, namespace and name).
-Result<std::unique_ptr<ClusterCache>> BuildCluster(const std::vector<ManifestObject>& state,
-                                                   const std::vector<ManifestObject>& manifests,
-                                                   const std::string& default_namespace) {
+}  // namespace
+
+Result<std::unique_ptr<ClusterCache>> ClusterOfManifests(
+    const std::vector<ManifestObject>& state, const std::vector<ManifestObject>& manifests,
+    const std::string& default_namespace, Undecodable undecodable) {
   std::map<ClusterKind, std::vector<ClusterObject>> by_kind;
   for (const auto* objects : {&state, &manifests}) {
     for (const ManifestObject& manifest : *objects) {
       auto object = ToClusterObject(manifest, default_namespace);
       if (!object) {
+        if (undecodable == Undecodable::kLeaveOut) {
+          continue;
+        }
         return object.error();
       }
       if (*object) {
@@ -98,8 +101,6 @@ Result<std::unique_ptr<ClusterCache>> BuildCluster(const std::vector<ManifestObj
   }
   return cache;
 }
-
-}  // namespace
 
 bool CheckReport::Denied() const {
   return std::any_of(objects.begin(), objects.end(),
@@ -133,7 +134,7 @@ Result<CheckReport> RunCheck(const RuleSet& rules, const CheckOptions& options) 
     report.objects.push_back(std::move(entry));
     objects.push_back(*std::move(object));
   }
-  auto cluster = BuildCluster(*state, *manifests, options.default_namespace);
+  auto cluster = ClusterOfManifests(*state, *manifests, options.default_namespace);
   if (!cluster) {
     return cluster.error();
   }

@@ -147,6 +147,7 @@ void ReadRule(DocumentReader& reader, const YAML::Node& node, const std::string&
   }
   CompiledRule rule;
   rule.source = reader.file();
+  rule.rule_set = out.names.empty() ? std::string() : out.names.back();
   rule.id = reader.String(node, "id", path, true);
   const std::string kind = reader.String(node, "kind", path, true);
   const std::string action = reader.String(node, "action", path, true);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "netadmit/cluster/cluster.h"
 #include "netadmit/codec/manifest.h"
 #include "netadmit/rules/engine.h"
 #include "netadmit/rules/rule_set.h"
@@ -39,6 +40,17 @@ struct CheckReport {
   std::vector<ObjectReport> objects;
   bool Denied() const;  // any deny finding
 };
+
+// What to do with an object of a cached kind that does not decode.
+enum class Undecodable { kFail, kLeaveOut };
+
+// The cluster the stateful rules see: the `state` objects, then the manifests on top (a manifest
+// replaces the object of the same kind, namespace and name). Namespaced objects written without
+// a namespace land in `default_namespace`, as `kubectl apply` puts them. An object that does not
+// decode fails the build, naming file and line, or is left out.
+Result<std::unique_ptr<ClusterCache>> ClusterOfManifests(
+    const std::vector<ManifestObject>& state, const std::vector<ManifestObject>& manifests,
+    const std::string& default_namespace, Undecodable undecodable = Undecodable::kFail);
 
 // Evaluates every manifest. Fails on an object that does not decode, naming file and line.
 Result<CheckReport> RunCheck(const RuleSet& rules, const CheckOptions& options);

@@ -52,6 +52,11 @@ class RuleCheck {
   virtual bool MayBeSlow(const Object& /*object*/, const CheckContext& /*context*/) const {
     return false;
   }
+  // For an audit: what is wrong with the cluster as a whole now, in the rule's terms, rather than
+  // with one object (a forbidden flow open). Appends one Violation per problem. Most kinds judge
+  // objects only and append nothing.
+  virtual void CheckCluster(const ClusterView& /*cluster*/,
+                            std::vector<Violation>& /*violations*/) const {}
 };
 
 // Which objects a kind looks at. The engine calls Check only with those.
@@ -91,6 +96,9 @@ struct RuleKind {
   // Some of its checks may take milliseconds (RuleCheck::MayBeSlow says which). A rule set
   // without such kinds is never asked.
   bool may_be_slow = false;
+  // Its findings are about the object's namespace rather than the object (no default-deny): an
+  // audit reports them once, on the Namespace, instead of once per object.
+  bool about_namespace = false;
 };
 
 }  // namespace netadmit

@@ -40,7 +40,8 @@ struct CompiledRule {
   std::string description;
   RuleScope match;
   std::unique_ptr<const RuleCheck> check;
-  std::string source;  // file or ConfigMap key it came from
+  std::string source;    // file or ConfigMap key it came from
+  std::string rule_set;  // metadata.name of the RuleSet document it came from
 };
 
 class RuleSet {

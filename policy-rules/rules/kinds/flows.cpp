@@ -140,37 +140,41 @@ bool TouchesScope(const ClusterView& cluster, const FlowScope& scope, const Obje
 // The connectivity input over the pods in scope and the policies that select them, with the
 // object under review taken out. A pod under review counts as in scope: the policies that select
 // it stay.
+// `object` may be null: the scope over the cluster as it is.
 ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& scope,
-                                const Object& object, bool is_policy) {
+                                const Object* object) {
   std::vector<NamespaceInfo> namespaces;
   for (const auto& ns : cluster.Namespaces()) {
     namespaces.push_back(NamespaceOf(ns->name, ns->labels));
   }
-  const std::string& object_namespace = object.metadata.namespace_name;
-  if (std::none_of(namespaces.begin(), namespaces.end(),
+  const bool is_policy = object != nullptr && object->network_policy() != nullptr;
+  const std::string object_namespace =
+      object != nullptr ? object->metadata.namespace_name : std::string();
+  if (object != nullptr &&
+      std::none_of(namespaces.begin(), namespaces.end(),
                    [&](const NamespaceInfo& ns) { return ns.name == object_namespace; })) {
     namespaces.push_back(NamespaceOf(object_namespace, {}));
   }
   ClusterState state;
   for (NamespaceInfo& ns : namespaces) {
     const std::vector<const FlowPeer*> peers = scope.PeersIn(ns.labels);
-    const bool object_here = ns.name == object_namespace;
+    const bool object_here = object != nullptr && ns.name == object_namespace;
     auto pods = peers.empty() ? std::vector<std::shared_ptr<const CachedPod>>()
                               : FlowScope::PodsIn(cluster, ns.name, peers);
     if (object_here && !is_policy) {
-      std::erase_if(pods, [&](const auto& pod) { return pod->name == object.metadata.name; });
+      std::erase_if(pods, [&](const auto& pod) { return pod->name == object->metadata.name; });
     }
     // The object's namespace stays: a pod in scope goes into it.
     if (pods.empty() && !object_here) {
       continue;
     }
     for (const auto& policy : cluster.Policies(ns.name)) {
-      if (is_policy && object_here && policy->name == object.metadata.name) {
+      if (is_policy && object_here && policy->name == object->metadata.name) {
         continue;
       }
       if (SelectsAny(policy->spec.pod_selector, pods) ||
           (object_here && !is_policy &&
-           policy->spec.pod_selector.Matches(object.pod_template()->labels))) {
+           policy->spec.pod_selector.Matches(object->pod_template()->labels))) {
         state.policies.push_back(PolicyInfo{policy->namespace_name, policy->name, policy->spec});
       }
     }
@@ -259,7 +263,7 @@ class FlowsCheck final : public RuleCheck {
       return;
     }
     const bool is_policy = object.network_policy() != nullptr;
-    ClusterState before = ScopedStateWithout(*context.cluster, scope_, object, is_policy);
+    ClusterState before = ScopedStateWithout(*context.cluster, scope_, &object);
     ClusterState after = before;
     switch (context.operation) {
       case Operation::kCreate:
@@ -328,6 +332,25 @@ class FlowsCheck final : public RuleCheck {
     // entries it takes part in (it may reach less than its twin) need the engine.
     return !(is_pod && !TouchesScope(*context.cluster, require_scope_, object, nullptr) &&
              HasTwin(*context.cluster, object));
+  }
+
+  // Every entry broken now, whoever broke it, with one pair each and the rule or isolation
+  // responsible.
+  void CheckCluster(const ClusterView& cluster, std::vector<Violation>& violations) const override {
+    auto engine = Connectivity::Build(ScopedStateWithout(cluster, scope_, nullptr));
+    if (!engine) {
+      violations.push_back(Violation{"", "flows cannot be evaluated", engine.error().ToString(),
+                                     "fix the address or CIDR named"});
+      return;
+    }
+    for (BrokenFlow& flow : FindBrokenFlows(*engine, flows_)) {
+      const bool open = flow.how == FlowBreak::kForbiddenOpen;
+      violations.push_back(Violation{flow.entry->path,
+                                     std::string(open ? "a flow forbidden by this entry is open"
+                                                      : "a flow required by this entry is closed"),
+                                     std::move(flow.violation.detail),
+                                     std::move(flow.violation.fix)});
+    }
   }
 
   FlowsParams flows_;

@@ -187,6 +187,7 @@ RuleKind RequireDefaultDenyKind() {
   kind.checks_delete = true;
   kind.needs_cluster = true;
   kind.confirm_with_fresh_read = true;
+  kind.about_namespace = true;
   return kind;
 }
 
