@@ -25,9 +25,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <future>
@@ -97,9 +97,11 @@ struct Watcher::Impl {
     resource_versions[Index(kind)] = rv;
   }
 
+  // `write`, when given, makes it a POST, PUT, PATCH or DELETE with that body.
   asio::awaitable<Exchange> Request(std::string target,
                                     std::chrono::steady_clock::duration stream_deadline,
-                                    std::function<bool(std::string_view)> on_body);
+                                    std::function<bool(std::string_view)> on_body,
+                                    std::optional<ApiWrite> write = std::nullopt);
   // A body consumer for Request that keeps a LIST response in `body`, up to list_body_limit;
   // past it, sets `too_large` and stops reading.
   std::function<bool(std::string_view)> CollectBody(std::string& body, bool& too_large) const {
@@ -117,6 +119,8 @@ struct Watcher::Impl {
   asio::awaitable<Outcome> Watch(const Resource& resource, std::string& rv, bool& progressed);
   asio::awaitable<void> Wait(ClusterKind kind, Backoff& backoff);
   asio::awaitable<void> Run(Resource resource);
+  asio::awaitable<Result<ApiAnswer>> SendOnce(ApiWrite write, std::string target,
+                                              std::chrono::milliseconds timeout);
   asio::awaitable<Result<std::string>> GetOnce(std::string target, std::string what,
                                                std::chrono::milliseconds timeout);
 
@@ -143,7 +147,7 @@ struct Watcher::Impl {
 
 asio::awaitable<Exchange> Watcher::Impl::Request(
     std::string target, std::chrono::steady_clock::duration stream_deadline,
-    std::function<bool(std::string_view)> on_body) {
+    std::function<bool(std::string_view)> on_body, std::optional<ApiWrite> write) {
   Exchange out;
   auto executor = co_await asio::this_coro::executor;
   const ClusterConfig& config = options.config;
@@ -184,12 +188,17 @@ asio::awaitable<Exchange> Watcher::Impl::Request(
     }
     co_return out;
   }
-  http::request<http::empty_body> request{http::verb::get, target, 11};
+  http::request<http::string_body> request{write ? write->method : http::verb::get, target, 11};
   const bool ipv6 = config.host.find(':') != std::string::npos;
   request.set(http::field::host,
               (ipv6 ? "[" + config.host + "]" : config.host) + ":" + config.port);
   request.set(http::field::user_agent, options.user_agent);
   request.set(http::field::accept, "application/json");
+  if (write && write->method != http::verb::get) {
+    request.set(http::field::content_type, write->content_type);
+    request.body() = std::move(write->body);
+    request.prepare_payload();
+  }
   // The token is read per request: a rotated projected token is picked up by the next one.
   if (const std::string token = tokens.Token(); !token.empty()) {
     request.set(http::field::authorization, "Bearer " + token);
@@ -545,6 +554,47 @@ Result<std::string> Watcher::GetNow(const std::string& target, const std::string
   } catch (const std::exception& e) {
     // The watcher stopped while the request was under way.
     return Error{"", 0, 0, "", what + ": interrupted: " + e.what()};
+  }
+}
+
+asio::awaitable<Result<ApiAnswer>> Watcher::Impl::SendOnce(ApiWrite write, std::string target,
+                                                           std::chrono::milliseconds timeout) {
+  std::string body;
+  bool too_large = false;
+  Exchange exchange =
+      co_await Request(std::move(target), timeout, CollectBody(body, too_large), std::move(write));
+  if (too_large) {
+    co_return Error{"", 0, 0, "", "the response is too large"};
+  }
+  if (exchange.ec) {
+    co_return Error{"", 0, 0, "",
+                    exchange.detail.empty() ? exchange.ec.message() : exchange.detail};
+  }
+  co_return ApiAnswer{exchange.status,
+                      exchange.status == 200 ? std::move(body) : std::move(exchange.body)};
+}
+
+Result<ApiAnswer> Watcher::SendNow(ApiWrite write, const std::string& target,
+                                   std::chrono::milliseconds timeout) {
+  if (!impl_->started) {
+    return Error{"", 0, 0, "", "not connected to the API server"};
+  }
+  auto promise = std::make_shared<std::promise<Result<ApiAnswer>>>();
+  auto result = promise->get_future();
+  asio::co_spawn(
+      impl_->io,
+      [impl = impl_.get(), promise, write = std::move(write), target,
+       timeout]() mutable -> asio::awaitable<void> {
+        promise->set_value(co_await impl->SendOnce(std::move(write), target, timeout));
+      },
+      asio::detached);
+  if (result.wait_for(timeout + std::chrono::milliseconds(100)) != std::future_status::ready) {
+    return Error{"", 0, 0, "", "no answer within " + std::to_string(timeout.count()) + " ms"};
+  }
+  try {
+    return result.get();
+  } catch (const std::exception& e) {
+    return Error{"", 0, 0, "", std::string("interrupted: ") + e.what()};
   }
 }
 

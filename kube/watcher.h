@@ -15,6 +15,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/beast/http/verb.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,6 +40,19 @@ struct LogEntry {
   std::string event;  // "watch_listed", "watch_expired", "watch_failed", ...
   ClusterKind kind = ClusterKind::kNamespace;
   std::string message;  // the API server's Status message, or what went wrong
+};
+
+// A request that changes something: its method, body and the body's content type.
+struct ApiWrite {
+  boost::beast::http::verb method = boost::beast::http::verb::post;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+// The API server's answer to a write: its status and body (a Status object when it refused).
+struct ApiAnswer {
+  unsigned status = 0;
+  std::string body;
 };
 
 struct WatchOptions {
@@ -89,6 +103,12 @@ class Watcher {
   // thread; the watcher need watch no resource (WatchOptions::resources empty) to serve it.
   Result<std::string> GetNow(const std::string& target, const std::string& what,
                              std::chrono::milliseconds timeout);
+
+  // Sends `write` to `target` and returns whatever status the API server answered with (a 409
+  // or 404 is an answer, not an error); an Error only when no answer came. Blocks the calling
+  // thread for at most about `timeout`, like GetNow.
+  Result<ApiAnswer> SendNow(ApiWrite write, const std::string& target,
+                            std::chrono::milliseconds timeout);
 
   // Watches that ended and were started again (for any reason), and LISTs after the first.
   uint64_t WatchRestarts(ClusterKind kind) const;
