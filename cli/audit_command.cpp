@@ -15,7 +15,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -24,7 +23,7 @@
 #include "cli/command_failure.h"
 #include "files/inputs.h"
 #include "kube/config.h"
-#include "kube/protocol.h"
+#include "kube/list_pages.h"
 #include "kube/watcher.h"
 #include "netadmit/rules/audit.h"
 #include "netadmit/rules/check.h"
@@ -33,8 +32,6 @@ namespace netadmit::cli {
 
 namespace {
 
-constexpr int kPageLimit = 500;
-constexpr int kAttempts = 3;  // per page, for 429, 5xx and dropped connections
 constexpr std::chrono::milliseconds kRequestTimeout{30'000};
 
 struct AuditFlags {
@@ -81,68 +78,6 @@ AuditReport AuditManifests(const AuditFlags& flags, const RuleSet& rules) {
   return audit.Finish();
 }
 
-// The API server: `what` for messages; retries a page up to kAttempts times.
-std::string Get(kube::Watcher& api, const std::string& target, const std::string& what) {
-  std::optional<Error> last;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    if (attempt > 0) {
-      std::this_thread::sleep_for(std::chrono::seconds(attempt));
-    }
-    auto body = api.GetNow(target, what, kRequestTimeout);
-    if (body) {
-      return *std::move(body);
-    }
-    last = body.error();
-  }
-  kCommand.Fail(last->ToString());
-}
-
-// Fills the cluster view: every Namespace, NetworkPolicy and Pod, page by page.
-void ListCluster(kube::Watcher& api, ClusterCache& cluster) {
-  for (const ClusterKind kind :
-       {ClusterKind::kNamespace, ClusterKind::kNetworkPolicy, ClusterKind::kPod}) {
-    std::vector<ClusterObject> objects;
-    std::string token;
-    do {
-      const std::string body =
-          Get(api, kube::ListTarget(kube::Resource{kind, "", ""}, kPageLimit, token),
-              std::string("list of ") + ClusterKindName(kind));
-      auto page = kCommand.Must(kube::ParseListPage(kind, body));
-      std::move(page.items.begin(), page.items.end(), std::back_inserter(objects));
-      token = page.continue_token;
-    } while (!token.empty());
-    cluster.Replace(kind, std::move(objects));
-  }
-}
-
-// Judges every object of every audited kind, one page in memory at a time.
-void AuditCluster(kube::Watcher& api, Audit& audit) {
-  for (const AuditedKind& kind : AuditedKinds()) {
-    const TypeMeta type{std::string(kind.api_version), std::string(kind.kind)};
-    std::string token;
-    do {
-      std::string target = std::string(kind.path) + "?limit=" + std::to_string(kPageLimit);
-      if (!token.empty()) {
-        target += "&continue=" + kube::QueryEscape(token);
-      }
-      const std::string what = "list of " + type.kind + "s";
-      const std::string body = Get(api, target, what);
-      rapidjson::Document page;
-      page.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-      const rapidjson::Value* items = page.HasParseError() ? nullptr : JsonMember(page, "items");
-      if (items == nullptr || !items->IsArray()) {
-        kCommand.Fail(what + ": the answer is not a list");
-      }
-      for (const rapidjson::Value& item : items->GetArray()) {
-        audit.Judge(item, &type, "");
-      }
-      const rapidjson::Value* metadata = JsonMember(page, "metadata");
-      const rapidjson::Value* next = metadata ? JsonMember(*metadata, "continue") : nullptr;
-      token = next != nullptr && next->IsString() ? next->GetString() : "";
-    } while (!token.empty());
-  }
-}
-
 kube::ClusterConfig Connection(const AuditFlags& flags);
 
 AuditReport AuditLive(const AuditFlags& flags, const RuleSet& rules) {
@@ -154,9 +89,13 @@ AuditReport AuditLive(const AuditFlags& flags, const RuleSet& rules) {
   if (auto started = api.Start(); !started) {
     kCommand.Fail(started.error().ToString());
   }
-  ListCluster(api, cluster);
+  kCommand.Must(kube::ListIntoCache(api, cluster));
   Audit audit(rules, cluster);
-  AuditCluster(api, audit);
+  for (const AuditedKind& kind : AuditedKinds()) {
+    const TypeMeta type{std::string(kind.api_version), std::string(kind.kind)};
+    kCommand.Must(kube::ListItems(api, kind.path, "list of " + type.kind + "s",
+                                  [&](const rapidjson::Value& item) { audit.Judge(item, &type); }));
+  }
   api.Stop();
   audit.JudgeCluster();
   return audit.Finish();
