@@ -42,6 +42,7 @@ struct DurationFlags {
   std::string reload_interval = "1s";
   std::string drain_timeout = "5s";
   std::string fresh_read_timeout = "2s";
+  std::string audit_interval = "10m";  // "0": no audit
 };
 
 struct CheckFlags {
@@ -69,6 +70,16 @@ bool ApplyDurations(const DurationFlags& flags, ServerOptions& options) {
     }
     *target = parsed.value();
   }
+  if (flags.audit_interval == "0") {
+    options.audit.interval = std::chrono::milliseconds(0);
+    return true;
+  }
+  auto audit_interval = ParseDuration(flags.audit_interval);
+  if (!audit_interval) {
+    std::cerr << "netadmit serve: --audit-interval: " << audit_interval.error().message << "\n";
+    return false;
+  }
+  options.audit.interval = *audit_interval;
   return true;
 }
 
@@ -235,6 +246,29 @@ int Run(int argc, char** argv) {
       ->capture_default_str();
   serve_options.cluster.in_cluster = true;
   serve
+      ->add_option("--audit-interval", durations.audit_interval,
+                   "With a cluster connection: how often to audit everything that exists against "
+                   "every rule (also at start and after a rule change); 0 turns the audit off")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  serve
+      ->add_option("--leader-elect", serve_options.audit.leader_elect,
+                   "Only the replica holding the Lease netadmit-audit in netadmit's namespace "
+                   "audits and writes reports; false for a single instance")
+      ->capture_default_str();
+  std::string report_api = "wgpolicyk8s.io/v1alpha2";
+  serve
+      ->add_option("--report-api", report_api,
+                   "Where the audit's results go: PolicyReports (wgpolicyk8s.io/v1alpha2), "
+                   "Reports (openreports.io/v1alpha1), or none (metrics and log only)")
+      ->check(CLI::IsMember({"wgpolicyk8s.io/v1alpha2", "openreports.io/v1alpha1", "none"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--audit-max-results", serve_options.audit.max_results,
+                   "Results per report at most, worst first (the rest are counted)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve
       ->add_option("--drain-timeout", durations.drain_timeout,
                    "On SIGTERM, how long requests under way may take before the process exits")
       ->type_name("DURATION")
@@ -336,6 +370,12 @@ int Run(int argc, char** argv) {
   }
   serve_options.on_error = on_error == "allow" ? ErrorPolicy::kAllow : ErrorPolicy::kDeny;
   serve_options.allow_unconfirmed = api_unreachable == "allow";
+  if (report_api == "none") {
+    serve_options.audit.report_api.reset();
+  } else {
+    serve_options.audit.report_api =
+        report_api == "openreports.io/v1alpha1" ? ReportApi::kOpenReports : ReportApi::kWgPolicy;
+  }
   if (!ApplyDurations(durations, serve_options)) {
     return kUsageError;
   }

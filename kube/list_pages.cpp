@@ -40,7 +40,9 @@ Status ListItems(Watcher& api, std::string_view path, std::string_view what,
                  const std::function<void(const rapidjson::Value& item)>& on_item, int page_limit) {
   std::string token;
   do {
-    std::string target = std::string(path) + "?limit=" + std::to_string(page_limit);
+    std::string target = std::string(path) +
+                         (path.find('?') == std::string_view::npos ? "?" : "&") +
+                         "limit=" + std::to_string(page_limit);
     if (!token.empty()) {
       target += "&continue=" + QueryEscape(token);
     }

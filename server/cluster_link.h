@@ -61,6 +61,8 @@ class ClusterLink {
   // The cache, or nullptr without a cluster connection.
   const ClusterView* view() const { return active() ? &cache_ : nullptr; }
   const ClusterCache& cache() const { return cache_; }
+  // The API client, for work of its own (the audit); nullptr without a cluster connection.
+  kube::Watcher* api() const { return watcher_.get(); }
   const std::string& own_namespace() const { return own_namespace_; }
 
   // The NetworkPolicies of each namespace, read now from the API server (one LIST each, within

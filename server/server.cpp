@@ -245,6 +245,12 @@ void Server::Start() {
                    {{"rules", Join(inactive)}, {"reason", "they need the cluster view"}});
     }
   }
+  if (cluster_->active() && options_.audit.interval.count() > 0) {
+    audit_ = std::make_unique<AuditLoop>(
+        options_.audit, *cluster_->api(), cluster_->cache(), [this] { return cluster_->Ready(); },
+        rules_, cluster_->own_namespace(), logger_, metrics_.registry());
+    audit_->Start();
+  }
   accepting_ = true;
   net::post(control_, [this] {
     DoAccept();
@@ -276,6 +282,9 @@ void Server::Wait() {
     }
   }
   workers_.clear();
+  if (audit_) {
+    audit_->Stop();  // releases the audit's Lease for the next replica
+  }
 }
 
 bool Server::Ready() const {

@@ -24,6 +24,7 @@
 
 #include "netadmit/model/result.h"
 #include "netadmit/rules/review.h"
+#include "server/audit_loop.h"
 #include "server/cluster_link.h"
 #include "server/file_watch.h"
 #include "server/handler.h"
@@ -60,6 +61,9 @@ struct ServerOptions {
   // When the fresh read that confirms a denial fails: admit (true) or keep the denial.
   bool allow_unconfirmed = false;
   std::chrono::milliseconds fresh_read_timeout{2'000};
+  // The audit of what exists, with a cluster connection (--audit-interval, --leader-elect,
+  // --report-api, --audit-max-results).
+  AuditOptions audit;
 };
 
 // Parses "HOST:PORT", "[IPv6]:PORT" or ":PORT" (every IPv4 address). HOST is an IP address or
@@ -118,6 +122,7 @@ class Server {
   Metrics metrics_;
   RuleStore rules_;
   std::unique_ptr<ClusterLink> cluster_;
+  std::unique_ptr<AuditLoop> audit_;  // with a cluster connection and an audit interval
   std::atomic<std::shared_ptr<boost::asio::ssl::context>> tls_context_;
   std::atomic<bool> accepting_{false};
   std::atomic<bool> shutting_down_{false};
