@@ -29,6 +29,11 @@ NAMESPACE = "netadmit-system"
 POD_LABELS = {"app.kubernetes.io/name": "netadmit"}
 SERVICE_NAMES = [f"netadmit.{NAMESPACE}.svc", f"netadmit.{NAMESPACE}.svc.cluster.local"]
 READ_VERBS = {"get", "list", "watch"}
+AUDITED_WORKLOADS = {"apps": ["deployments", "statefulsets", "daemonsets", "replicasets"],
+                     "batch": ["jobs", "cronjobs"], "": ["replicationcontrollers"]}
+REPORTS = {"wgpolicyk8s.io": ["policyreports", "clusterpolicyreports"],
+           "openreports.io": ["reports", "clusterreports"]}
+REPORT_VERBS = {"get", "list", "create", "patch", "delete"}
 
 failures = []
 
@@ -68,20 +73,28 @@ def check_rbac(objects):
     cluster_role = find(objects, "ClusterRole", "netadmit")
     granted = {}
     for rule in cluster_role.get("rules", []):
-        expect(set(rule["verbs"]) <= READ_VERBS, f"ClusterRole grants {rule['verbs']}")
         for group in rule["apiGroups"]:
             for resource in rule["resources"]:
                 granted[(group, resource)] = set(rule["verbs"])
-    expect(granted == {("networking.k8s.io", "networkpolicies"): READ_VERBS,
-                       ("", "namespaces"): READ_VERBS,
-                       ("", "pods"): READ_VERBS},
-           f"ClusterRole grants exactly get/list/watch of networkpolicies, namespaces, pods: "
-           f"{granted}")
+    # Reading what the rules look at; listing the workloads the audit judges; writing only the
+    # audit's own reports.
+    expected = {("networking.k8s.io", "networkpolicies"): READ_VERBS,
+                ("", "namespaces"): READ_VERBS,
+                ("", "pods"): READ_VERBS}
+    for group, resources in AUDITED_WORKLOADS.items():
+        for resource in resources:
+            expected[(group, resource)] = {"list"}
+    for group, resources in REPORTS.items():
+        for resource in resources:
+            expected[(group, resource)] = REPORT_VERBS
+    expect(granted == expected, f"ClusterRole grants exactly {expected}: {granted}")
     role = find(objects, "Role")
     expect(role.get("metadata", {}).get("namespace") == NAMESPACE, "Role outside netadmit-system")
     expect(role.get("rules") == [{"apiGroups": [""], "resources": ["configmaps"],
-                                  "verbs": ["get", "list", "watch"]}],
-           f"Role grants only reading configmaps: {role.get('rules')}")
+                                  "verbs": ["get", "list", "watch"]},
+                                 {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                                  "verbs": ["get", "create", "update"]}],
+           f"Role grants only reading configmaps and holding Leases: {role.get('rules')}")
     expected_subject = [{"kind": "ServiceAccount", "name": "netadmit", "namespace": NAMESPACE}]
     for kind, role_kind, role_name in [("ClusterRoleBinding", "ClusterRole", "netadmit"),
                                        ("RoleBinding", "Role", role["metadata"]["name"])]:

@@ -1,16 +1,20 @@
-// `netadmit audit --kubeconfig` against a real API server: objects that break the rules, made
-// before any webhook judges them, are found, listed page by page; fixing one removes its result;
-// the exit status says whether a deny rule failed.
+// The audit against a real API server. `netadmit audit --kubeconfig`: objects that break the
+// rules, made before any webhook judges them, are found, listed page by page; fixing one removes
+// its result; the exit status says whether a deny rule failed. `netadmit serve`: the PolicyReports
+// appear, follow a fix, and only the holder of the Lease writes them.
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
 #include "tests/e2e/e2e.h"
+#include "tests/e2e/netadmit_webhook.h"
 #include "tests/support/child_process.h"
 
 namespace netadmit::e2e {
@@ -142,6 +146,93 @@ TEST(AuditE2eTest, AnUnreachableApiServerIsBadInput) {
                       "' && '" NETADMIT_BINARY "' audit --kubeconfig '" + kubeconfig + "'"});
   EXPECT_EQ(audit.exit_code, 2);
   EXPECT_NE(audit.err.find("netadmit audit: list of namespaces"), std::string::npos) << audit.err;
+}
+
+// What `kubectl get` prints for `jsonpath`, or "" when it fails (no such object).
+std::string Get(const std::vector<std::string>& args) {
+  const RunResult result = SharedCluster().Kubectl(args);
+  return result.exit_code == 0 ? result.out : "";
+}
+
+template <typename Condition>
+bool Eventually(Condition condition, std::chrono::seconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return condition();
+}
+
+TEST(AuditE2eTest, ServeKeepsPolicyReportsCurrentAndOnlyTheLeaderWrites) {
+  KubeCluster& cluster = SharedCluster();
+  cluster.KubectlOk({"apply", "-k", SourcePath("manifests/crds/policyreports")});
+  cluster.KubectlOk({"wait", "--for", "condition=established", "--timeout=30s",
+                     "crd/policyreports.wgpolicyk8s.io",
+                     "crd/clusterpolicyreports.wgpolicyk8s.io"});
+  CreateNamespace("e2e-ingress");
+  cluster.KubectlOk({"apply", "-f", "-"}, R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open-ingress, namespace: e2e-ingress}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{}]
+)");
+  const std::vector<std::string> report = {"get", "policyreport", "netadmit-audit",
+                                           "-n",  "e2e-ingress",  "-o"};
+  auto field = [&](const std::string& jsonpath) {
+    std::vector<std::string> args = report;
+    args.push_back("jsonpath=" + jsonpath);
+    return Get(args);
+  };
+
+  NetadmitWebhook first(cluster, NETADMIT_SOURCE_DIR "/tests/e2e/rules.yaml",
+                        {"--audit-interval", "2s"});
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  ASSERT_TRUE(Eventually([&] { return field("{.summary.fail}") == "1"; }, std::chrono::seconds(20)))
+      << first.Log();
+  EXPECT_EQ(field("{.results[0].rule}"), "no-open-ingress");
+  EXPECT_EQ(field("{.results[0].resources[0].name}"), "open-ingress");
+  EXPECT_EQ(field(R"({.metadata.labels.app\.kubernetes\.io/managed-by})"), "netadmit");
+  EXPECT_EQ(first.Metric("netadmit_leader"), 1);
+  EXPECT_GE(first.Metric(R"(netadmit_audit_findings{result="fail",rule="no-open-ingress"})"), 1);
+
+  // Fixed: the namespace has nothing left to report, and its report goes.
+  cluster.KubectlOk({"delete", "networkpolicy", "open-ingress", "-n", "e2e-ingress"});
+  EXPECT_TRUE(
+      Eventually([&] { return field("{.metadata.name}").empty(); }, std::chrono::seconds(20)));
+
+  // A second replica follows; when the leader stops, it takes over and writes.
+  NetadmitWebhook second(cluster, NETADMIT_SOURCE_DIR "/tests/e2e/rules.yaml",
+                         {"--audit-interval", "2s"});
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(second.Metric("netadmit_leader"), 0);
+  EXPECT_EQ(first.Metric("netadmit_leader"), 1);
+  first.Stop();
+  EXPECT_TRUE(second.WaitForMetric("netadmit_leader", 1, std::chrono::seconds(20))) << second.Log();
+  CreateNamespace("e2e-ports");
+  cluster.KubectlOk({"apply", "-f", "-"}, R"(
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: open-again, namespace: e2e-ports}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{from: [{podSelector: {}}]}]
+)");
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return Get({"get", "policyreport", "netadmit-audit", "-n", "e2e-ports", "-o",
+                    "jsonpath={.results[*].rule}"})
+                   .find("require-ports") != std::string::npos;
+      },
+      std::chrono::seconds(20)))
+      << second.Log();
 }
 
 }  // namespace

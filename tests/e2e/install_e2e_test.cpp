@@ -78,14 +78,28 @@ TEST(InstallE2e, ApplyKustomizeIsAcceptedAndGrantsExactlyThePromisedRights) {
                                "jsonpath={.webhooks[*].failurePolicy}"}),
             "Fail Fail");
 
-  // docs/operating.md: get, list and watch of NetworkPolicies, Namespaces and Pods cluster-wide;
-  // the same of ConfigMaps in netadmit-system only; nothing else, and no write access anywhere.
-  const std::set<std::string> cluster_wide = {"namespaces [get list watch]",
-                                              "pods [get list watch]",
-                                              "networkpolicies.networking.k8s.io [get list watch]"};
+  // docs/operating.md: get, list and watch of NetworkPolicies, Namespaces and Pods cluster-wide,
+  // list of the pod controllers, and writes of its own reports only; ConfigMaps and Leases in
+  // netadmit-system only; nothing else.
+  const std::set<std::string> cluster_wide = {
+      "namespaces [get list watch]",
+      "pods [get list watch]",
+      "networkpolicies.networking.k8s.io [get list watch]",
+      "replicationcontrollers [list]",
+      "daemonsets.apps [list]",
+      "deployments.apps [list]",
+      "replicasets.apps [list]",
+      "statefulsets.apps [list]",
+      "cronjobs.batch [list]",
+      "jobs.batch [list]",
+      "reports.openreports.io [get list create patch delete]",
+      "clusterreports.openreports.io [get list create patch delete]",
+      "policyreports.wgpolicyk8s.io [get list create patch delete]",
+      "clusterpolicyreports.wgpolicyk8s.io [get list create patch delete]"};
   EXPECT_EQ(GrantedToNetadmit("default"), cluster_wide);
   std::set<std::string> own_namespace = cluster_wide;
   own_namespace.insert("configmaps [get list watch]");
+  own_namespace.insert("leases.coordination.k8s.io [get create update]");
   EXPECT_EQ(GrantedToNetadmit("netadmit-system"), own_namespace);
 
   EXPECT_TRUE(CanI("watch", "networkpolicies.networking.k8s.io", "--all-namespaces"));
@@ -95,6 +109,8 @@ TEST(InstallE2e, ApplyKustomizeIsAcceptedAndGrantsExactlyThePromisedRights) {
   EXPECT_FALSE(CanI("get", "secrets", "--namespace=netadmit-system"));
   EXPECT_FALSE(CanI("create", "pods", "--namespace=default"));
   EXPECT_FALSE(CanI("delete", "networkpolicies.networking.k8s.io", "--namespace=default"));
+  EXPECT_FALSE(CanI("update", "leases.coordination.k8s.io", "--namespace=default"));
+  EXPECT_FALSE(CanI("get", "deployments.apps", "--namespace=default"));
   EXPECT_FALSE(CanI("patch", "validatingwebhookconfigurations.admissionregistration.k8s.io",
                     "--all-namespaces"));
 }
