@@ -3,12 +3,15 @@
 // `netadmit check`: evaluates manifests offline with the same engine and the same messages as
 // the webhook, for CI and pre-commit hooks.
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "netadmit/codec/manifest.h"
 #include "netadmit/rules/engine.h"
+#include "netadmit/rules/exceptions.h"
 #include "netadmit/rules/rule_set.h"
 
 namespace netadmit {
@@ -20,6 +23,10 @@ struct CheckOptions {
   // -o yaml` output. The stateful rules judge each object against these plus the manifests
   // themselves, as if every manifest had been applied.
   std::vector<ManifestObject> cluster_state = {};
+  // Findings an exception of the rule set covers at `now` are reported exempt (and do not deny);
+  // false shows what would fail without the exceptions.
+  bool use_exceptions = true;
+  TimePoint now = std::chrono::system_clock::now();
 };
 
 struct ObjectReport {
@@ -37,10 +44,24 @@ struct ObjectReport {
 
 struct CheckReport {
   std::vector<ObjectReport> objects;
-  bool Denied() const;  // any deny finding
+  bool Denied() const;  // any deny finding that no exception covers
 };
 
 // Evaluates every manifest. Fails on an object that does not decode, naming file and line.
 Result<CheckReport> RunCheck(const RuleSet& rules, const CheckOptions& options);
+
+// One exception as a security review reads it (`netadmit exceptions`).
+struct ExceptionStatus {
+  const RuleException* exception = nullptr;  // into the rule set
+  ExceptionState state = ExceptionState::kActive;
+  int days_left = 0;
+  // How many of the report's objects it exempts a finding of; nullopt without a report.
+  std::optional<int> covered_objects;
+};
+
+// Every exception of `rules` at `now`, in load order; with `report` (a RunCheck with the
+// exceptions applied at the same `now`), how many of its objects each one covers.
+std::vector<ExceptionStatus> DescribeExceptions(const RuleSet& rules, TimePoint now,
+                                                int warning_days, const CheckReport* report);
 
 }  // namespace netadmit
