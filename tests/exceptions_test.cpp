@@ -235,9 +235,17 @@ TEST(ExpiryTest, ParsesDatesAndRfc3339Times) {
   for (const char* bad :
        {"", "2027", "2027-3-31", "31.03.2027", "2027-13-01", "2027-03-31T25:00:00Z",
         "2027-03-31T18:00:00", "2027-03-31T18:00Z", "2027-03-31T18:00:00+0200",
-        "2027-03-31T18:00:00Zx", "2027-03-31T18:00:00.Z", "2027-03-31 extra"}) {
+        "2027-03-31T18:00:00Zx", "2027-03-31T18:00:00.Z", "2027-03-31 extra", "9999-12-31",
+        "0001-01-01T00:00:00Z"}) {
     EXPECT_FALSE(ParseExpiry(bad).ok()) << bad;
   }
+}
+
+TEST(ExpiryTest, AnUnreadableExpiryIsEchoedOnOneLine) {
+  EXPECT_EQ(ParseExpiry("2027-01-01\nT00:00").error().message,
+            "invalid expiry \"2027-01-01 T00:00\": not an RFC 3339 time \u2014 write a date "
+            "(2027-03-31, which holds through that day, UTC) or an RFC 3339 time "
+            "(2027-03-31T18:00:00Z)");
 }
 
 TEST(ExpiryTest, AnExceptionCoversUpToItsLastInstantAndNothingAfter) {

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "netadmit/rules/params.h"
+#include "netadmit/rules/review.h"  // OneLine
 #include "rules/exception_reader.h"
 
 namespace netadmit {
@@ -14,6 +15,9 @@ namespace netadmit {
 namespace {
 
 using Days = std::chrono::days;
+
+constexpr int kMinYear = 1970;
+constexpr int kMaxYear = 2200;
 
 // The fields of one exception, for the strict map check.
 const std::set<std::string_view> kExceptionFields = {"name",    "rules", "match",
@@ -32,10 +36,10 @@ bool Digits(std::string_view text, std::size_t pos, std::size_t count, int& valu
   return std::from_chars(begin, begin + count, value).ec == std::errc();
 }
 
-Error BadExpiry(std::string_view text, std::string_view why) {
+Error BadExpiry(std::string_view text, const std::string& why) {
   Error error;
-  error.message = "invalid expiry \"" + std::string(text.substr(0, 40)) +
-                  "\": " + std::string(why) +
+  // The text echoed is cut, and kept on one line.
+  error.message = "invalid expiry \"" + OneLine(text, 40) + "\": " + std::string(why) +
                   " — write a date (2027-03-31, which holds through that day, UTC) or an RFC 3339 "
                   "time (2027-03-31T18:00:00Z)";
   return error;
@@ -257,6 +261,11 @@ Result<TimePoint> ParseExpiry(std::string_view text) {
   if (text.size() < 10 || !Digits(text, 0, 4, year) || text[4] != '-' ||
       !Digits(text, 5, 2, month) || text[7] != '-' || !Digits(text, 8, 2, day)) {
     return BadExpiry(text, "not a date");
+  }
+  // Far enough for any exception, and within what the clock's nanoseconds hold (to 2262).
+  if (year < kMinYear || year > kMaxYear) {
+    return BadExpiry(text, "the year is not between " + std::to_string(kMinYear) + " and " +
+                               std::to_string(kMaxYear));
   }
   const std::chrono::year_month_day date{std::chrono::year(year),
                                          std::chrono::month(static_cast<unsigned>(month)),
