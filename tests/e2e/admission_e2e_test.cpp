@@ -376,6 +376,26 @@ std::string Rfc3339(std::chrono::system_clock::time_point time) {
   return text;
 }
 
+// A rule-set ConfigMap whose exception names a rule no rule set has is refused at `kubectl apply`
+// with the key, line and column, as a broken rule is.
+TEST_F(AdmissionE2e, ExceptionNamingAnUnknownRuleIsRefusedWithKeyLineAndColumn) {
+  const std::string broken =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: netadmit-exceptions-broken\n"
+      "  namespace: netadmit-system\n  labels: {netadmit.io/rule-set: \"true\"}\ndata:\n"
+      "  exceptions.yaml: |\n    apiVersion: netadmit.io/v1alpha1\n    kind: RuleExceptions\n"
+      "    metadata: {name: broken}\n    spec:\n      exceptions:\n      - name: typo\n"
+      "        rules: [no-open-egres]\n        match: {namespaces: [e2e-egress]}\n"
+      "        expires: 2020-01-31\n        owner: o\n        reason: r\n";
+  const testing::RunResult applied = Apply(broken);
+  EXPECT_NE(applied.exit_code, 0) << Printed(applied);
+  EXPECT_THAT(applied.err, HasSubstr("rule-sets.netadmit.io")) << Printed(applied);
+  EXPECT_THAT(applied.err, HasSubstr("netadmit-exceptions-broken/exceptions.yaml:7:13: "
+                                     "spec.exceptions[0].rules[0]: exception \"typo\" names rule "
+                                     "\"no-open-egres\", which matches no loaded rule"))
+      << Printed(applied);
+  ExpectAbsent("configmap", "netadmit-system", "netadmit-exceptions-broken");
+}
+
 // An exception in a rule-set ConfigMap of its own lets in what its rule refuses, with a warning
 // that it expires soon; the moment it expires, the same object is refused again, without an edit.
 TEST_F(AdmissionE2e, ExceptionInAConfigMapLetsARefusedObjectInUntilItExpires) {
