@@ -12,6 +12,10 @@
 
 #include "cli/check_command.h"
 #include "cli/json_output.h"
+#include "kube/config.h"
+#include "kube/watcher.h"
+#include "netadmit/cluster/cluster.h"
+#include "netadmit/codec/manifest.h"
 #include "netadmit/connectivity/connectivity.h"
 
 namespace netadmit::cli {
@@ -19,6 +23,27 @@ namespace netadmit::cli {
 namespace {
 
 constexpr int kBadInput = 2;
+constexpr std::chrono::seconds kListTimeout{30};
+
+// What the rules judge, and the namespaces the stateful rules look up: listed from the cluster
+// with --kubeconfig.
+struct ListedKind {
+  std::string_view path;
+  std::string_view api_version;
+  std::string_view kind;
+};
+constexpr ListedKind kListedKinds[] = {
+    {"/api/v1/namespaces", "v1", "Namespace"},
+    {"/apis/networking.k8s.io/v1/networkpolicies", "networking.k8s.io/v1", "NetworkPolicy"},
+    {"/api/v1/pods", "v1", "Pod"},
+    {"/api/v1/replicationcontrollers", "v1", "ReplicationController"},
+    {"/apis/apps/v1/deployments", "apps/v1", "Deployment"},
+    {"/apis/apps/v1/replicasets", "apps/v1", "ReplicaSet"},
+    {"/apis/apps/v1/statefulsets", "apps/v1", "StatefulSet"},
+    {"/apis/apps/v1/daemonsets", "apps/v1", "DaemonSet"},
+    {"/apis/batch/v1/jobs", "batch/v1", "Job"},
+    {"/apis/batch/v1/cronjobs", "batch/v1", "CronJob"},
+};
 
 struct ExceptionsFlags {
   std::string rules;
@@ -27,6 +52,8 @@ struct ExceptionsFlags {
   std::string output = "text";
   int warning_days = kDefaultExceptionWarningDays;
   int max_days = kDefaultMaxExceptionDays;
+  std::string kubeconfig;
+  std::string context;
 };
 
 [[noreturn]] void Fail(const std::string& message) {
@@ -79,23 +106,66 @@ std::array<int, 3> CountByState(const std::vector<ExceptionStatus>& exceptions) 
   return counts;
 }
 
+// Every object of kListedKinds the kubeconfig's user may list, across namespaces.
+Result<std::vector<ManifestObject>> ListCluster(const std::string& kubeconfig,
+                                                const std::string& context) {
+  auto config = kube::LoadKubeconfig(kubeconfig, context);
+  if (!config) {
+    Error error = config.error();
+    if (error.file.empty()) {
+      error.file = kubeconfig;
+    }
+    return error;
+  }
+  ClusterCache unused;  // nothing is watched: the watcher only serves the GETs below
+  kube::WatchOptions options;
+  options.config = *std::move(config);
+  kube::Watcher client(std::move(options), unused);
+  if (auto started = client.Start(); !started) {
+    return started.error();
+  }
+  std::vector<ManifestObject> objects;
+  for (const ListedKind& listed : kListedKinds) {
+    auto body = client.GetNow(std::string(listed.path), kListTimeout);
+    if (!body) {
+      return body.error();
+    }
+    auto items = ManifestsOfList("cluster:" + std::string(listed.path), *body, listed.api_version,
+                                 listed.kind);
+    if (!items) {
+      return items.error();
+    }
+    objects.insert(objects.end(), std::make_move_iterator(items->begin()),
+                   std::make_move_iterator(items->end()));
+  }
+  return objects;
+}
+
 void Run(const ExceptionsFlags& flags) {
   const TimePoint now = std::chrono::system_clock::now();
   auto rules = LoadRulesFrom(flags.rules, LoadLimits{now, flags.max_days});
   if (!rules) {
     Fail(rules.error().ToString());
   }
-  std::optional<CheckReport> report;
-  if (!flags.inputs.empty()) {
-    auto checked =
-        CheckFiles(**rules, CheckInputs{flags.inputs, flags.namespace_name, {}, true, now});
-    if (!checked) {
-      Fail(checked.error().ToString());
+  // The objects to count coverage over: the cluster's, or the manifests'; none without either.
+  std::optional<Result<CheckReport>> checked;
+  if (!flags.kubeconfig.empty()) {
+    auto listed = ListCluster(flags.kubeconfig, flags.context);
+    if (!listed) {
+      Fail(listed.error().ToString());
     }
-    report = *std::move(checked);
+    CheckOptions options;
+    options.manifests = *std::move(listed);
+    options.now = now;
+    checked = RunCheck(**rules, options);
+  } else if (!flags.inputs.empty()) {
+    checked = CheckFiles(**rules, CheckInputs{flags.inputs, flags.namespace_name, {}, true, now});
   }
-  const auto statuses =
-      DescribeExceptions(**rules, now, flags.warning_days, report ? &*report : nullptr);
+  if (checked && !*checked) {
+    Fail(checked->error().ToString());
+  }
+  const CheckReport* report = checked ? &checked->value() : nullptr;
+  const auto statuses = DescribeExceptions(**rules, now, flags.warning_days, report);
   std::cout << (flags.output == "json" ? RenderExceptionsJson(statuses)
                                        : RenderExceptionsText(statuses));
 }
@@ -191,8 +261,8 @@ void AddExceptionsCommand(CLI::App& app) {
   auto flags = std::make_shared<ExceptionsFlags>();
   CLI::App* exceptions = app.add_subcommand(
       "exceptions",
-      "List the rule sets' exceptions: owner, expiry, days left, and with -f the objects each "
-      "covers now");
+      "List the rule sets' exceptions: owner, expiry, days left, and with -f or --kubeconfig the "
+      "objects each covers now");
   exceptions
       ->add_option("--rules", flags->rules,
                    "Rule-set file or directory (default: the embedded default rule set)")
@@ -214,6 +284,16 @@ void AddExceptionsCommand(CLI::App& app) {
       ->check(CLI::Range(0, 3650))
       ->capture_default_str();
   AddMaxExceptionDays(*exceptions, flags->max_days);
+  CLI::Option* kubeconfig =
+      exceptions
+          ->add_option("--kubeconfig", flags->kubeconfig,
+                       "Count the objects each exception covers now in the cluster of this "
+                       "kubeconfig: its NetworkPolicies, Pods and pod controllers, as its user may "
+                       "list them")
+          ->type_name("FILE");
+  exceptions->add_option("--kube-context", flags->context,
+                         "Context of --kubeconfig (default: its current context)");
+  kubeconfig->excludes(exceptions->get_option("--filename"));
   exceptions->footer("Exit status: 0, or 2 on bad rules, bad input or a usage error.");
   exceptions->callback([flags] {
     Run(*flags);

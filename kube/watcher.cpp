@@ -116,9 +116,14 @@ struct Watcher::Impl {
   asio::awaitable<Outcome> Watch(const Resource& resource, std::string& rv, bool& progressed);
   asio::awaitable<void> Wait(ClusterKind kind, Backoff& backoff);
   asio::awaitable<void> Run(Resource resource);
-  asio::awaitable<Result<std::vector<ClusterObject>>> ListOnce(ClusterKind kind,
-                                                               std::string namespace_name,
-                                                               std::chrono::milliseconds timeout);
+  // One GET of `target` (described as `what` in errors): the body of a 200, else an Error with
+  // the API server's Status message.
+  asio::awaitable<Result<std::string>> GetOnce(std::string target, std::string what,
+                                               std::chrono::milliseconds timeout);
+  // Runs the coroutine `spawn` makes on the watcher's thread and waits for its Result<T>, at most
+  // about `timeout`.
+  template <typename T, typename Spawn>
+  Result<T> RunNow(const std::string& what, std::chrono::milliseconds timeout, Spawn spawn);
 
   WatchOptions options;
   ClusterCache& state;
@@ -134,6 +139,8 @@ struct Watcher::Impl {
   // streams that refer to it.
   std::optional<asio::ssl::context> tls;
   asio::io_context io;
+  // Keeps the thread running for ListNow and GetNow when there is nothing to watch.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::thread thread;
   bool started = false;
 };
@@ -490,18 +497,16 @@ Status Watcher::Start() {
                    });
   }
   impl_->started = true;
+  impl_->keep_running.emplace(impl_->io.get_executor());
   impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
   return Ok{};
 }
 
-asio::awaitable<Result<std::vector<ClusterObject>>> Watcher::Impl::ListOnce(
-    ClusterKind kind, std::string namespace_name, std::chrono::milliseconds timeout) {
+asio::awaitable<Result<std::string>> Watcher::Impl::GetOnce(std::string target, std::string what,
+                                                            std::chrono::milliseconds timeout) {
   std::string body;
   bool too_large = false;
-  Exchange exchange = co_await Request(NamespacedListTarget(kind, namespace_name), timeout,
-                                       CollectBody(body, too_large));
-  const std::string what =
-      std::string("list of ") + ClusterKindName(kind) + " in namespace " + namespace_name;
+  Exchange exchange = co_await Request(std::move(target), timeout, CollectBody(body, too_large));
   if (too_large) {
     co_return Error{"", 0, 0, "", what + ": the response is too large"};
   }
@@ -516,42 +521,67 @@ asio::awaitable<Result<std::vector<ClusterObject>>> Watcher::Impl::ListOnce(
                     what + ": HTTP " + std::to_string(exchange.status) +
                         (status && !status->message.empty() ? ": " + status->message : "")};
   }
-  auto page = ParseListPage(kind, body);
-  if (!page) {
-    co_return Error{"", 0, 0, "", what + ": " + page.error().ToString()};
-  }
-  co_return std::move(page->items);
+  co_return body;
 }
 
-Result<std::vector<ClusterObject>> Watcher::ListNow(ClusterKind kind,
-                                                    const std::string& namespace_name,
-                                                    std::chrono::milliseconds timeout) {
-  if (!impl_->started) {
+template <typename T, typename Spawn>
+Result<T> Watcher::Impl::RunNow(const std::string& what, std::chrono::milliseconds timeout,
+                                Spawn spawn) {
+  if (!started) {
     return Error{"", 0, 0, "", "not connected to the API server"};
   }
   // A promise of its own rather than asio::use_future, which needs a default-constructible
   // result. Should the watcher stop first, the promise is dropped and get() reports it.
-  auto promise = std::make_shared<std::promise<Result<std::vector<ClusterObject>>>>();
+  auto promise = std::make_shared<std::promise<Result<T>>>();
   auto result = promise->get_future();
   asio::co_spawn(
-      impl_->io,
-      [impl = impl_.get(), promise, kind, namespace_name, timeout]() -> asio::awaitable<void> {
-        promise->set_value(co_await impl->ListOnce(kind, namespace_name, timeout));
+      io,
+      [promise, spawn = std::move(spawn)]() -> asio::awaitable<void> {
+        promise->set_value(co_await spawn());
       },
       asio::detached);
   // The request has its own deadline; this one also covers a watcher thread too busy to start it.
   if (result.wait_for(timeout + std::chrono::milliseconds(100)) != std::future_status::ready) {
     return Error{"", 0, 0, "",
-                 std::string("list of ") + ClusterKindName(kind) + " in namespace " +
-                     namespace_name + ": no answer within " + std::to_string(timeout.count()) +
-                     " ms"};
+                 what + ": no answer within " + std::to_string(timeout.count()) + " ms"};
   }
   try {
     return result.get();
   } catch (const std::exception& e) {
     // The watcher stopped while the request was under way.
-    return Error{"", 0, 0, "", std::string("list interrupted: ") + e.what()};
+    return Error{"", 0, 0, "", what + " interrupted: " + e.what()};
   }
+}
+
+Result<std::vector<ClusterObject>> Watcher::ListNow(ClusterKind kind,
+                                                    const std::string& namespace_name,
+                                                    std::chrono::milliseconds timeout) {
+  const std::string what =
+      std::string("list of ") + ClusterKindName(kind) + " in namespace " + namespace_name;
+  return impl_->RunNow<std::vector<ClusterObject>>(
+      what, timeout,
+      [impl = impl_.get(), kind, namespace_name, what,
+       timeout]() -> asio::awaitable<Result<std::vector<ClusterObject>>> {
+        auto body =
+            co_await impl->GetOnce(NamespacedListTarget(kind, namespace_name), what, timeout);
+        if (!body) {
+          co_return body.error();
+        }
+        auto page = ParseListPage(kind, *body);
+        if (!page) {
+          co_return Error{"", 0, 0, "", what + ": " + page.error().ToString()};
+        }
+        co_return std::move(page->items);
+      });
+}
+
+Result<std::string> Watcher::GetNow(const std::string& target, std::chrono::milliseconds timeout) {
+  const std::string what = "GET " + target;
+  return impl_->RunNow<std::string>(
+      what, timeout,
+      [impl = impl_.get(), target, what, timeout]() -> asio::awaitable<Result<std::string>> {
+        co_return co_await impl->GetOnce(target, what, timeout);
+      });
 }
 
 void Watcher::Stop() {

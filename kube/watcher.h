@@ -83,6 +83,11 @@ class Watcher {
   Result<std::vector<ClusterObject>> ListNow(ClusterKind kind, const std::string& namespace_name,
                                              std::chrono::milliseconds timeout);
 
+  // GETs `target` (a path and query) straight from the API server and returns the body of a 200,
+  // or an Error naming the target and the API server's Status message. Blocks the calling thread
+  // (never the watcher's) for at most about `timeout`. Safe from any thread.
+  Result<std::string> GetNow(const std::string& target, std::chrono::milliseconds timeout);
+
   // Watches that ended and were started again (for any reason), and LISTs after the first.
   uint64_t WatchRestarts(ClusterKind kind) const;
   uint64_t Relists(ClusterKind kind) const;

@@ -6,12 +6,16 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <string>
 
 #include "netadmit/rules/exceptions.h"
+#include "tests/support/child_process.h"
+#include "tests/support/fake_apiserver.h"
 #include "tests/support/https_client.h"
 #include "tests/support/test_server.h"
 
@@ -151,6 +155,110 @@ TEST_F(ExceptionServerTest, AnExceptionTooFarAheadKeepsTheRulesInForceOut) {
   ASSERT_TRUE(server_->WaitForLine(LogStream::kEvent, "rules_reload_failed"));
   EXPECT_TRUE(server_->WaitForLine(LogStream::kEvent, "past the limit of 90 days"));
   EXPECT_TRUE(Validate()["response"]["allowed"].GetBool());
+}
+
+// `netadmit exceptions --kubeconfig`: lists what the cluster holds (from the test API server) and
+// counts the objects each exception covers there now.
+class ExceptionsCommandClusterTest : public ::testing::Test {
+ protected:
+  ExceptionsCommandClusterTest() {
+    api_.SetToken("secret");
+    for (const auto& collection : Collections()) {
+      api_.Serve(collection);
+    }
+  }
+
+  static std::vector<FakeApiServer::Collection> Collections() {
+    return {FakeApiServer::Namespaces(),
+            FakeApiServer::NetworkPolicies(),
+            FakeApiServer::Pods(),
+            {"/api/v1/replicationcontrollers", "ReplicationController", "v1",
+             "ReplicationControllerList"},
+            {"/apis/apps/v1/deployments", "Deployment", "apps/v1", "DeploymentList"},
+            {"/apis/apps/v1/replicasets", "ReplicaSet", "apps/v1", "ReplicaSetList"},
+            {"/apis/apps/v1/statefulsets", "StatefulSet", "apps/v1", "StatefulSetList"},
+            {"/apis/apps/v1/daemonsets", "DaemonSet", "apps/v1", "DaemonSetList"},
+            {"/apis/batch/v1/jobs", "Job", "batch/v1", "JobList"},
+            {"/apis/batch/v1/cronjobs", "CronJob", "batch/v1", "CronJobList"}};
+  }
+
+  // The test rules and two exceptions expiring 30 days from now (the command runs on the real
+  // clock): open ingress for NetworkPolicies named legacy-*, and the missing name label for
+  // what carries app=ledger, a Deployment's template labels included.
+  std::string WriteRules() const {
+    const std::time_t expires =
+        std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + 30 * 24h);
+    std::tm utc{};
+    gmtime_r(&expires, &utc);
+    char date[16];
+    std::strftime(date, sizeof date, "%Y-%m-%d", &utc);
+    dir_.Write("rules.yaml", std::string(kTestRules) + "  exceptions:\n" +
+                                 "    - name: open-ingress-legacy\n"
+                                 "      rules: [no-open-ingress]\n"
+                                 "      match: {namespaces: [billing], names: [\"legacy-*\"]}\n"
+                                 "      expires: " +
+                                 date +
+                                 "\n"
+                                 "      owner: team-web@example.com\n      reason: r\n"
+                                 "    - name: ledger-labels\n"
+                                 "      rules: [require-pod-labels]\n"
+                                 "      match: {namespaces: [billing], labelSelector: "
+                                 "{matchLabels: {app: ledger}}}\n"
+                                 "      expires: " +
+                                 date +
+                                 "\n"
+                                 "      owner: team-billing@example.com\n      reason: r\n");
+    return dir_.File("rules.yaml");
+  }
+
+  RunResult Exceptions(const std::string& token) const {
+    return RunProcess({NETADMIT_BINARY, "exceptions", "--rules", WriteRules(), "--kubeconfig",
+                       api_.WriteKubeconfig(dir_, token), "-o", "json"});
+  }
+
+  FakeApiServer api_;
+  TempDir dir_;
+};
+
+TEST_F(ExceptionsCommandClusterTest, CountsTheObjectsEachExceptionCoversInTheCluster) {
+  const std::string open_ingress = R"("spec":{"podSelector":{},"policyTypes":["Ingress"],)"
+                                   R"("ingress":[{"from":[{"ipBlock":{"cidr":"0.0.0.0/0"}}]}]}})";
+  api_.Add(FakeApiServer::NetworkPolicies(),
+           R"({"metadata":{"name":"legacy-web","namespace":"billing"},)" + open_ingress);
+  api_.Add(FakeApiServer::NetworkPolicies(),
+           R"({"metadata":{"name":"web","namespace":"billing"},)" + open_ingress);
+  api_.Add(Collections()[4],
+           R"({"metadata":{"name":"ledger","namespace":"billing"},"spec":{"selector":)"
+           R"({"matchLabels":{"app":"ledger"}},"template":{"metadata":{"labels":{"app":"ledger"}},)"
+           R"("spec":{"containers":[{"name":"c","image":"i"}]}}}})");
+  const RunResult run = Exceptions("secret");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  rapidjson::Document json;
+  json.Parse(run.out.c_str());
+  ASSERT_FALSE(json.HasParseError()) << run.out;
+  const auto& listed = json["exceptions"];
+  ASSERT_EQ(listed.Size(), 2u);
+  EXPECT_STREQ(listed[0]["name"].GetString(), "open-ingress-legacy");
+  EXPECT_EQ(listed[0]["coveredObjects"].GetInt(), 1);  // legacy-web, not web
+  EXPECT_STREQ(listed[1]["name"].GetString(), "ledger-labels");
+  EXPECT_EQ(listed[1]["coveredObjects"].GetInt(), 1);  // the Deployment, by its template labels
+  // Every kind was listed across namespaces.
+  std::vector<std::string> targets;
+  for (const auto& request : api_.Requests()) {
+    targets.push_back(request.target);
+  }
+  for (const auto& collection : Collections()) {
+    EXPECT_NE(std::find(targets.begin(), targets.end(), collection.path), targets.end())
+        << collection.path;
+  }
+}
+
+TEST_F(ExceptionsCommandClusterTest, AnAnswerOtherThanTheListFailsNamingWhatWasAsked) {
+  const RunResult run = Exceptions("wrong");
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find("netadmit exceptions: GET /api/v1/namespaces: HTTP 401"),
+            std::string::npos)
+      << run.err;
 }
 
 }  // namespace
