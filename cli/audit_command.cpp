@@ -21,6 +21,7 @@
 #include "cli/audit_report.h"
 #include "cli/check_command.h"
 #include "cli/command_failure.h"
+#include "cli/exceptions_command.h"
 #include "files/inputs.h"
 #include "kube/config.h"
 #include "kube/list_pages.h"
@@ -44,6 +45,7 @@ struct AuditFlags {
   std::string output = "text";
   std::string report_api = "wgpolicyk8s.io/v1alpha2";
   int max_results = 1000;
+  int max_exception_days = kDefaultMaxExceptionDays;
 };
 
 constexpr CommandFailure kCommand("audit");
@@ -119,7 +121,8 @@ int Run(const AuditFlags& flags) {
   if (flags.inputs.empty() && !flags.cluster_state.empty()) {
     kCommand.Fail("--cluster-state goes with -f");
   }
-  const auto rules = kCommand.Must(LoadRules(flags.rules));
+  const auto rules = kCommand.Must(LoadRulesFrom(
+      flags.rules, LoadLimits{std::chrono::system_clock::now(), flags.max_exception_days}));
   const AuditReport report =
       flags.inputs.empty() ? AuditLive(flags, *rules) : AuditManifests(flags, *rules);
   if (flags.output == "json") {
@@ -176,6 +179,7 @@ void AddAuditCommand(CLI::App& app) {
                    "With -o policyreport: results per report at most, worst first")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  AddMaxExceptionDays(*audit, flags->max_exception_days);
   audit->callback([flags] {
     const int code = Run(*flags);
     std::cout.flush();

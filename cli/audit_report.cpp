@@ -37,7 +37,8 @@ std::string RenderAuditText(const AuditReport& report) {
     // Outcomes padded to one width ("error" is the longest) so the messages line up.
     std::string outcome = AuditOutcomeName(result.result);
     outcome.resize(5, ' ');
-    out += "  " + outcome + ' ' + Describe(result.resource) + ": " + result.message + '\n';
+    out += "  " + outcome + ' ' + Describe(result.resource) + ": " + result.message +
+           (result.exception.empty() ? "" : " (exempt: exception " + result.exception + ")") + '\n';
   }
   if (!out.empty()) {
     out += '\n';

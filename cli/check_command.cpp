@@ -11,7 +11,8 @@ namespace netadmit::cli {
 namespace {
 
 // The worst outcome of one object. Each object counts once in the summary, under its worst.
-enum class Decision { kSkipped, kAllowed, kAudited, kWarned, kDenied };
+// kExempted: every finding is covered by an exception.
+enum class Decision { kSkipped, kAllowed, kExempted, kAudited, kWarned, kDenied };
 
 Decision DecisionOf(const ObjectReport& object) {
   if (!object.inspected) {
@@ -19,6 +20,10 @@ Decision DecisionOf(const ObjectReport& object) {
   }
   Decision decision = Decision::kAllowed;
   for (const Finding& finding : object.evaluation.findings) {
+    if (finding.exemption) {
+      decision = std::max(decision, Decision::kExempted);
+      continue;
+    }
     switch (finding.action) {
       case Action::kDeny:
         return Decision::kDenied;
@@ -38,12 +43,14 @@ struct Summary {
   int denied = 0;
   int warned = 0;
   int skipped = 0;
+  int exempt_findings = 0;  // findings an exception covers
 };
 
 Summary Summarize(const CheckReport& report) {
   Summary summary;
   for (const ObjectReport& object : report.objects) {
     ++summary.objects;
+    summary.exempt_findings += static_cast<int>(object.evaluation.Exempted().size());
     switch (DecisionOf(object)) {
       case Decision::kDenied:
         ++summary.denied;
@@ -55,6 +62,7 @@ Summary Summarize(const CheckReport& report) {
         ++summary.skipped;
         break;
       case Decision::kAllowed:
+      case Decision::kExempted:
       case Decision::kAudited:
         break;
     }
@@ -70,6 +78,8 @@ const char* HeaderWord(Decision decision) {
       return "warned";
     case Decision::kAudited:
       return "audited";
+    case Decision::kExempted:
+      return "exempted";
     case Decision::kAllowed:
       return "allowed";
     case Decision::kSkipped:
@@ -86,6 +96,7 @@ const char* JsonDecision(Decision decision) {
     case Decision::kSkipped:
       return "skipped";
     case Decision::kAllowed:
+    case Decision::kExempted:
     case Decision::kAudited:
     case Decision::kWarned:
       return "allowed";
@@ -95,21 +106,26 @@ const char* JsonDecision(Decision decision) {
 
 }  // namespace
 
-Result<std::shared_ptr<const RuleSet>> LoadRules(const std::string& path) {
+Result<std::shared_ptr<const RuleSet>> LoadRulesFrom(const std::string& path,
+                                                     const LoadLimits& limits) {
+  std::vector<RuleSource> sources;
   if (path.empty()) {
-    const RuleSource source = DefaultRuleSource();
-    return LoadRuleSet(std::span<const RuleSource>(&source, 1));
+    sources.push_back(DefaultRuleSource());
+  } else {
+    auto read = ReadRuleSources(path);
+    if (!read) {
+      return read.error();
+    }
+    sources = std::move(read.value());
   }
-  auto sources = ReadRuleSources(path);
-  if (!sources) {
-    return sources.error();
-  }
-  return LoadRuleSet(*sources);
+  return LoadRuleSet(sources, limits);
 }
 
 Result<CheckReport> CheckFiles(const RuleSet& rules, const CheckInputs& inputs) {
   CheckOptions options;
   options.default_namespace = inputs.default_namespace;
+  options.use_exceptions = inputs.use_exceptions;
+  options.now = inputs.now;
   for (auto [paths, objects] : {std::pair{&inputs.manifests, &options.manifests},
                                 std::pair{&inputs.cluster_state, &options.cluster_state}}) {
     auto read = ReadAllManifests(*paths);
@@ -124,6 +140,10 @@ Result<CheckReport> CheckFiles(const RuleSet& rules, const CheckInputs& inputs) 
 int ExitCode(const CheckReport& report) { return report.Denied() ? 1 : 0; }
 
 std::string RenderCheckText(const CheckReport& report) {
+  const Summary summary = Summarize(report);
+  // Actions padded to one width ("audit" is the longest, "exempt" when a finding is) so the
+  // messages line up.
+  const std::size_t width = summary.exempt_findings > 0 ? 6 : 5;
   std::string out;
   for (const ObjectReport& object : report.objects) {
     if (object.evaluation.findings.empty()) {
@@ -132,20 +152,28 @@ std::string RenderCheckText(const CheckReport& report) {
     out += object.file + ':' + std::to_string(object.line) + ": " + object.description + ": " +
            HeaderWord(DecisionOf(object)) + '\n';
     for (const Finding& finding : object.evaluation.findings) {
-      // Actions padded to one width ("audit" is the longest) so the messages line up.
-      std::string action = ActionName(finding.action);
-      action.resize(std::max<std::size_t>(action.size(), 5), ' ');
-      out += "  " + action + ' ' + finding.Message() + '\n';
+      std::string action = finding.exemption ? "exempt" : ActionName(finding.action);
+      action.resize(std::max(action.size(), width), ' ');
+      out += "  " + action + ' ' + finding.Message();
+      if (finding.exemption) {
+        out +=
+            " (exception " + finding.exemption->exception + ", " + finding.exemption->owner + ")";
+      }
+      out += '\n';
     }
   }
   if (!out.empty()) {
     out += '\n';
   }
-  const Summary summary = Summarize(report);
   out += std::to_string(summary.objects) + (summary.objects == 1 ? " object" : " objects") +
          " checked: " + std::to_string(summary.denied) + " denied, " +
          std::to_string(summary.warned) + " with warnings, " + std::to_string(summary.skipped) +
-         " skipped\n";
+         " skipped";
+  if (summary.exempt_findings > 0) {
+    out += "; " + std::to_string(summary.exempt_findings) +
+           (summary.exempt_findings == 1 ? " finding" : " findings") + " exempt by exceptions";
+  }
+  out += '\n';
   return out;
 }
 
@@ -175,6 +203,9 @@ std::string RenderCheckJson(const CheckReport& report) {
       WriteMember(writer, "action", ActionName(finding.action));
       WriteMember(writer, "path", finding.violation.path);
       WriteMember(writer, "message", finding.Message());
+      if (finding.exemption) {
+        WriteMember(writer, "exception", finding.exemption->exception);
+      }
       writer.EndObject();
     }
     writer.EndArray();
@@ -188,6 +219,7 @@ std::string RenderCheckJson(const CheckReport& report) {
   WriteMember(writer, "denied", summary.denied);
   WriteMember(writer, "warned", summary.warned);
   WriteMember(writer, "skipped", summary.skipped);
+  WriteMember(writer, "exempted", summary.exempt_findings);
   writer.EndObject();
   writer.EndObject();
   return output.Text();

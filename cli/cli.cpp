@@ -17,6 +17,7 @@
 #include "cli/build_info.h"
 #include "cli/check_command.h"
 #include "cli/cli_docs.h"
+#include "cli/exceptions_command.h"
 #include "cli/reach_command.h"
 #include "files/inputs.h"
 #include "netadmit/codec/json.h"
@@ -51,6 +52,8 @@ struct CheckFlags {
   std::string output = "text";
   std::string namespace_name = "default";
   std::vector<std::string> cluster_state;
+  bool no_exceptions = false;
+  int max_exception_days = kDefaultMaxExceptionDays;
 };
 
 // Applies the duration flags; on a bad value prints why and returns false.
@@ -98,13 +101,14 @@ int Serve(ServerOptions options) {
 }
 
 int Check(const CheckFlags& flags) {
-  auto rules = LoadRules(flags.rules);
+  const TimePoint now = std::chrono::system_clock::now();
+  auto rules = LoadRulesFrom(flags.rules, LoadLimits{now, flags.max_exception_days});
   if (!rules) {
     std::cerr << "netadmit check: " << rules.error().ToString() << "\n";
     return kUsageError;
   }
-  auto report =
-      CheckFiles(**rules, CheckInputs{flags.inputs, flags.namespace_name, flags.cluster_state});
+  auto report = CheckFiles(**rules, CheckInputs{flags.inputs, flags.namespace_name,
+                                                flags.cluster_state, !flags.no_exceptions, now});
   if (!report) {
     std::cerr << "netadmit check: " << report.error().ToString() << "\n";
     return kUsageError;
@@ -244,6 +248,13 @@ int Run(int argc, char** argv) {
                    "Time allowed for that read")
       ->type_name("DURATION")
       ->capture_default_str();
+  serve
+      ->add_option("--exception-warning-days", serve_options.exceptions.warning_days,
+                   "A request that relies on an exception expiring within this many days gets a "
+                   "warning naming it, its owner and the days left")
+      ->check(CLI::Range(0, 3650))
+      ->capture_default_str();
+  AddMaxExceptionDays(*serve, serve_options.exceptions.max_days);
   serve_options.cluster.in_cluster = true;
   serve
       ->add_option("--audit-interval", durations.audit_interval,
@@ -303,12 +314,16 @@ int Run(int argc, char** argv) {
                    "`kubectl get namespaces,networkpolicies,pods -A -o yaml` (file, directory or "
                    "-; repeatable). The manifests count as applied on top of it")
       ->type_name("PATH");
+  check->add_flag("--no-exceptions", check_flags.no_exceptions,
+                  "Ignore the rule sets' exceptions: show what would fail without them");
+  AddMaxExceptionDays(*check, check_flags.max_exception_days);
   check->footer(
       "Exit status: 0 no deny finding (warnings allowed), 1 a deny finding, 2 bad input, bad "
       "rules or a usage error.");
 
   AddReachCommand(app);
   AddAuditCommand(app);
+  AddExceptionsCommand(app);
 
   std::string version_output = "text";
   CLI::App* version =

@@ -123,9 +123,14 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
     return TextResponse(http::status::service_unavailable, request.version(),
                         "no rule set is loaded");
   }
-  const ReviewOptions options{
-      on_error_, cluster_.view, cluster_.rule_set_namespace, &in_force->file_sources,
-      cluster_.allow_unconfirmed ? ErrorPolicy::kAllow : ErrorPolicy::kDeny};
+  const ReviewOptions options{on_error_,
+                              cluster_.view,
+                              cluster_.rule_set_namespace,
+                              &in_force->file_sources,
+                              cluster_.allow_unconfirmed ? ErrorPolicy::kAllow : ErrorPolicy::kDeny,
+                              exceptions_.clock(),
+                              exceptions_.warning_days,
+                              exceptions_.max_days};
   PreparedReview review = PrepareReview(*in_force->rules, std::move(*decoded), options);
   // The rest of the work, for another thread: evaluating unless `evaluated` is given, confirming
   // a denial that needs it, answering. The review (holding the request) moves to the heap only

@@ -55,6 +55,15 @@ struct ClusterAccess {
   bool allow_unconfirmed = false;
 };
 
+// Rule exceptions at admission: the clock they expire by, and the days before expiry from which a
+// request that relies on one is warned (--exception-warning-days), and how far ahead a rule-set
+// ConfigMap's exceptions may expire (--max-exception-days).
+struct ExceptionSettings {
+  std::function<TimePoint()> clock = [] { return std::chrono::system_clock::now(); };
+  int warning_days = kDefaultExceptionWarningDays;
+  int max_days = kDefaultMaxExceptionDays;
+};
+
 class RequestHandler {
  public:
   // `ready` says whether the server should be in a load balancer's rotation.
@@ -63,6 +72,8 @@ class RequestHandler {
 
   // Connects the stateful rules to the cluster. Called once, before requests arrive.
   void SetCluster(ClusterAccess cluster) { cluster_ = std::move(cluster); }
+  // Sets the clock and limits of rule exceptions. Called once, before requests arrive.
+  void SetExceptions(ExceptionSettings exceptions) { exceptions_ = std::move(exceptions); }
 
   //   POST /validate         AdmissionReview in, AdmissionReview out (400 when it does not decode)
   //   GET  /healthz          200 while the process lives
@@ -106,6 +117,7 @@ class RequestHandler {
   Logger& logger_;
   std::function<bool()> ready_;
   ClusterAccess cluster_;
+  ExceptionSettings exceptions_;
 };
 
 }  // namespace netadmit::server

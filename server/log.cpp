@@ -91,6 +91,9 @@ std::string FormatDecision(const AdmissionRequest& request, const ReviewResult& 
     WriteMember(writer, "rule", finding.rule_id);
     WriteMember(writer, "action", ActionName(finding.action));
     WriteMember(writer, "path", finding.violation.path);
+    if (finding.exemption) {
+      WriteMember(writer, "exception", finding.exemption->exception);
+    }
     writer.EndObject();
   }
   writer.EndArray();

@@ -48,7 +48,7 @@ class LogField {
 
 // The JSON line for one admission decision: time, uid, kind, namespace, name, operation, user,
 // dry_run, decision, outcome (pass, fail, warn, error, skip), the rules with findings and their
-// actions, and the microseconds taken.
+// actions (and the exception that waived one), and the microseconds taken.
 std::string FormatDecision(const AdmissionRequest& request, const ReviewResult& result,
                            std::chrono::microseconds took,
                            std::chrono::system_clock::time_point now);

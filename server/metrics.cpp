@@ -74,6 +74,15 @@ Metrics::Metrics()
                       .Name("netadmit_rule_violations_total")
                       .Help("Findings reported by rules, by rule id and action.")
                       .Register(*registry_)),
+      exempted_(BuildCounter()
+                    .Name("netadmit_exempted_findings_total")
+                    .Help("Findings an exception waived, by exception and rule.")
+                    .Register(*registry_)),
+      exceptions_(BuildGauge()
+                      .Name("netadmit_exceptions")
+                      .Help("Exceptions in the rules in force, by state (active, expiring within "
+                            "the warning days, expired).")
+                      .Register(*registry_)),
       duration_(BuildHistogram()
                     .Name("netadmit_admission_duration_seconds")
                     .Help("Time from a complete request body to its encoded response.")
@@ -150,6 +159,7 @@ Metrics::Metrics()
         BadRequest::kTimeout, BadRequest::kOverloaded}) {
     bad_requests_.Add({{"reason", BadRequestName(reason)}});
   }
+  RecordExceptions(0, 0, 0);
 }
 
 void Metrics::RecordReview(const AdmissionRequest& request, const ReviewResult& result,
@@ -157,6 +167,12 @@ void Metrics::RecordReview(const AdmissionRequest& request, const ReviewResult& 
   RequestCounter(KindLabelIndex(request.kind.kind), request.operation, result.response.allowed)
       .Increment();
   for (const auto& finding : result.evaluation.findings) {
+    if (finding.exemption) {
+      // Rare, and bounded by the exceptions and rules loaded: no cache of counters.
+      exempted_.Add({{"exception", finding.exemption->exception}, {"rule", finding.rule_id}})
+          .Increment();
+      continue;
+    }
     ViolationCounter(finding.rule_id, finding.action).Increment();
   }
   duration_.Observe(seconds);
@@ -200,6 +216,14 @@ void Metrics::RecordRuleSetLoad(bool ok, size_t rules_in_force) {
     rules_in_force_.Set(static_cast<double>(rules_in_force));
   } else {
     ruleset_load_errors_.Increment();
+  }
+}
+
+void Metrics::RecordExceptions(size_t active, size_t expiring, size_t expired) {
+  for (const auto& [state, count] :
+       {std::pair{ExceptionState::kActive, active}, std::pair{ExceptionState::kExpiring, expiring},
+        std::pair{ExceptionState::kExpired, expired}}) {
+    exceptions_.Add({{"state", ExceptionStateName(state)}}).Set(static_cast<double>(count));
   }
 }
 

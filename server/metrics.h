@@ -56,6 +56,8 @@ class Metrics {
   void RecordReview(const AdmissionRequest& request, const ReviewResult& result, double seconds);
   void RecordBadRequest(BadRequest reason);
   void RecordRuleSetLoad(bool ok, size_t rules_in_force);
+  // The exceptions of the rules in force, by state (netadmit_exceptions).
+  void RecordExceptions(size_t active, size_t expiring, size_t expired);
   void RecordCertificateLoad(bool ok);
   void RecordFreshRead(FreshRead result);
   // A review that may take milliseconds, run away from the connection threads.
@@ -81,6 +83,8 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& violations_;
+  prometheus::Family<prometheus::Counter>& exempted_;
+  prometheus::Family<prometheus::Gauge>& exceptions_;
   prometheus::Histogram& duration_;
   prometheus::Counter& ruleset_load_errors_;
   prometheus::Counter& ruleset_loads_;

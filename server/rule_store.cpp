@@ -13,16 +13,18 @@ RuleStore::RuleStore(std::string path) : path_(std::move(path)) {}
 RuleStore::RuleStore(std::string path, bool config_maps)
     : path_(std::move(path)), config_maps_(config_maps) {}
 
-Status RuleStore::Load(const std::vector<RuleSource>& config_map_sources) {
+Status RuleStore::Load(const std::vector<RuleSource>& config_map_sources,
+                       const LoadLimits& limits) {
   try {
-    return LoadOrFail(config_map_sources);
+    return LoadOrFail(config_map_sources, limits);
   } catch (const std::exception& e) {
     // The loader reports errors as values; this only guards the reload timer against a bug.
     return Error{path_, 0, 0, "", std::string("unexpected error loading rules: ") + e.what()};
   }
 }
 
-Status RuleStore::LoadOrFail(const std::vector<RuleSource>& config_map_sources) {
+Status RuleStore::LoadOrFail(const std::vector<RuleSource>& config_map_sources,
+                             const LoadLimits& limits) {
   std::vector<RuleSource> sources;
   if (path_.empty()) {
     if (!config_maps_) {
@@ -37,7 +39,7 @@ Status RuleStore::LoadOrFail(const std::vector<RuleSource>& config_map_sources) 
   }
   std::vector<RuleSource> files = config_maps_ ? sources : std::vector<RuleSource>();
   sources.insert(sources.end(), config_map_sources.begin(), config_map_sources.end());
-  auto loaded = LoadRuleSet(sources);
+  auto loaded = LoadRuleSet(sources, limits);
   if (!loaded) {
     return loaded.error();
   }

@@ -34,7 +34,9 @@ class RuleStore {
 
   // Reads and compiles the rules (the files, plus `config_map_sources`). On success they are put
   // in force; on failure the rules in force stay and the error names file, line and column.
-  Status Load(const std::vector<RuleSource>& config_map_sources = {});
+  // `limits` bound the exceptions' expiry (LoadLimits).
+  Status Load(const std::vector<RuleSource>& config_map_sources = {},
+              const LoadLimits& limits = {});
 
   // The rules in force with their sources, or null before the first successful Load.
   std::shared_ptr<const RulesInForce> InForce() const { return in_force_.load(); }
@@ -45,7 +47,7 @@ class RuleStore {
   std::string SourceName() const;
 
  private:
-  Status LoadOrFail(const std::vector<RuleSource>& config_map_sources);
+  Status LoadOrFail(const std::vector<RuleSource>& config_map_sources, const LoadLimits& limits);
 
   std::string path_;
   bool config_maps_ = false;

@@ -144,6 +144,7 @@ Server::Server(ServerOptions options, Logger& logger)
       accept_retry_timer_(control_),
       drain_timer_(control_),
       signals_(control_) {
+  handler_.SetExceptions(options_.exceptions);
   if (!options_.rules.empty()) {
     rules_watch_.emplace(std::vector<std::string>{options_.rules});
   }
@@ -180,7 +181,8 @@ Status Server::LoadCertificate() {
 }
 
 Status Server::LoadRules(const std::vector<RuleSource>& config_map_sources) {
-  Status status = rules_.Load(config_map_sources);
+  Status status = rules_.Load(
+      config_map_sources, LoadLimits{options_.exceptions.clock(), options_.exceptions.max_days});
   if (!status) {
     metrics_.RecordRuleSetLoad(false, 0);
     return status;
@@ -189,8 +191,38 @@ Status Server::LoadRules(const std::vector<RuleSource>& config_map_sources) {
   metrics_.RecordRuleSetLoad(true, rules->rules().size());
   logger_.Info("rules_loaded", {{"source", rules_.SourceName()},
                                 {"rule_sets", Join(rules->names())},
-                                {"rules", rules->rules().size()}});
+                                {"rules", rules->rules().size()},
+                                {"exceptions", rules->exceptions().size()}});
+  UpdateExceptions();
   return Ok{};
+}
+
+void Server::UpdateExceptions() {
+  const auto rules = rules_.Current();
+  if (rules == nullptr) {
+    return;
+  }
+  const TimePoint now = options_.exceptions.clock();
+  std::array<std::size_t, 3> by_state{};  // active, expiring, expired
+  const std::lock_guard lock(expired_logged_mutex_);
+  for (const RuleException& exception : rules->exceptions()) {
+    const ExceptionState state = StateAt(exception, now, options_.exceptions.warning_days);
+    ++by_state[static_cast<std::size_t>(state)];
+    if (state == ExceptionState::kExpired &&
+        expired_logged_.emplace(exception.name, exception.expires).second) {
+      std::vector<std::string> rule_patterns;
+      for (const NamePattern& pattern : exception.rules) {
+        rule_patterns.push_back(pattern.text());
+      }
+      // Its findings deny and warn again from now on: say so where operators look.
+      logger_.Warn("exception_expired", {{"exception", exception.name},
+                                         {"owner", exception.owner},
+                                         {"expires", exception.expires_text},
+                                         {"rules", Join(rule_patterns)},
+                                         {"source", exception.source}});
+    }
+  }
+  metrics_.RecordExceptions(by_state[0], by_state[1], by_state[2]);
 }
 
 Status Server::Listen() {
@@ -358,6 +390,7 @@ void Server::OnReloadTimer(boost::system::error_code ec) {
     cluster_->UpdateMetrics();
     ReloadCertificate();
     ReloadRules();
+    UpdateExceptions();
   } catch (const std::exception& e) {
     logger_.Error("reload_failed", {{"error", e.what()}});
   }

@@ -16,7 +16,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -64,6 +66,8 @@ struct ServerOptions {
   // The audit of what exists, with a cluster connection (--audit-interval, --leader-elect,
   // --report-api, --audit-max-results).
   AuditOptions audit;
+  // The clock and limits of rule exceptions (--exception-warning-days, --max-exception-days).
+  ExceptionSettings exceptions;
 };
 
 // Parses "HOST:PORT", "[IPv6]:PORT" or ":PORT" (every IPv4 address). HOST is an IP address or
@@ -107,6 +111,9 @@ class Server {
   void OnReloadTimer(boost::system::error_code ec);
   void ReloadCertificate();
   void ReloadRules();
+  // Counts the exceptions in force by state (netadmit_exceptions) and logs each that has expired,
+  // once.
+  void UpdateExceptions();
   // The rule-set ConfigMaps' sources, once the cache has listed them; nullopt before.
   std::optional<std::vector<RuleSource>> ConfigMapSources() const;
   void DoSignalWait();
@@ -135,6 +142,9 @@ class Server {
   // The ConfigMap generation the rules in force were built from; 0: not built from them yet.
   std::atomic<uint64_t> config_map_generation_{0};
   std::atomic<bool> config_maps_applied_{false};  // a ConfigMap rule set has loaded once
+  // The exceptions whose expiry was logged, by name and expiry (a renewed one may expire again).
+  std::mutex expired_logged_mutex_;
+  std::set<std::pair<std::string, TimePoint>> expired_logged_;
 
   boost::asio::io_context io_context_;
   // Accepting, reloading, signals and the shutdown run here, one at a time.

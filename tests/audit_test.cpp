@@ -272,5 +272,51 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
   }
 }
 
+TEST(AuditTest, AFindingAnExceptionCoversIsASkipUntilItExpires) {
+  const TimePoint now = std::chrono::sys_days{std::chrono::year{2027} / 1 / 10};
+  const RuleSource source{"rules.yaml", std::string(kRules) + R"(  exceptions:
+    - name: legacy-host
+      rules: [no-host-*]
+      match: {namespaces: [shop], names: ["host*"]}
+      expires: 2027-01-31
+      owner: team-shop@example.com
+      reason: the node agent needs the host network until it is replaced
+)"};
+  auto rules = LoadRuleSet(std::span<const RuleSource>(&source, 1), LoadLimits{now});
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  const std::vector<ManifestObject> objects = Manifests(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: host-agent, namespace: shop}
+spec: {hostNetwork: true, containers: []}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other, namespace: shop}
+spec: {hostNetwork: true, containers: []}
+)");
+  auto cluster = ClusterOfManifests({}, objects, "default");
+  ASSERT_TRUE(cluster.ok());
+  auto audit_at = [&](TimePoint when) {
+    Audit audit(**rules, **cluster, when);
+    for (const ManifestObject& object : objects) {
+      audit.Judge(*object.object);
+    }
+    return audit.Finish();
+  };
+  AuditReport report = audit_at(now);
+  std::vector<std::string> lines = Lines(report);
+  EXPECT_EQ(lines, (std::vector<std::string>{"fail Pod shop/other no-host-network",
+                                             "warn Namespace /shop default-deny",
+                                             "skip Pod shop/host-agent no-host-network"}));
+  EXPECT_EQ(report.summary.skip, 1);
+  EXPECT_EQ(report.results[2].exception, "legacy-host");
+
+  // The day after it ends, the finding is a fail again.
+  report = audit_at(std::chrono::sys_days{std::chrono::year{2027} / 2 / 1});
+  EXPECT_EQ(report.summary.skip, 0);
+  EXPECT_EQ(report.summary.fail, 2);
+}
+
 }  // namespace
 }  // namespace netadmit

@@ -218,7 +218,8 @@ TEST(CheckTest, JsonReport) {
     "objects": 4,
     "denied": 1,
     "warned": 0,
-    "skipped": 1
+    "skipped": 1,
+    "exempted": 0
   }
 }
 )");
@@ -338,7 +339,8 @@ TEST(CheckTest, EmptyReport) {
     "objects": 0,
     "denied": 0,
     "warned": 0,
-    "skipped": 0
+    "skipped": 0,
+    "exempted": 0
   }
 }
 )");

@@ -10,7 +10,8 @@ gtest_discover_tests(netadmit_connectivity_tests DISCOVERY_TIMEOUT 60)
 # `netadmit check` and `netadmit reach` below their flags: inputs read from files, the core's
 # answers, and their text, JSON and DOT renderings.
 if(TARGET netadmit_cli)
-  add_executable(netadmit_cli_tests audit_report_test.cpp check_test.cpp reach_test.cpp)
+  add_executable(netadmit_cli_tests audit_report_test.cpp check_test.cpp
+                                    exceptions_command_test.cpp reach_test.cpp)
   target_link_libraries(netadmit_cli_tests PRIVATE netadmit_cli GTest::gtest_main)
   target_compile_definitions(netadmit_cli_tests PRIVATE
     NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
@@ -46,6 +47,25 @@ if(TARGET netadmit)
   add_test(NAME rules_cli.serve_help_lists_kinds COMMAND netadmit serve --help)
   set_tests_properties(rules_cli.serve_help_lists_kinds PROPERTIES PASS_REGULAR_EXPRESSION
     "Rule kinds .*\n  NoOpenEgress .*\n  ExplicitPolicyTypes .*judged by `netadmit check` only")
+  # Exceptions: an expired one loads and is listed as such, and covers nothing in `check`; one
+  # naming an unknown rule fails the load (exit 2) at its position.
+  set(EXCEPTION_FIXTURES ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/exceptions)
+  add_test(NAME exceptions_cli.expired
+           COMMAND netadmit exceptions --rules ${EXCEPTION_FIXTURES}/expired.yaml
+                   -f ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/manifests/open-egress.yaml)
+  set_tests_properties(exceptions_cli.expired PROPERTIES PASS_REGULAR_EXPRESSION
+    "^old-vendor-egress: expired, expires 2020-01-31 \\(expired\\)\n.*  covers: 0 objects now\n.*1 exception: 0 active, 0 expiring, 1 expired\n$")
+  add_test(NAME exceptions_cli.expired_covers_nothing_in_check
+           COMMAND netadmit check --rules ${EXCEPTION_FIXTURES}/expired.yaml
+                   -f ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/manifests/open-egress.yaml)
+  set_tests_properties(exceptions_cli.expired_covers_nothing_in_check PROPERTIES WILL_FAIL TRUE)
+  add_test(NAME exceptions_cli.unknown_rule
+           COMMAND netadmit exceptions --rules ${EXCEPTION_FIXTURES}/unknown-rule.yaml)
+  set_tests_properties(exceptions_cli.unknown_rule PROPERTIES WILL_FAIL TRUE)
+  add_test(NAME exceptions_cli.unknown_rule_names_the_place
+           COMMAND netadmit exceptions --rules ${EXCEPTION_FIXTURES}/unknown-rule.yaml)
+  set_tests_properties(exceptions_cli.unknown_rule_names_the_place PROPERTIES
+    PASS_REGULAR_EXPRESSION "unknown-rule.yaml:10:15: spec.exceptions\\[0\\].rules\\[0\\]: exception \"typo\" names rule \"no-open-egres\", which matches no loaded rule")
   add_test(NAME reach_cli.malformed_input
            COMMAND netadmit reach -f ${REACH_FIXTURES}/bad/bad-policy.yaml)
   set_tests_properties(reach_cli.malformed_input PROPERTIES WILL_FAIL TRUE)

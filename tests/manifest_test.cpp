@@ -442,3 +442,38 @@ TEST(ManifestTest, PortsKeepTheirTypesInFixture) {
 
 }  // namespace
 }  // namespace netadmit
+
+namespace netadmit {
+namespace {
+
+TEST(ManifestsOfListTest, ItemsOfAnApiListGetTheirKindAndApiVersion) {
+  auto listed = ManifestsOfList(
+      "cluster:/apis/apps/v1/deployments",
+      R"({"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{"resourceVersion":"7"},)"
+      R"("items":[{"metadata":{"name":"a","namespace":"x"}},)"
+      R"({"apiVersion":"apps/v1beta2","kind":"Deployment","metadata":{"name":"b"}}]})",
+      "apps/v1", "Deployment");
+  ASSERT_TRUE(listed.ok()) << listed.error().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  const rapidjson::Value& first = *(*listed)[0].object;
+  EXPECT_STREQ(first["apiVersion"].GetString(), "apps/v1");
+  EXPECT_STREQ(first["kind"].GetString(), "Deployment");
+  EXPECT_STREQ(first["metadata"]["name"].GetString(), "a");
+  EXPECT_EQ((*listed)[1].document, 2);
+  // What an item says of itself stands.
+  EXPECT_STREQ((*(*listed)[1].object)["apiVersion"].GetString(), "apps/v1beta2");
+  EXPECT_TRUE(ManifestsOfList("s", R"({"items":null})", "v1", "Pod")->empty());
+}
+
+TEST(ManifestsOfListTest, ABodyThatIsNotAListIsAnError) {
+  EXPECT_EQ(ManifestsOfList("s", "<html>", "v1", "Pod").error().ToString(),
+            "s: the list is not a JSON object");
+  EXPECT_EQ(ManifestsOfList("s", R"({"items":{}})", "v1", "Pod").error().ToString(),
+            "s: items: expected a list");
+  EXPECT_EQ(ManifestsOfList("s", R"({"items":[1]})", "v1", "Pod").error().ToString(),
+            "s: items[0]: expected an object");
+  EXPECT_FALSE(ManifestsOfList("s", std::string(100000, '['), "v1", "Pod").ok());
+}
+
+}  // namespace
+}  // namespace netadmit

@@ -7,6 +7,7 @@ add_executable(netadmit_server_tests
   server_mtls_test.cpp
   server_process_test.cpp
   server_reload_test.cpp
+  server_exceptions_test.cpp
   server_units_test.cpp)
 target_link_libraries(netadmit_server_tests PRIVATE netadmit_cli netadmit_test_server GTest::gtest_main)
 target_compile_definitions(netadmit_server_tests PRIVATE

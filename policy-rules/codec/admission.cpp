@@ -319,6 +319,15 @@ std::string EncodeAdmissionReview(AdmissionVersion version, const AdmissionRespo
     }
     writer.EndArray();
   }
+  if (!response.audit_annotations.empty()) {
+    writer.Key("auditAnnotations");
+    writer.StartObject();
+    for (const auto& [key, value] : response.audit_annotations) {
+      WriteJsonString(writer, key);
+      WriteJsonString(writer, value);
+    }
+    writer.EndObject();
+  }
   writer.EndObject();
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());

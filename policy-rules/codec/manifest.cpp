@@ -529,4 +529,43 @@ Result<std::vector<ManifestObject>> ParseManifests(const std::string& file,
   }
 }
 
+Result<std::vector<ManifestObject>> ManifestsOfList(const std::string& source,
+                                                    std::string_view body,
+                                                    std::string_view api_version,
+                                                    std::string_view kind) {
+  auto json = std::make_shared<rapidjson::Document>();
+  // Iterative: a deeply nested body from the API server must not exhaust the stack.
+  json->Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  if (json->HasParseError() || !json->IsObject()) {
+    return Error{source, 0, 0, "", "the list is not a JSON object"};
+  }
+  const auto items = json->FindMember("items");
+  if (items == json->MemberEnd() || items->value.IsNull()) {
+    return std::vector<ManifestObject>{};
+  }
+  if (!items->value.IsArray()) {
+    return Error{source, 0, 0, "items", "expected a list"};
+  }
+  std::vector<ManifestObject> manifests;
+  Allocator& allocator = json->GetAllocator();
+  for (rapidjson::SizeType i = 0; i < items->value.Size(); ++i) {
+    Value& item = items->value[i];
+    if (!item.IsObject()) {
+      return Error{source, 0, 0, "items[" + std::to_string(i) + "]", "expected an object"};
+    }
+    // A LIST leaves out what every item shares.
+    for (const auto& [key, value] :
+         {std::pair{"apiVersion", api_version}, std::pair{"kind", kind}}) {
+      if (!item.HasMember(key)) {
+        item.AddMember(
+            Value(key, allocator),
+            Value(value.data(), static_cast<rapidjson::SizeType>(value.size()), allocator),
+            allocator);
+      }
+    }
+    manifests.push_back(ManifestObject{source, 0, static_cast<int>(i) + 1, json, &item});
+  }
+  return manifests;
+}
+
 }  // namespace netadmit

@@ -7,14 +7,16 @@ namespace netadmit {
 
 namespace {
 
-// A namespace name is a DNS label: at most 63 characters.
+// A namespace name is a DNS label: at most 63 characters; an object name a DNS subdomain: 253.
 constexpr std::size_t kMaxPatternLength = 63;
+constexpr std::size_t kMaxNamePatternLength = 253;
 
 bool IsLabelChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
-Error Invalid(std::string_view text, std::string why) {
+Error Invalid(std::string_view text, std::string why, std::string_view what = "namespace") {
   Error error;
-  error.message = "invalid namespace pattern \"" + std::string(text) + "\": " + std::move(why);
+  error.message =
+      "invalid " + std::string(what) + " pattern \"" + std::string(text) + "\": " + std::move(why);
   return error;
 }
 
@@ -79,6 +81,29 @@ bool NamespacePattern::Matches(std::string_view namespace_name) const {
 bool AnyMatches(const std::vector<NamespacePattern>& patterns, std::string_view namespace_name) {
   return std::any_of(patterns.begin(), patterns.end(),
                      [&](const NamespacePattern& p) { return p.Matches(namespace_name); });
+}
+
+Result<NamePattern> NamePattern::Parse(std::string_view text) {
+  if (text.empty()) {
+    return Invalid(text, "empty", "name");
+  }
+  if (text.size() > kMaxNamePatternLength) {
+    return Invalid(text, "longer than 253 characters", "name");
+  }
+  if (!std::all_of(text.begin(), text.end(),
+                   [](char c) { return IsLabelChar(c) || c == '.' || c == '*'; })) {
+    return Invalid(text, "only lowercase letters, digits, '-', '.' and '*' are allowed", "name");
+  }
+  NamePattern pattern;
+  pattern.text_ = std::string(text);
+  return pattern;
+}
+
+bool NamePattern::Matches(std::string_view name) const { return WildcardMatch(text_, name); }
+
+bool AnyNameMatches(const std::vector<NamePattern>& patterns, std::string_view name) {
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const NamePattern& p) { return p.Matches(name); });
 }
 
 }  // namespace netadmit

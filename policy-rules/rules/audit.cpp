@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "netadmit/rules/engine.h"
+#include "netadmit/rules/exceptions.h"
 
 namespace netadmit {
 
@@ -109,7 +110,8 @@ bool ControlledByAuditedKind(const rapidjson::Value& json) {
   return false;
 }
 
-Audit::Audit(const RuleSet& rules, const ClusterView& cluster) : rules_(rules), cluster_(cluster) {}
+Audit::Audit(const RuleSet& rules, const ClusterView& cluster, TimePoint now)
+    : rules_(rules), cluster_(cluster), now_(now) {}
 
 std::string Audit::PolicyOf(const CompiledRule& rule) const {
   return rule.rule_set.empty() ? rule.source : rule.rule_set;
@@ -183,12 +185,25 @@ void Audit::Judge(const rapidjson::Value& json, const TypeMeta* type,
     rule->check->Check(*object, context, violations);
     if (rule->kind->about_namespace) {
       NamespaceFinding& finding = by_namespace_[resource.namespace_name][rule->id];
+      const RuleException* exception =
+          violations.empty() ? nullptr
+                             : CoveringException(rules_.exceptions(), rule->id, *object, now_);
       if (!violations.empty() && !finding.violated) {
-        finding.violated = true;
         Finding first{rule->id, rule->action, std::move(violations.front())};
-        finding.first = AuditResult{
-            PolicyOf(*rule), rule->id, OutcomeOf(rule->action), rule->action, first.violation.path,
-            first.Message(), {}};
+        if (exception == nullptr) {
+          finding.violated = true;
+          finding.first = AuditResult{PolicyOf(*rule),
+                                      rule->id,
+                                      OutcomeOf(rule->action),
+                                      rule->action,
+                                      first.violation.path,
+                                      first.Message(),
+                                      {}};
+        } else {
+          finding.first = AuditResult{
+              PolicyOf(*rule), rule->id, AuditOutcome::kSkip, rule->action, first.violation.path,
+              first.Message(), {},       exception->name};
+        }
       } else if (violations.empty() && !finding.violated && finding.first.rule.empty()) {
         finding.first =
             AuditResult{PolicyOf(*rule), rule->id, AuditOutcome::kPass, rule->action, "", "", {}};
@@ -200,10 +215,14 @@ void Audit::Judge(const rapidjson::Value& json, const TypeMeta* type,
                          resource});
       continue;
     }
+    const RuleException* exception =
+        CoveringException(rules_.exceptions(), rule->id, *object, now_);
     for (Violation& violation : violations) {
       Finding finding{rule->id, rule->action, std::move(violation)};
-      Record(AuditResult{PolicyOf(*rule), rule->id, OutcomeOf(rule->action), rule->action,
-                         finding.violation.path, finding.Message(), resource});
+      Record(AuditResult{PolicyOf(*rule), rule->id,
+                         exception != nullptr ? AuditOutcome::kSkip : OutcomeOf(rule->action),
+                         rule->action, finding.violation.path, finding.Message(), resource,
+                         exception != nullptr ? exception->name : std::string()});
     }
   }
 }

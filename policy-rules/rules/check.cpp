@@ -148,8 +148,33 @@ Result<CheckReport> RunCheck(const RuleSet& rules, const CheckOptions& options) 
     context.operation = Operation::kCreate;
     context.cluster = cluster->get();
     entry.evaluation = Evaluate(rules, objects[i], context);
+    if (options.use_exceptions) {
+      ApplyExceptions(entry.evaluation, rules.exceptions(), objects[i], options.now);
+    }
   }
   return report;
+}
+
+std::vector<ExceptionStatus> DescribeExceptions(const RuleSet& rules, TimePoint now,
+                                                int warning_days, const CheckReport* report) {
+  std::vector<ExceptionStatus> statuses;
+  for (const RuleException& exception : rules.exceptions()) {
+    ExceptionStatus& status = statuses.emplace_back();
+    status.exception = &exception;
+    status.state = StateAt(exception, now, warning_days);
+    status.days_left = DaysLeft(exception.expires, now);
+    if (report == nullptr) {
+      continue;
+    }
+    status.covered_objects = static_cast<int>(
+        std::count_if(report->objects.begin(), report->objects.end(), [&](const ObjectReport& o) {
+          const auto exempted = o.evaluation.Exempted();
+          return std::any_of(exempted.begin(), exempted.end(), [&](const Finding* finding) {
+            return finding->exemption->exception == exception.name;
+          });
+        }));
+  }
+  return statuses;
 }
 
 }  // namespace netadmit

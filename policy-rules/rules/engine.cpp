@@ -108,14 +108,25 @@ std::string Finding::Message() const {
 }
 
 bool Evaluation::Denied() const {
-  return std::any_of(findings.begin(), findings.end(),
-                     [](const Finding& finding) { return finding.action == Action::kDeny; });
+  return std::any_of(findings.begin(), findings.end(), [](const Finding& finding) {
+    return finding.action == Action::kDeny && !finding.exemption;
+  });
 }
 
 std::vector<const Finding*> Evaluation::WithAction(Action action) const {
   std::vector<const Finding*> out;
   for (const auto& finding : findings) {
-    if (finding.action == action) {
+    if (finding.action == action && !finding.exemption) {
+      out.push_back(&finding);
+    }
+  }
+  return out;
+}
+
+std::vector<const Finding*> Evaluation::Exempted() const {
+  std::vector<const Finding*> out;
+  for (const auto& finding : findings) {
+    if (finding.exemption) {
       out.push_back(&finding);
     }
   }
@@ -125,13 +136,25 @@ std::vector<const Finding*> Evaluation::WithAction(Action action) const {
 std::vector<std::string> Evaluation::UnconfirmedNamespaces() const {
   std::vector<std::string> out;
   for (const auto& finding : findings) {
-    if (finding.action == Action::kDeny && !finding.unconfirmed_namespace.empty()) {
+    if (finding.action == Action::kDeny && !finding.exemption &&
+        !finding.unconfirmed_namespace.empty()) {
       out.push_back(finding.unconfirmed_namespace);
     }
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+void ApplyExceptions(Evaluation& evaluation, std::span<const RuleException> exceptions,
+                     const Object& object, TimePoint now) {
+  for (Finding& finding : evaluation.findings) {
+    finding.exemption.reset();
+    if (const RuleException* covering =
+            CoveringException(exceptions, finding.rule_id, object, now)) {
+      finding.exemption = covering->ToExemption();
+    }
+  }
 }
 
 Labels NamespaceLabels(std::string_view namespace_name, const ClusterView* cluster) {

@@ -104,6 +104,9 @@ void WriteResult(Writer& writer, const AuditResult& result, bool report_form, lo
   if (!result.path.empty()) {
     WriteMember(writer, "path", result.path);
   }
+  if (!result.exception.empty()) {
+    WriteMember(writer, "exception", result.exception);
+  }
   writer.EndObject();
   if (report_form) {
     WriteJsonString(writer, "scored");

@@ -22,6 +22,9 @@ using rapidjson::Value;
 // leave room for the rules it overrides.
 constexpr std::size_t kMaxNoteBytes = 512;
 constexpr std::size_t kMaxUnconfirmedReasonBytes = 100;
+// The exemption audit annotation names every exception and rule a request relied on; a request
+// relies on a few, and an annotation has no use past a screenful.
+constexpr std::size_t kMaxExemptedAnnotationBytes = 2048;
 
 // A CREATE or UPDATE of a ConfigMap in netadmit's own namespace.
 bool IsRuleSetConfigMapWrite(const AdmissionRequest& request,
@@ -68,7 +71,7 @@ ReviewResult ReviewRuleSetConfigMap(const AdmissionRequest& request, const Revie
   auto own_sources = RuleSourcesOf(config_map.name, config_map.data);
   sources.insert(sources.end(), std::make_move_iterator(own_sources.begin()),
                  std::make_move_iterator(own_sources.end()));
-  auto loaded = LoadRuleSet(sources);
+  auto loaded = LoadRuleSet(sources, LoadLimits{options.now, options.max_exception_days});
   if (loaded) {
     result.outcome = Outcome::kPass;
     return result;
@@ -125,16 +128,74 @@ bool SameSelector(const LabelSelector& a, const LabelSelector& b) {
                     });
 }
 
+// The exemption annotation's value: each exception with the rules it waived here, in the order
+// the findings came, each once ("a: rule-1, rule-2; b: rule-3"). Empty without exempt findings.
+std::string ExemptedAnnotation(const Evaluation& evaluation) {
+  std::vector<std::pair<std::string_view, std::vector<std::string_view>>> waived;
+  for (const Finding* finding : evaluation.Exempted()) {
+    auto entry = std::find_if(waived.begin(), waived.end(), [&](const auto& known) {
+      return known.first == finding->exemption->exception;
+    });
+    if (entry == waived.end()) {
+      entry = waived.insert(waived.end(), {finding->exemption->exception, {}});
+    }
+    if (std::find(entry->second.begin(), entry->second.end(), finding->rule_id) ==
+        entry->second.end()) {
+      entry->second.push_back(finding->rule_id);
+    }
+  }
+  std::string value;
+  for (const auto& [exception, rules] : waived) {
+    value += value.empty() ? "" : "; ";
+    value += exception;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      value += i == 0 ? ": " : ", ";
+      value += rules[i];
+    }
+  }
+  return OneLine(value, kMaxExemptedAnnotationBytes);
+}
+
+// The warnings for exceptions this request relies on that expire within `warning_days`, one per
+// exception.
+std::vector<std::string> ExpiryWarnings(const Evaluation& evaluation, TimePoint now,
+                                        int warning_days) {
+  std::vector<std::string> warnings;
+  std::vector<std::string_view> warned;
+  for (const Finding* finding : evaluation.Exempted()) {
+    const Exemption& exemption = *finding->exemption;
+    if (exemption.expires - now > std::chrono::days(warning_days) ||
+        std::find(warned.begin(), warned.end(), exemption.exception) != warned.end()) {
+      continue;
+    }
+    warned.push_back(exemption.exception);
+    warnings.push_back(ExpiryWarning(exemption, now));
+  }
+  return warnings;
+}
+
 // Builds the response from the evaluation: deny findings form status.message, warn findings
-// the warnings; the outcome follows.
-void Decide(ReviewResult& result) {
+// the warnings, exempt findings the exemption annotation (and a warning for an exception close to
+// its expiry); the outcome follows.
+void Decide(ReviewResult& result, TimePoint now, int exception_warning_days) {
   AdmissionResponse& response = result.response;
   response.allowed = true;
   response.code = 200;
   response.reason.clear();
   response.message.clear();
-  std::vector<std::string> warnings;
+  response.audit_annotations.clear();
+  std::vector<std::string> warnings =
+      ExpiryWarnings(result.evaluation, now, exception_warning_days);
+  if (std::string exempted = ExemptedAnnotation(result.evaluation); !exempted.empty()) {
+    response.audit_annotations.emplace(kExemptedAnnotation, std::move(exempted));
+  }
+  const bool only_exempt =
+      std::all_of(result.evaluation.findings.begin(), result.evaluation.findings.end(),
+                  [](const Finding& finding) { return finding.exemption; });
   for (const auto& finding : result.evaluation.findings) {
+    if (finding.exemption) {
+      continue;
+    }
     if (finding.action == Action::kDeny) {
       if (!response.message.empty()) {
         response.message += '\n';
@@ -152,7 +213,7 @@ void Decide(ReviewResult& result) {
   response.warnings = BoundWarnings(std::move(warnings));
   if (!response.allowed) {
     result.outcome = Outcome::kFail;
-  } else if (!result.evaluation.findings.empty()) {
+  } else if (!only_exempt || !response.warnings.empty()) {
     result.outcome = Outcome::kWarn;
   } else {
     result.outcome = Outcome::kPass;
@@ -197,7 +258,7 @@ ReviewResult Unconfirmed(ReviewResult denied, const Error& error, bool admit) {
   const std::string note = "netadmit could not confirm with the API server (" + reason + ")";
   std::string rule_ids;
   for (const Finding& finding : denied.evaluation.findings) {
-    if (finding.action == Action::kDeny) {
+    if (finding.action == Action::kDeny && !finding.exemption) {
       rule_ids += (rule_ids.empty() ? "[" : ", [") + finding.rule_id + "]";
     }
   }
@@ -295,6 +356,9 @@ PreparedReview::PreparedReview(const RuleSet& rules, const AdmissionRequest* bor
     : owned_(owned != nullptr ? std::optional<AdmissionRequest>(std::move(*owned)) : std::nullopt),
       borrowed_(owned != nullptr ? nullptr : borrowed),
       on_unconfirmed_(options.on_unconfirmed),
+      exceptions_(rules.exceptions()),
+      now_(options.now),
+      exception_warning_days_(options.exception_warning_days),
       object_(DecodeJudged(this->request(), options)),
       old_object_(OldObjectOf(this->request(), object_)) {
   const AdmissionRequest& request = this->request();
@@ -358,7 +422,8 @@ ReviewResult EvaluateReview(const PreparedReview& review) {
   result.object_description = review.object()->Describe();
   result.inspected = true;
   result.evaluation = EvaluateRules(review.applicable_rules(), *review.object(), review.Context());
-  Decide(result);
+  ApplyExceptions(result.evaluation, review.exceptions_, *review.object(), review.now_);
+  Decide(result, review.now_, review.exception_warning_days_);
   return result;
 }
 
@@ -369,11 +434,12 @@ ReviewResult ConfirmReview(const PreparedReview& review, ReviewResult denied,
   assert(review.object() != nullptr && context.cluster != nullptr);
   if (!fresh) {
     // Only the findings that rest on the view may be waived; any other denial stands.
-    const bool others_deny = std::any_of(
-        denied.evaluation.findings.begin(), denied.evaluation.findings.end(),
-        [](const Finding& finding) {
-          return finding.action == Action::kDeny && finding.unconfirmed_namespace.empty();
-        });
+    const bool others_deny =
+        std::any_of(denied.evaluation.findings.begin(), denied.evaluation.findings.end(),
+                    [](const Finding& finding) {
+                      return finding.action == Action::kDeny && !finding.exemption &&
+                             finding.unconfirmed_namespace.empty();
+                    });
     return Unconfirmed(std::move(denied), fresh.error(),
                        review.on_unconfirmed_ == ErrorPolicy::kAllow && !others_deny);
   }
@@ -382,7 +448,8 @@ ReviewResult ConfirmReview(const PreparedReview& review, ReviewResult denied,
   fresh_context.cluster = &view;
   denied.evaluation = EvaluateAgain(std::move(denied.evaluation), review.applicable_rules(),
                                     *review.object(), fresh_context);
-  Decide(denied);
+  ApplyExceptions(denied.evaluation, review.exceptions_, *review.object(), review.now_);
+  Decide(denied, review.now_, review.exception_warning_days_);
   // Overturned: the denials that rested on the view are gone (another rule may still deny).
   denied.confirmation = denied.evaluation.UnconfirmedNamespaces().empty()
                             ? Confirmation::kOverturned

@@ -13,6 +13,8 @@
 
 #include "codec/yaml_documents.h"
 #include "netadmit/rules/params.h"
+#include "rules/document_reader.h"
+#include "rules/exception_reader.h"
 
 namespace netadmit {
 
@@ -20,112 +22,7 @@ namespace {
 
 constexpr std::string_view kApiVersion = "netadmit.io/v1alpha1";
 constexpr std::string_view kKind = "RuleSet";
-
-std::string Field(std::string_view path, std::string_view key) {
-  return path.empty() ? std::string(key) : std::string(path) + '.' + std::string(key);
-}
-
-std::string Indexed(std::string_view path, size_t index) {
-  return std::string(path) + '[' + std::to_string(index) + ']';
-}
-
-// Reads the fields of one YAML map of the rule-set format, with positions for every error.
-class DocumentReader {
- public:
-  explicit DocumentReader(std::string file) : file_(std::move(file)) {}
-
-  std::optional<Error> error_;
-
-  void Fail(const YAML::Node& node, std::string path, std::string message) {
-    if (!error_) {
-      error_ = ErrorAt(node, file_, std::move(path), std::move(message));
-    }
-  }
-
-  // Checks that `node` is a map whose keys are all in `known` and appear once.
-  bool Map(const YAML::Node& node, std::string_view path, std::set<std::string_view> known) {
-    if (!node.IsMap()) {
-      Fail(node, std::string(path), "expected a map");
-      return false;
-    }
-    std::set<std::string> seen;
-    for (const auto& entry : node) {
-      const std::string key = entry.first.Scalar();
-      if (!entry.first.IsScalar() || !known.contains(key)) {
-        std::string names;
-        for (auto name : known) {
-          names += names.empty() ? "" : ", ";
-          names += name;
-        }
-        Fail(entry.first, Field(path, key), "unknown field \"" + key + "\" (known: " + names + ")");
-        return false;
-      }
-      if (!seen.insert(key).second) {
-        Fail(entry.first, Field(path, key), "field \"" + key + "\" is given twice");
-        return false;
-      }
-    }
-    return true;
-  }
-
-  std::string String(const YAML::Node& map, std::string_view key, std::string_view path,
-                     bool required) {
-    const YAML::Node node = map[std::string(key)];
-    if (!node.IsDefined() || node.IsNull()) {
-      if (required) {
-        Fail(map, Field(path, key), "missing required field \"" + std::string(key) + "\"");
-      }
-      return {};
-    }
-    if (!node.IsScalar()) {
-      Fail(node, Field(path, key), "expected a string");
-      return {};
-    }
-    return node.Scalar();
-  }
-
-  std::vector<NamespacePattern> Namespaces(const YAML::Node& map, std::string_view key,
-                                           std::string_view path) {
-    std::vector<NamespacePattern> out;
-    const YAML::Node node = map[std::string(key)];
-    if (!node.IsDefined() || node.IsNull()) {
-      return out;
-    }
-    const std::string list_path = Field(path, key);
-    if (!node.IsSequence()) {
-      Fail(node, list_path, "expected a list of namespace names or patterns");
-      return out;
-    }
-    for (size_t i = 0; i < node.size(); ++i) {
-      const YAML::Node item = node[i];
-      if (!item.IsScalar()) {
-        Fail(item, Indexed(list_path, i), "expected a namespace name or pattern");
-        return out;
-      }
-      auto pattern = NamespacePattern::Parse(item.Scalar());
-      if (!pattern) {
-        Fail(item, Indexed(list_path, i), pattern.error().message);
-        return out;
-      }
-      out.push_back(std::move(pattern.value()));
-    }
-    return out;
-  }
-
-  const std::string& file() const { return file_; }
-
- private:
-  std::string file_;
-};
-
-bool ValidRuleId(std::string_view id) {
-  if (id.empty() || id.size() > 63 || id.front() == '-' || id.back() == '-') {
-    return false;
-  }
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-  });
-}
+constexpr std::string_view kExceptionsKind = "RuleExceptions";
 
 struct RuleLocation {
   std::string file;
@@ -138,6 +35,7 @@ struct Accumulator {
   std::vector<NamespacePattern> excluded;
   std::vector<std::string> names;
   std::map<std::string, RuleLocation, std::less<>> rule_ids;
+  std::vector<ReadException> exceptions;
 };
 
 void ReadRule(DocumentReader& reader, const YAML::Node& node, const std::string& path,
@@ -155,7 +53,7 @@ void ReadRule(DocumentReader& reader, const YAML::Node& node, const std::string&
   if (reader.error_) {
     return;
   }
-  if (!ValidRuleId(rule.id)) {
+  if (!ValidId(rule.id)) {
     reader.Fail(node["id"], Field(path, "id"),
                 "rule id \"" + rule.id +
                     "\" must be 1-63 lowercase letters, digits, '-' or '.', starting and ending "
@@ -231,7 +129,7 @@ void ReadRule(DocumentReader& reader, const YAML::Node& node, const std::string&
 }
 
 void ReadDocument(DocumentReader& reader, const YAML::Node& document, const RuleCatalog& catalog,
-                  Accumulator& out) {
+                  const LoadLimits& limits, Accumulator& out) {
   if (!reader.Map(document, "", {"apiVersion", "kind", "metadata", "spec"})) {
     return;
   }
@@ -246,9 +144,10 @@ void ReadDocument(DocumentReader& reader, const YAML::Node& document, const Rule
                     std::string(kApiVersion) + ")");
     return;
   }
-  if (kind != kKind) {
+  if (kind != kKind && kind != kExceptionsKind) {
     reader.Fail(document["kind"], "kind",
-                "unsupported kind \"" + kind + "\" (expected " + std::string(kKind) + ")");
+                "unsupported kind \"" + kind + "\" (expected " + std::string(kKind) + " or " +
+                    std::string(kExceptionsKind) + ")");
     return;
   }
   const YAML::Node metadata = document["metadata"];
@@ -259,13 +158,24 @@ void ReadDocument(DocumentReader& reader, const YAML::Node& document, const Rule
   if (!reader.Map(metadata, "metadata", {"name", "labels", "annotations"})) {
     return;
   }
-  out.names.push_back(reader.String(metadata, "name", "metadata", true));
+  std::string name = reader.String(metadata, "name", "metadata", true);
   const YAML::Node spec = document["spec"];
   if (!spec.IsDefined()) {
     reader.Fail(document, "spec", "missing required field \"spec\"");
     return;
   }
-  if (!reader.Map(spec, "spec", {"exclude", "rules"})) {
+  if (kind == kExceptionsKind) {
+    if (reader.Map(spec, "spec", {"exceptions"})) {
+      ReadExceptionList(reader, spec["exceptions"], "spec.exceptions", limits, out.exceptions);
+    }
+    return;
+  }
+  out.names.push_back(std::move(name));
+  if (!reader.Map(spec, "spec", {"exclude", "rules", "exceptions"})) {
+    return;
+  }
+  ReadExceptionList(reader, spec["exceptions"], "spec.exceptions", limits, out.exceptions);
+  if (reader.error_) {
     return;
   }
   if (const YAML::Node exclude = spec["exclude"]; exclude.IsDefined() && !exclude.IsNull()) {
@@ -302,10 +212,11 @@ bool RuleScope::Matches(std::string_view namespace_name, const Labels& namespace
 }
 
 RuleSet::RuleSet(std::vector<CompiledRule> rules, std::vector<NamespacePattern> excluded_namespaces,
-                 std::vector<std::string> names)
+                 std::vector<std::string> names, std::vector<RuleException> exceptions)
     : rules_(std::move(rules)),
       excluded_namespaces_(std::move(excluded_namespaces)),
       names_(std::move(names)),
+      exceptions_(std::move(exceptions)),
       may_be_slow_(std::any_of(rules_.begin(), rules_.end(),
                                [](const CompiledRule& rule) { return rule.kind->may_be_slow; })) {}
 
@@ -314,6 +225,12 @@ bool RuleSet::Excludes(std::string_view namespace_name) const {
 }
 
 Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> sources,
+                                                   const RuleCatalog& catalog) {
+  return LoadRuleSet(sources, LoadLimits{}, catalog);
+}
+
+Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> sources,
+                                                   const LoadLimits& limits,
                                                    const RuleCatalog& catalog) {
   Accumulator accumulated;
   for (const auto& source : sources) {
@@ -324,7 +241,7 @@ Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> s
         if (documents[i].IsNull()) {
           continue;  // an empty document between `---` separators
         }
-        ReadDocument(reader, documents[i], catalog, accumulated);
+        ReadDocument(reader, documents[i], catalog, limits, accumulated);
       }
     } catch (const YAML::DeepRecursion& e) {
       return Error{source.name, e.mark.line + 1, e.mark.column + 1, "",
@@ -337,8 +254,18 @@ Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> s
       return *reader.error_;
     }
   }
-  return std::shared_ptr<const RuleSet>(std::make_shared<RuleSet>(
-      std::move(accumulated.rules), std::move(accumulated.excluded), std::move(accumulated.names)));
+  // Only now are all rules known that an exception may name.
+  if (auto error = CheckExceptions(accumulated.exceptions, accumulated.rules)) {
+    return *std::move(error);
+  }
+  std::vector<RuleException> exceptions;
+  exceptions.reserve(accumulated.exceptions.size());
+  for (ReadException& read : accumulated.exceptions) {
+    exceptions.push_back(std::move(read.exception));
+  }
+  return std::shared_ptr<const RuleSet>(
+      std::make_shared<RuleSet>(std::move(accumulated.rules), std::move(accumulated.excluded),
+                                std::move(accumulated.names), std::move(exceptions)));
 }
 
 bool HoldsRuleSets(const Labels& config_map_labels) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <thread>
 
@@ -363,6 +364,84 @@ TEST_F(AdmissionE2e, EditedRuleSetTakesEffectWithinFiveSeconds) {
     std::this_thread::sleep_for(100ms);
   }
   ExpectRefusedBy(judged, "edited-in");
+}
+
+// RFC 3339 UTC, to the second: "2026-12-03T13:40:05Z".
+std::string Rfc3339(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// A rule-set ConfigMap whose exception names a rule no rule set has is refused at `kubectl apply`
+// with the key, line and column, as a broken rule is.
+TEST_F(AdmissionE2e, ExceptionNamingAnUnknownRuleIsRefusedWithKeyLineAndColumn) {
+  const std::string broken =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: netadmit-exceptions-broken\n"
+      "  namespace: netadmit-system\n  labels: {netadmit.io/rule-set: \"true\"}\ndata:\n"
+      "  exceptions.yaml: |\n    apiVersion: netadmit.io/v1alpha1\n    kind: RuleExceptions\n"
+      "    metadata: {name: broken}\n    spec:\n      exceptions:\n      - name: typo\n"
+      "        rules: [no-open-egres]\n        match: {namespaces: [e2e-egress]}\n"
+      "        expires: 2020-01-31\n        owner: o\n        reason: r\n";
+  const testing::RunResult applied = Apply(broken);
+  EXPECT_NE(applied.exit_code, 0) << Printed(applied);
+  EXPECT_THAT(applied.err, HasSubstr("rule-sets.netadmit.io")) << Printed(applied);
+  EXPECT_THAT(applied.err, HasSubstr("netadmit-exceptions-broken/exceptions.yaml:7:13: "
+                                     "spec.exceptions[0].rules[0]: exception \"typo\" names rule "
+                                     "\"no-open-egres\", which matches no loaded rule"))
+      << Printed(applied);
+  ExpectAbsent("configmap", "netadmit-system", "netadmit-exceptions-broken");
+}
+
+// An exception in a rule-set ConfigMap of its own lets in what its rule refuses, with a warning
+// that it expires soon; the moment it expires, the same object is refused again, without an edit.
+TEST_F(AdmissionE2e, ExceptionInAConfigMapLetsARefusedObjectInUntilItExpires) {
+  CreateNamespace("e2e-egress");
+  const auto open = [](const std::string& name) {
+    return Policy("e2e-egress", name,
+                  "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - {}\n");
+  };
+  ExpectRefusedBy(Apply(open("legacy-open")), "no-open-egress");
+
+  const auto expires = std::chrono::system_clock::now() + 15s;
+  const std::string exceptions =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: netadmit-exceptions-e2e\n"
+      "  namespace: netadmit-system\n  labels: {netadmit.io/rule-set: \"true\"}\ndata:\n"
+      "  exceptions.yaml: |\n    apiVersion: netadmit.io/v1alpha1\n    kind: RuleExceptions\n"
+      "    metadata: {name: e2e}\n    spec:\n      exceptions:\n"
+      "      - name: legacy-open-egress\n        rules: [no-open-egress]\n"
+      "        match: {namespaces: [e2e-egress], names: [\"legacy-*\"]}\n"
+      "        expires: " +
+      Rfc3339(expires) + "\n        owner: team-e2e@example.com\n        reason: e2e (E2E-1)\n";
+  const testing::RunResult applied = Apply(exceptions);
+  ASSERT_EQ(applied.exit_code, 0) << Printed(applied);
+
+  // In force within seconds: admitted, with the warning of an exception about to expire.
+  testing::RunResult admitted;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    admitted = Apply(open("legacy-open"));
+    if (admitted.exit_code == 0) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(admitted.exit_code, 0) << Printed(admitted);
+  EXPECT_THAT(admitted.err, HasSubstr("Warning: exception legacy-open-egress "
+                                      "(team-e2e@example.com) expires in 1 day"))
+      << Printed(admitted);
+  ExpectStored("networkpolicy", "e2e-egress", "legacy-open");
+  // Other names were never covered.
+  ExpectRefusedBy(Apply(open("other-open")), "no-open-egress");
+
+  // Expired: it lets nothing in, though no rule set changed.
+  std::this_thread::sleep_until(expires + 1s);
+  ExpectRefusedBy(Apply(open("legacy-open-2")), "no-open-egress");
+  ExpectAbsent("networkpolicy", "e2e-egress", "legacy-open-2");
+  Cluster().KubectlOk({"-n", "netadmit-system", "delete", "configmap", "netadmit-exceptions-e2e"});
 }
 
 }  // namespace

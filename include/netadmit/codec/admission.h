@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,8 @@ struct AdmissionResponse {
   std::string reason;   // status.reason when denied, e.g. "Forbidden"
   std::string message;  // status.message when denied
   std::vector<std::string> warnings;
+  // response.auditAnnotations: key to value, recorded in the API server's audit log.
+  std::map<std::string, std::string> audit_annotations;
 };
 
 // Encodes {"apiVersion": ..., "kind": "AdmissionReview", "response": {...}}.

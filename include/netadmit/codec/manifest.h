@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netadmit/model/result.h"
@@ -26,5 +27,13 @@ struct ManifestObject {
 // YAML syntax error, and on a document that is not a map with apiVersion and kind.
 Result<std::vector<ManifestObject>> ParseManifests(const std::string& file,
                                                    const std::string& text);
+
+// The items of a LIST response of the Kubernetes API (JSON, items without kind and apiVersion),
+// as manifests of kind `kind` and apiVersion `api_version`; each is named `source` with its index
+// as the document. Fails naming `source` on a body that is not such a list.
+Result<std::vector<ManifestObject>> ManifestsOfList(const std::string& source,
+                                                    std::string_view body,
+                                                    std::string_view api_version,
+                                                    std::string_view kind);
 
 }  // namespace netadmit

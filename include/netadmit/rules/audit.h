@@ -58,6 +58,7 @@ struct AuditResult {
   std::string path;              // the field, as in the webhook's message
   std::string message;           // the webhook's one-line finding, or why the object is an error
   AuditedObject resource;
+  std::string exception = {};  // for a `skip`: the exception that covers the finding
 };
 
 struct AuditSummary {
@@ -83,7 +84,10 @@ class Audit {
  public:
   // `rules` and `cluster` must outlive the audit. `cluster` holds every Namespace, NetworkPolicy
   // and Pod of the cluster before the first object is judged.
-  Audit(const RuleSet& rules, const ClusterView& cluster);
+  // A finding an exception of `rules` covers at `now` is a `skip` naming the exception; an
+  // expired exception covers nothing.
+  Audit(const RuleSet& rules, const ClusterView& cluster,
+        TimePoint now = std::chrono::system_clock::now());
 
   // Judges one object. `type` is its apiVersion and kind when it carries none (the items of a
   // LIST); nullptr to read them from the object. Objects of kinds the audit does not judge, and
@@ -109,6 +113,7 @@ class Audit {
 
   const RuleSet& rules_;
   const ClusterView& cluster_;
+  TimePoint now_;
   AuditReport report_;
   // namespace -> rule id -> whether some object of it broke the rule (namespace-level rules)
   std::map<std::string, std::map<std::string, NamespaceFinding>, std::less<>> by_namespace_;

@@ -3,13 +3,16 @@
 // `netadmit check`: evaluates manifests offline with the same engine and the same messages as
 // the webhook, for CI and pre-commit hooks.
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "netadmit/cluster/cluster.h"
 #include "netadmit/codec/manifest.h"
 #include "netadmit/rules/engine.h"
+#include "netadmit/rules/exceptions.h"
 #include "netadmit/rules/rule_set.h"
 
 namespace netadmit {
@@ -21,6 +24,10 @@ struct CheckOptions {
   // -o yaml` output. The stateful rules judge each object against these plus the manifests
   // themselves, as if every manifest had been applied.
   std::vector<ManifestObject> cluster_state = {};
+  // Findings an exception of the rule set covers at `now` are reported exempt (and do not deny);
+  // false shows what would fail without the exceptions.
+  bool use_exceptions = true;
+  TimePoint now = std::chrono::system_clock::now();
 };
 
 struct ObjectReport {
@@ -38,7 +45,7 @@ struct ObjectReport {
 
 struct CheckReport {
   std::vector<ObjectReport> objects;
-  bool Denied() const;  // any deny finding
+  bool Denied() const;  // any deny finding that no exception covers
 };
 
 // What to do with an object of a cached kind that does not decode.
@@ -54,5 +61,19 @@ Result<std::unique_ptr<ClusterCache>> ClusterOfManifests(
 
 // Evaluates every manifest. Fails on an object that does not decode, naming file and line.
 Result<CheckReport> RunCheck(const RuleSet& rules, const CheckOptions& options);
+
+// One exception as a security review reads it (`netadmit exceptions`).
+struct ExceptionStatus {
+  const RuleException* exception = nullptr;  // into the rule set
+  ExceptionState state = ExceptionState::kActive;
+  int days_left = 0;
+  // How many of the report's objects it exempts a finding of; nullopt without a report.
+  std::optional<int> covered_objects;
+};
+
+// Every exception of `rules` at `now`, in load order; with `report` (a RunCheck with the
+// exceptions applied at the same `now`), how many of its objects each one covers.
+std::vector<ExceptionStatus> DescribeExceptions(const RuleSet& rules, TimePoint now,
+                                                int warning_days, const CheckReport* report);
 
 }  // namespace netadmit

@@ -2,12 +2,15 @@
 
 // Evaluates one object against a rule set. Pure: no I/O, no globals, safe from many threads.
 
+#include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "netadmit/model/model.h"
+#include "netadmit/rules/exceptions.h"
 #include "netadmit/rules/rule.h"
 #include "netadmit/rules/rule_set.h"
 
@@ -20,6 +23,9 @@ struct Finding {
   // The namespace whose NetworkPolicies must be read afresh before this finding may deny
   // (RuleKind::confirm_with_fresh_read); empty for most findings.
   std::string unconfirmed_namespace = {};
+  // Set when an exception covers the finding: it then neither denies nor warns, and is reported
+  // as exempt (ApplyExceptions).
+  std::optional<Exemption> exemption = {};
 
   // "[rule-id] problem (detail) at path — fix"
   std::string Message() const;
@@ -28,10 +34,13 @@ struct Finding {
 struct Evaluation {
   std::vector<Finding> findings;  // in rule-set order, then in the order the check found them
 
-  bool Denied() const;  // any finding with action deny
+  bool Denied() const;  // any finding with action deny that no exception covers
+  // The findings with `action` that no exception covers.
   std::vector<const Finding*> WithAction(Action action) const;
+  // The findings an exception covers.
+  std::vector<const Finding*> Exempted() const;
   // The namespaces whose NetworkPolicies must be read afresh before denying: those of deny
-  // findings that rest on the cluster view's lack of a policy. Sorted, each once.
+  // findings (not exempt) that rest on the cluster view's lack of a policy. Sorted, each once.
   std::vector<std::string> UnconfirmedNamespaces() const;
 };
 
@@ -61,6 +70,12 @@ bool RulesMayBeSlow(std::span<const CompiledRule* const> rules, const Object& ob
 // other finding stands as it was. `first` must be EvaluateRules(rules, object, ...).
 Evaluation EvaluateAgain(Evaluation first, std::span<const CompiledRule* const> rules,
                          const Object& object, const CheckContext& context);
+
+// Sets Finding::exemption on each finding of `evaluation` (of `object`) that an exception covers
+// at `now` (CoveringException), and clears it on the others. Exempt findings neither deny nor
+// warn: Evaluation::Denied and the review's decision skip them.
+void ApplyExceptions(Evaluation& evaluation, std::span<const RuleException> exceptions,
+                     const Object& object, TimePoint now);
 
 // A namespace's labels as rules see them: the cluster view's when it knows the namespace, else
 // only kubernetes.io/metadata.name (the one label every namespace is known to have).

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "netadmit/model/model.h"
 #include "netadmit/model/result.h"
 #include "netadmit/rules/engine.h"
+#include "netadmit/rules/exceptions.h"
 #include "netadmit/rules/rule_set.h"
 
 namespace netadmit {
@@ -70,6 +72,12 @@ struct ReviewOptions {
   // What to answer when a denial that rests on the cluster view's lack of a policy cannot be
   // confirmed because the fresh read failed: keep it (deny) or admit with a warning (allow).
   ErrorPolicy on_unconfirmed = ErrorPolicy::kDeny;
+  // The time of the request: exceptions expired by then cover nothing.
+  TimePoint now = std::chrono::system_clock::now();
+  // A request that relies on an exception expiring within this many days is warned.
+  int exception_warning_days = kDefaultExceptionWarningDays;
+  // How far ahead a rule-set ConfigMap's exceptions may expire (LoadLimits).
+  int max_exception_days = kDefaultMaxExceptionDays;
 };
 
 class ClusterSnapshot;  // admission.cpp
@@ -107,6 +115,7 @@ class PreparedReview {
                                       const ReviewOptions& options);
   friend PreparedReview PrepareReview(const RuleSet& rules, AdmissionRequest&& request,
                                       const ReviewOptions& options);
+  friend ReviewResult EvaluateReview(const PreparedReview& review);
   friend ReviewResult ConfirmReview(const PreparedReview& review, ReviewResult denied,
                                     Result<FreshPolicies::ByNamespace> fresh);
   // Holds the request when `owned`, else refers to `borrowed`.
@@ -116,6 +125,9 @@ class PreparedReview {
   std::optional<AdmissionRequest> owned_;
   const AdmissionRequest* borrowed_;  // null when owned_
   ErrorPolicy on_unconfirmed_;
+  std::span<const RuleException> exceptions_;  // the rule set's
+  TimePoint now_;
+  int exception_warning_days_;
   // Decoded where it stays (no move of the object on the hot path); an Error also when there is
   // nothing to decode, which early_ then answers.
   Result<Object> object_;
@@ -138,9 +150,12 @@ PreparedReview PrepareReview(const RuleSet& rules, const AdmissionRequest& reque
 PreparedReview PrepareReview(const RuleSet& rules, AdmissionRequest&& request,
                              const ReviewOptions& options = {});
 
-// Evaluates a prepared review and builds the response. Deny findings form status.message (one
-// line each); warn findings become warnings within the API server's limits (see BoundWarnings);
-// audit findings only appear in `evaluation`. Returns the early answer when there is one.
+// Evaluates a prepared review and builds the response. Findings an exception covers at the
+// options' `now` are marked exempt (Finding::exemption) and neither deny nor warn: they are named
+// in the audit annotation kExemptedAnnotation, and an exception within its warning days adds a
+// warning. Other deny findings form status.message (one line each); warn findings become
+// warnings within the API server's limits (see BoundWarnings); audit findings only appear in
+// `evaluation`. Returns the early answer when there is one.
 ReviewResult EvaluateReview(const PreparedReview& review);
 
 // Confirms `denied`, EvaluateReview's result for `review`, over `fresh`, a fresh read of the
@@ -152,6 +167,11 @@ ReviewResult EvaluateReview(const PreparedReview& review);
 // `confirmation`.
 ReviewResult ConfirmReview(const PreparedReview& review, ReviewResult denied,
                            Result<FreshPolicies::ByNamespace> fresh);
+
+// The auditAnnotations key naming the exceptions a request relied on; its value lists them with
+// the rules they waived: "billing-open-egress: no-open-egress; legacy: require-ports". (The API
+// server prefixes the key with the webhook's name, and refuses keys with a slash of their own.)
+inline constexpr std::string_view kExemptedAnnotation = "exempted";
 
 // PrepareReview then EvaluateReview, for callers that need not know in between.
 ReviewResult Review(const RuleSet& rules, const AdmissionRequest& request,

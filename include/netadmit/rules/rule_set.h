@@ -1,9 +1,11 @@
 #pragma once
 
-// Rule sets: YAML documents of kind RuleSet (apiVersion netadmit.io/v1alpha1), read from files
-// or ConfigMap keys. Several documents merge into one immutable RuleSet; any error (syntax,
-// unknown field, wrong type, duplicate rule id, unknown kind, invalid CIDR or selector) fails
-// the whole load with the file, line and column, so a bad edit never replaces a good rule set.
+// Rule sets: YAML documents of kind RuleSet (apiVersion netadmit.io/v1alpha1), and of kind
+// RuleExceptions, read from files or ConfigMap keys. Several documents merge into one immutable
+// RuleSet with its exceptions; any error (syntax, unknown field, wrong type, duplicate rule id,
+// unknown kind, invalid CIDR or selector, an exception that names no loaded rule or expires too
+// far ahead) fails the whole load with the file, line and column, so a bad edit never replaces a
+// good rule set.
 
 #include <cstdint>
 #include <map>
@@ -18,6 +20,7 @@
 #include "netadmit/model/model.h"
 #include "netadmit/model/result.h"
 #include "netadmit/rules/catalog.h"
+#include "netadmit/rules/exceptions.h"
 #include "netadmit/rules/rule.h"
 
 namespace netadmit {
@@ -47,9 +50,11 @@ struct CompiledRule {
 class RuleSet {
  public:
   RuleSet(std::vector<CompiledRule> rules, std::vector<NamespacePattern> excluded_namespaces,
-          std::vector<std::string> names);
+          std::vector<std::string> names, std::vector<RuleException> exceptions = {});
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
+  // The exceptions of all documents, in load order, expired ones included.
+  const std::vector<RuleException>& exceptions() const { return exceptions_; }
   // Namespaces no rule applies to (spec.exclude.namespaces of all rule sets).
   bool Excludes(std::string_view namespace_name) const;
   // metadata.name of each RuleSet document merged in.
@@ -61,6 +66,7 @@ class RuleSet {
   std::vector<CompiledRule> rules_;
   std::vector<NamespacePattern> excluded_namespaces_;
   std::vector<std::string> names_;
+  std::vector<RuleException> exceptions_;
   bool may_be_slow_ = false;
 };
 
@@ -70,8 +76,19 @@ struct RuleSource {
   std::string text;
 };
 
+// What loading checks against the time: an exception may expire at most `max_exception_days`
+// whole days after the day of `now` (UTC). One already expired loads (it then covers nothing):
+// a rule set must not stop loading because a date went by.
+struct LoadLimits {
+  TimePoint now = std::chrono::system_clock::now();
+  int max_exception_days = kDefaultMaxExceptionDays;
+};
+
 // Parses and compiles all sources (each may hold several YAML documents) into one RuleSet.
 Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> sources,
+                                                   const RuleCatalog& catalog = BuiltinCatalog());
+Result<std::shared_ptr<const RuleSet>> LoadRuleSet(std::span<const RuleSource> sources,
+                                                   const LoadLimits& limits,
                                                    const RuleCatalog& catalog = BuiltinCatalog());
 
 // The label that marks a ConfigMap as holding rule sets, and its value.
