@@ -16,7 +16,7 @@ ARG NETADMIT_GIT_COMMIT=unknown
 RUN cmake --preset release -DNETADMIT_BUILD_TESTS=OFF -DNETADMIT_BUILD_BENCH=OFF \
       -DNETADMIT_GIT_COMMIT="${NETADMIT_GIT_COMMIT}" \
  && cmake --build --preset release --target netadmit \
- && strip --strip-unneeded -o /netadmit build/release/server/netadmit \
+ && strip --strip-unneeded -o /netadmit build/release/cli/netadmit \
  && /netadmit version
 
 # Runtime stage: debian:12-slim with only the shared libraries netadmit links. Not distroless:

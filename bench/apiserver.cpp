@@ -5,6 +5,7 @@
 // then holds idle watches, so the server costs nothing during the measurement.
 //
 //   bench_apiserver DIR [--namespaces 1000] [--policies 10000] [--pods 100000]
+//                       [--deployments 0]
 //
 // Writes DIR/kubeconfig (and DIR/api-ca.crt beside it), prints `ready <kubeconfig path>` once
 // serving, and runs until SIGTERM or SIGINT.
@@ -176,6 +177,44 @@ std::string PodsList(const std::vector<std::string>& namespaces, int total) {
   return ListBody("PodList", "v1", items);
 }
 
+// Deployments, spread like the pods: one app each, its template labeled as its pods are. For the
+// audit, which lists the pod controllers too.
+std::string DeploymentsList(const std::vector<std::string>& namespaces, int total) {
+  std::string items;
+  items.reserve(static_cast<std::size_t>(total) * 600);
+  const int parts = static_cast<int>(namespaces.size());
+  for (int ns = 0; ns < parts; ++ns) {
+    const std::string& namespace_name = namespaces[static_cast<std::size_t>(ns)];
+    const int count = ShareOf(total, parts, ns);
+    for (int index = 0; index < count; ++index) {
+      const std::size_t app = static_cast<std::size_t>(index) % kApps.size();
+      const std::string& app_name = kApps[app];
+      AppendItem(
+          items,
+          R"({"metadata":{"name":")" + app_name + "-" + std::to_string(index) +
+              R"(","namespace":")" + namespace_name +
+              R"("},"spec":{"replicas":3,"selector":{"matchLabels":{"app":")" + app_name +
+              R"("}},"template":{"metadata":{"labels":{"app":")" + app_name +
+              R"(","app.kubernetes.io/name":")" + app_name +
+              R"("}},"spec":{"containers":[{"name":")" + app_name +
+              R"(","image":"registry.example/)" + app_name +
+              R"(:1.4.2","ports":[{"name":"serve","containerPort":)" +
+              std::to_string(kAppPorts[app]) + R"(,"protocol":"TCP"}]}]}}}})");
+    }
+  }
+  return ListBody("DeploymentList", "apps/v1", items);
+}
+
+// The other collections the audit lists, served empty.
+const std::vector<FakeApiServer::Collection> kEmptyWorkloads = {
+    {"/apis/apps/v1/statefulsets", "StatefulSet", "apps/v1", "StatefulSetList"},
+    {"/apis/apps/v1/daemonsets", "DaemonSet", "apps/v1", "DaemonSetList"},
+    {"/apis/apps/v1/replicasets", "ReplicaSet", "apps/v1", "ReplicaSetList"},
+    {"/apis/batch/v1/cronjobs", "CronJob", "batch/v1", "CronJobList"},
+    {"/apis/batch/v1/jobs", "Job", "batch/v1", "JobList"},
+    {"/api/v1/replicationcontrollers", "ReplicationController", "v1", "ReplicationControllerList"},
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -184,6 +223,7 @@ int main(int argc, char** argv) {
   int namespaces = 1000;
   int policies = 10000;
   int pods = 100000;
+  int deployments = 0;
   app.add_option("DIR", dir, "Where the kubeconfig and the API server's CA are written")
       ->required()
       ->check(CLI::ExistingDirectory);
@@ -193,6 +233,10 @@ int main(int argc, char** argv) {
   app.add_option("--policies", policies, "NetworkPolicies, a default-deny first in each namespace")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--pods", pods, "Pods, spread evenly over the namespaces")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--deployments", deployments,
+                 "Deployments, spread evenly over the namespaces, for the audit (the other pod "
+                 "controllers are served empty)")
       ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
@@ -211,6 +255,11 @@ int main(int argc, char** argv) {
   api.Load(FakeApiServer::NetworkPolicies(), PoliciesList(names, policies));
   api.Load(FakeApiServer::Pods(), PodsList(names, pods));
   api.Serve(FakeApiServer::ConfigMaps(std::string(kOwnNamespace)));  // no rule-set ConfigMaps
+  api.Load({"/apis/apps/v1/deployments", "Deployment", "apps/v1", "DeploymentList"},
+           DeploymentsList(names, deployments));
+  for (const auto& collection : kEmptyWorkloads) {
+    api.Serve(collection);
+  }
 
   // WriteKubeconfig writes into a TempDir (removed at exit); DIR outlives this process, so the
   // kubeconfig and the CA file it names by a relative path are copied there side by side.

@@ -87,10 +87,11 @@ PY
 
 # bench_apiserver on core 1 (it serves the initial LISTs, then holds idle watches), serving a
 # generated cluster; sets $kubeconfig once it is up.
-start_bench_apiserver() {  # namespaces policies pods
+start_bench_apiserver() {  # namespaces policies pods [deployments]
   mkdir -p "$work/cluster"
   taskset -c 1 build/release/bench/bench_apiserver "$work/cluster" --namespaces "$1" \
-    --policies "$2" --pods "$3" >"$work/apiserver.out" 2>"$work/apiserver.log" &
+    --policies "$2" --pods "$3" --deployments "${4:-0}" >"$work/apiserver.out" \
+    2>"$work/apiserver.log" &
   for _ in $(seq 600); do
     grep -q '^ready ' "$work/apiserver.out" && break
     sleep 0.1

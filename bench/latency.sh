@@ -18,7 +18,7 @@ cmake --build --preset release --target netadmit >/dev/null
 netadmit_port=18443
 nginx_port=18444
 
-start_netadmit build/release/server/netadmit "$netadmit_port" "$work/netadmit.log"
+start_netadmit build/release/cli/netadmit "$netadmit_port" "$work/netadmit.log"
 start_nginx "$nginx_port" "$(first_answer "$netadmit_port" "$work/netadmit.log")"
 
 echo "| round | netadmit p50 / p99 / p99.9 (µs) | nginx p50 / p99 / p99.9 (µs) |"

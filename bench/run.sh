@@ -31,7 +31,7 @@ netadmit_port=18443
 nginx_port=18444
 pod_body="$fixtures/003-Pod-CREATE-web-2.body.json"
 
-start_netadmit build/release/server/netadmit "$netadmit_port" "$work/netadmit.log"
+start_netadmit build/release/cli/netadmit "$netadmit_port" "$work/netadmit.log"
 # nginx answers with netadmit's own response to the denied request, so both send the same bytes.
 response=$(first_answer "$netadmit_port" "$work/netadmit.log")
 start_nginx "$nginx_port" "$response"
@@ -75,7 +75,7 @@ if [ "$cluster" != 0 ]; then
 
   cluster_port=18445
   cluster_start=$(date +%s.%N)
-  start_netadmit build/release/server/netadmit "$cluster_port" "$work/netadmit-cluster.log" \
+  start_netadmit build/release/cli/netadmit "$cluster_port" "$work/netadmit-cluster.log" \
     --rules "$work/cluster-rules" --kubeconfig "$kubeconfig"
   cluster_pid=$netadmit_pid
   wait_ready "$cluster_port" "$work/netadmit-cluster.log"

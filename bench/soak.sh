@@ -22,7 +22,7 @@ cmake --build --preset release --target netadmit >/dev/null
 port=18445
 
 # The decision log goes to /dev/null: a file that grows for ten minutes would be measured too.
-start_netadmit build/release/server/netadmit "$port" /dev/null
+start_netadmit build/release/cli/netadmit "$port" /dev/null
 pid=$netadmit_pid
 first_answer "$port" /dev/null >/dev/null
 

@@ -26,5 +26,5 @@ netadmit serves on https://${listen} (Ctrl-C stops it). From another shell in ${
 
 EOF
 
-exec build/release/server/netadmit serve --listen "$listen" \
+exec build/release/cli/netadmit serve --listen "$listen" \
   --tls-cert .dev/certs/tls.crt --tls-key .dev/certs/tls.key "$@"
