@@ -189,31 +189,19 @@ std::string DeploymentsList(const std::vector<std::string>& namespaces, int tota
     for (int index = 0; index < count; ++index) {
       const std::size_t app = static_cast<std::size_t>(index) % kApps.size();
       const std::string& app_name = kApps[app];
-      AppendItem(
-          items,
-          R"({"metadata":{"name":")" + app_name + "-" + std::to_string(index) +
-              R"(","namespace":")" + namespace_name +
-              R"("},"spec":{"replicas":3,"selector":{"matchLabels":{"app":")" + app_name +
-              R"("}},"template":{"metadata":{"labels":{"app":")" + app_name +
-              R"(","app.kubernetes.io/name":")" + app_name +
-              R"("}},"spec":{"containers":[{"name":")" + app_name +
-              R"(","image":"registry.example/)" + app_name +
-              R"(:1.4.2","ports":[{"name":"serve","containerPort":)" +
-              std::to_string(kAppPorts[app]) + R"(,"protocol":"TCP"}]}]}}}})");
+      AppendItem(items, R"({"metadata":{"name":")" + app_name + "-" + std::to_string(index) +
+                            R"(","namespace":")" + namespace_name +
+                            R"("},"spec":{"replicas":3,"selector":{"matchLabels":{"app":")" +
+                            app_name + R"("}},"template":{"metadata":{"labels":{"app":")" +
+                            app_name + R"(","app.kubernetes.io/name":")" + app_name +
+                            R"("}},"spec":{"containers":[{"name":")" + app_name +
+                            R"(","image":"registry.example/)" + app_name +
+                            R"(:1.4.2","ports":[{"name":"serve","containerPort":)" +
+                            std::to_string(kAppPorts[app]) + R"(,"protocol":"TCP"}]}]}}}})");
     }
   }
   return ListBody("DeploymentList", "apps/v1", items);
 }
-
-// The other collections the audit lists, served empty.
-const std::vector<FakeApiServer::Collection> kEmptyWorkloads = {
-    {"/apis/apps/v1/statefulsets", "StatefulSet", "apps/v1", "StatefulSetList"},
-    {"/apis/apps/v1/daemonsets", "DaemonSet", "apps/v1", "DaemonSetList"},
-    {"/apis/apps/v1/replicasets", "ReplicaSet", "apps/v1", "ReplicaSetList"},
-    {"/apis/batch/v1/cronjobs", "CronJob", "batch/v1", "CronJobList"},
-    {"/apis/batch/v1/jobs", "Job", "batch/v1", "JobList"},
-    {"/api/v1/replicationcontrollers", "ReplicationController", "v1", "ReplicationControllerList"},
-};
 
 }  // namespace
 
@@ -255,10 +243,11 @@ int main(int argc, char** argv) {
   api.Load(FakeApiServer::NetworkPolicies(), PoliciesList(names, policies));
   api.Load(FakeApiServer::Pods(), PodsList(names, pods));
   api.Serve(FakeApiServer::ConfigMaps(std::string(kOwnNamespace)));  // no rule-set ConfigMaps
-  api.Load({"/apis/apps/v1/deployments", "Deployment", "apps/v1", "DeploymentList"},
-           DeploymentsList(names, deployments));
-  for (const auto& collection : kEmptyWorkloads) {
-    api.Serve(collection);
+  // The pod controllers the audit lists: the Deployments generated, the others empty.
+  const auto workloads = FakeApiServer::Workloads();
+  api.Load(workloads.front(), DeploymentsList(names, deployments));
+  for (std::size_t i = 1; i < workloads.size(); ++i) {
+    api.Serve(workloads[i]);
   }
 
   // WriteKubeconfig writes into a TempDir (removed at exit); DIR outlives this process, so the

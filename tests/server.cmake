@@ -28,6 +28,9 @@ gtest_discover_tests(netadmit_server_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEO
 # The stateful rules through the webhook, with a cluster connection to the test API server.
 netadmit_webhook_test(netadmit_server_stateful_tests server_stateful_test.cpp 60)
 
+# The audit serve runs: its faults against the test API server (the real one: tests/e2e/).
+netadmit_webhook_test(netadmit_server_audit_tests server_audit_test.cpp 60)
+
 # What the webhook answers under load while the API server, the rule-set ConfigMap or the
 # certificate misbehave, and that it recovers with nothing lost.
 netadmit_webhook_test(netadmit_server_faults_tests server_faults_test.cpp 120)

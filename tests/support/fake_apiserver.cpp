@@ -210,6 +210,19 @@ FakeApiServer::Collection FakeApiServer::NetworkPolicies() {
           "NetworkPolicyList"};
 }
 FakeApiServer::Collection FakeApiServer::Pods() { return {"/api/v1/pods", "Pod", "v1", "PodList"}; }
+std::vector<FakeApiServer::Collection> FakeApiServer::Workloads() {
+  return {
+      {"/apis/apps/v1/deployments", "Deployment", "apps/v1", "DeploymentList"},
+      {"/apis/apps/v1/statefulsets", "StatefulSet", "apps/v1", "StatefulSetList"},
+      {"/apis/apps/v1/daemonsets", "DaemonSet", "apps/v1", "DaemonSetList"},
+      {"/apis/apps/v1/replicasets", "ReplicaSet", "apps/v1", "ReplicaSetList"},
+      {"/apis/batch/v1/cronjobs", "CronJob", "batch/v1", "CronJobList"},
+      {"/apis/batch/v1/jobs", "Job", "batch/v1", "JobList"},
+      {"/api/v1/replicationcontrollers", "ReplicationController", "v1",
+       "ReplicationControllerList"},
+  };
+}
+
 FakeApiServer::Collection FakeApiServer::ConfigMaps(const std::string& namespace_name) {
   return {"/api/v1/namespaces/" + namespace_name + "/configmaps", "ConfigMap", "v1",
           "ConfigMapList"};
@@ -472,7 +485,7 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
   }
   boost::beast::flat_buffer buffer;
   for (;;) {
-    http::request<http::empty_body> request;
+    http::request<http::string_body> request;  // writes (the audit's reports) carry a body
     http::read(*stream, buffer, request, ec);
     if (ec) {
       return;

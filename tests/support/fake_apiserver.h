@@ -44,6 +44,9 @@ class FakeApiServer {
   static Collection NetworkPolicies();
   static Collection Pods();
   static Collection ConfigMaps(const std::string& namespace_name);
+  // The pod controllers the audit lists: Deployments first, then StatefulSets, DaemonSets,
+  // ReplicaSets, CronJobs, Jobs and ReplicationControllers.
+  static std::vector<Collection> Workloads();
 
   // A scripted answer for the next request to the collection at `path` (query aside).
   struct Fault {
