@@ -8,6 +8,8 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -503,7 +505,13 @@ Status Watcher::Start() {
                    });
   }
   impl_->started = true;
-  impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    if (impl->options.idle_priority) {
+      const sched_param param{};
+      pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);  // else: runs as an equal
+    }
+    impl->io.run();
+  });
   return Ok{};
 }
 
@@ -625,6 +633,8 @@ void Watcher::Stop() {
   }
   impl_->started = false;
 }
+
+const WatchOptions& Watcher::options() const { return impl_->options; }
 
 uint64_t Watcher::WatchRestarts(ClusterKind kind) const { return impl_->restarts[Index(kind)]; }
 

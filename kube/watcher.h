@@ -73,6 +73,10 @@ struct WatchOptions {
   std::function<void(ClusterKind, std::chrono::milliseconds)> on_backoff;
   std::size_t list_body_limit = 512 * 1024 * 1024;
   std::string user_agent = "netadmit";  // not "curl": the API server pretty-prints for curl
+  // Runs the watcher's thread under SCHED_IDLE: for a client whose requests may wait while the
+  // process has anything else to do (the audit's lists), so that decrypting and reading their
+  // large answers never delays a review.
+  bool idle_priority = false;
 };
 
 // The watched resources for a namespace of netadmit's own: NetworkPolicies, Namespaces and Pods
@@ -109,6 +113,8 @@ class Watcher {
   // thread for at most about `timeout`, like GetNow.
   Result<ApiAnswer> SendNow(ApiWrite write, const std::string& target,
                             std::chrono::milliseconds timeout);
+
+  const WatchOptions& options() const;
 
   // Watches that ended and were started again (for any reason), and LISTs after the first.
   uint64_t WatchRestarts(ClusterKind kind) const;

@@ -46,7 +46,6 @@ AuditLoop::AuditLoop(AuditOptions options, kube::Watcher& api, const ClusterCach
                      std::function<bool()> cluster_ready, const RuleStore& rules,
                      std::string own_namespace, Logger& logger, prometheus::Registry& registry)
     : options_(std::move(options)),
-      api_(api),
       cluster_(cluster),
       cluster_ready_(std::move(cluster_ready)),
       rules_(rules),
@@ -83,6 +82,10 @@ AuditLoop::AuditLoop(AuditOptions options, kube::Watcher& api, const ClusterCach
   if (options_.identity.empty()) {
     options_.identity = DefaultIdentity();
   }
+  kube::WatchOptions lists = api.options();
+  lists.resources.clear();
+  lists.idle_priority = true;
+  lists_ = std::make_unique<kube::Watcher>(std::move(lists), unused_cache_);
   if (options_.leader_elect) {
     kube::LeaseOptions lease;
     lease.namespace_name = own_namespace_;
@@ -98,7 +101,7 @@ AuditLoop::AuditLoop(AuditOptions options, kube::Watcher& api, const ClusterCach
         wake_.notify_all();  // the new leader writes its reports without waiting a whole interval
       }
     };
-    elector_ = std::make_unique<kube::LeaderElector>(api_, std::move(lease));
+    elector_ = std::make_unique<kube::LeaderElector>(api, std::move(lease));
   } else {
     leader_.Set(1);
   }
@@ -107,6 +110,10 @@ AuditLoop::AuditLoop(AuditOptions options, kube::Watcher& api, const ClusterCach
 AuditLoop::~AuditLoop() { Stop(); }
 
 void AuditLoop::Start() {
+  if (auto started = lists_->Start(); !started) {
+    logger_.Error("audit_client_failed", {{"error", started.error().ToString()}});
+    return;
+  }
   if (elector_) {
     elector_->Start();
   }
@@ -131,6 +138,7 @@ void AuditLoop::Stop() {
   if (elector_) {
     elector_->Stop();  // releases the Lease
   }
+  lists_->Stop();
   leader_.Set(0);
 }
 
@@ -173,7 +181,7 @@ bool AuditLoop::AuditOnce(const RuleSet& rules) {
   for (const AuditedKind& kind : AuditedKinds()) {
     const TypeMeta type{std::string(kind.api_version), std::string(kind.kind)};
     const Status listed =
-        kube::ListItems(api_, kind.path, "list of " + type.kind + "s",
+        kube::ListItems(*lists_, kind.path, "list of " + type.kind + "s",
                         [&](const rapidjson::Value& item) { audit.Judge(item, &type); });
     if (!listed) {
       errors_.Increment();
@@ -253,7 +261,7 @@ void AuditLoop::WriteReports(const AuditReport& report) {
     if (written == content[object.namespace_name] || !MayWrite()) {
       continue;
     }
-    auto answer = api_.SendNow(
+    auto answer = lists_->SendNow(
         kube::ApiWrite{http::verb::patch, object.json, "application/apply-patch+yaml"},
         ReportPath(object.namespace_name) + "?fieldManager=netadmit&force=true", kWriteTimeout);
     if (answer && (answer->status == 200 || answer->status == 201)) {
@@ -283,8 +291,8 @@ void AuditLoop::WriteReports(const AuditReport& report) {
   // Reports of namespaces with nothing left to report.
   std::set<std::string> stale;
   const Status listed = kube::ListItems(
-      api_, CollectionPath() + "?labelSelector=" + kube::QueryEscape(kManagedBy), "list of reports",
-      [&](const rapidjson::Value& item) {
+      *lists_, CollectionPath() + "?labelSelector=" + kube::QueryEscape(kManagedBy),
+      "list of reports", [&](const rapidjson::Value& item) {
         const rapidjson::Value* metadata = JsonMember(item, "metadata");
         const rapidjson::Value* ns = metadata ? JsonMember(*metadata, "namespace") : nullptr;
         if (ns != nullptr && ns->IsString() && !content.contains(ns->GetString())) {
@@ -301,8 +309,8 @@ void AuditLoop::WriteReports(const AuditReport& report) {
     if (!MayWrite()) {
       return;
     }
-    auto answer = api_.SendNow(kube::ApiWrite{http::verb::delete_, "", "application/json"},
-                               ReportPath(namespace_name), kWriteTimeout);
+    auto answer = lists_->SendNow(kube::ApiWrite{http::verb::delete_, "", "application/json"},
+                                  ReportPath(namespace_name), kWriteTimeout);
     if (answer && (answer->status == 200 || answer->status == 404)) {
       written_.erase(namespace_name);
     }

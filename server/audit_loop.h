@@ -47,7 +47,7 @@ struct AuditOptions {
 
 class AuditLoop {
  public:
-  // `api`, `cluster`, `rules` and `logger` must outlive the loop.
+  // `api` (the server's API client), `cluster`, `rules` and `logger` must outlive the loop.
   AuditLoop(AuditOptions options, kube::Watcher& api, const ClusterCache& cluster,
             std::function<bool()> cluster_ready, const RuleStore& rules, std::string own_namespace,
             Logger& logger, prometheus::Registry& registry);
@@ -69,7 +69,11 @@ class AuditLoop {
   std::string CollectionPath() const;
 
   AuditOptions options_;
-  kube::Watcher& api_;
+  // The audit's own API client, its thread under SCHED_IDLE like the audit's (the lists' answers
+  // are megabytes to decrypt and read); the Lease is renewed through the server's client, at
+  // normal priority, so that a busy replica does not lose it.
+  ClusterCache unused_cache_;  // the client watches nothing
+  std::unique_ptr<kube::Watcher> lists_;
   const ClusterCache& cluster_;
   std::function<bool()> cluster_ready_;
   const RuleStore& rules_;
