@@ -46,6 +46,7 @@ struct AuditFlags {
   std::string report_api = "wgpolicyk8s.io/v1alpha2";
   int max_results = 1000;
   int max_exception_days = kDefaultMaxExceptionDays;
+  int page_limit = kube::kListPageLimit;
 };
 
 constexpr CommandFailure kCommand("audit");
@@ -91,12 +92,13 @@ AuditReport AuditLive(const AuditFlags& flags, const RuleSet& rules) {
   if (auto started = api.Start(); !started) {
     kCommand.Fail(started.error().ToString());
   }
-  kCommand.Must(kube::ListIntoCache(api, cluster));
+  kCommand.Must(kube::ListIntoCache(api, cluster, flags.page_limit));
   Audit audit(rules, cluster);
   for (const AuditedKind& kind : AuditedKinds()) {
     const TypeMeta type{std::string(kind.api_version), std::string(kind.kind)};
-    kCommand.Must(kube::ListItems(api, kind.path, "list of " + type.kind + "s",
-                                  [&](const rapidjson::Value& item) { audit.Judge(item, &type); }));
+    kCommand.Must(kube::ListItems(
+        api, kind.path, "list of " + type.kind + "s",
+        [&](const rapidjson::Value& item) { audit.Judge(item, &type); }, flags.page_limit));
   }
   api.Stop();
   audit.JudgeCluster();
@@ -178,6 +180,11 @@ void AddAuditCommand(CLI::App& app) {
       ->add_option("--audit-max-results", flags->max_results,
                    "With -o policyreport: results per report at most, worst first")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  audit
+      ->add_option("--page-limit", flags->page_limit,
+                   "With --kubeconfig: objects per LIST page (fewer for very large objects)")
+      ->check(CLI::Range(1, 5000))
       ->capture_default_str();
   AddMaxExceptionDays(*audit, flags->max_exception_days);
   audit->callback([flags] {
