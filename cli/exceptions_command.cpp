@@ -11,39 +11,20 @@
 #include <vector>
 
 #include "cli/check_command.h"
+#include "cli/command_failure.h"
 #include "cli/json_output.h"
 #include "kube/config.h"
 #include "kube/watcher.h"
 #include "netadmit/cluster/cluster.h"
 #include "netadmit/codec/manifest.h"
 #include "netadmit/connectivity/connectivity.h"
+#include "netadmit/rules/audit.h"
 
 namespace netadmit::cli {
 
 namespace {
 
-constexpr int kBadInput = 2;
 constexpr std::chrono::seconds kListTimeout{30};
-
-// What the rules judge, and the namespaces the stateful rules look up: listed from the cluster
-// with --kubeconfig.
-struct ListedKind {
-  std::string_view path;
-  std::string_view api_version;
-  std::string_view kind;
-};
-constexpr ListedKind kListedKinds[] = {
-    {"/api/v1/namespaces", "v1", "Namespace"},
-    {"/apis/networking.k8s.io/v1/networkpolicies", "networking.k8s.io/v1", "NetworkPolicy"},
-    {"/api/v1/pods", "v1", "Pod"},
-    {"/api/v1/replicationcontrollers", "v1", "ReplicationController"},
-    {"/apis/apps/v1/deployments", "apps/v1", "Deployment"},
-    {"/apis/apps/v1/replicasets", "apps/v1", "ReplicaSet"},
-    {"/apis/apps/v1/statefulsets", "apps/v1", "StatefulSet"},
-    {"/apis/apps/v1/daemonsets", "apps/v1", "DaemonSet"},
-    {"/apis/batch/v1/jobs", "batch/v1", "Job"},
-    {"/apis/batch/v1/cronjobs", "batch/v1", "CronJob"},
-};
 
 struct ExceptionsFlags {
   std::string rules;
@@ -56,10 +37,7 @@ struct ExceptionsFlags {
   std::string context;
 };
 
-[[noreturn]] void Fail(const std::string& message) {
-  std::cerr << "netadmit exceptions: " << message << "\n";
-  throw CLI::RuntimeError(kBadInput);
-}
+constexpr CommandFailure kCommand("exceptions");
 
 template <typename Patterns>
 std::vector<std::string> Texts(const Patterns& patterns) {
@@ -106,7 +84,7 @@ std::array<int, 3> CountByState(const std::vector<ExceptionStatus>& exceptions) 
   return counts;
 }
 
-// Every object of kListedKinds the kubeconfig's user may list, across namespaces.
+// Every object of the kinds the audit judges (AuditedKinds), across namespaces.
 Result<std::vector<ManifestObject>> ListCluster(const std::string& kubeconfig,
                                                 const std::string& context) {
   auto config = kube::LoadKubeconfig(kubeconfig, context);
@@ -125,7 +103,7 @@ Result<std::vector<ManifestObject>> ListCluster(const std::string& kubeconfig,
     return started.error();
   }
   std::vector<ManifestObject> objects;
-  for (const ListedKind& listed : kListedKinds) {
+  for (const AuditedKind& listed : AuditedKinds()) {
     auto body =
         client.GetNow(std::string(listed.path), "GET " + std::string(listed.path), kListTimeout);
     if (!body) {
@@ -146,14 +124,14 @@ void Run(const ExceptionsFlags& flags) {
   const TimePoint now = std::chrono::system_clock::now();
   auto rules = LoadRulesFrom(flags.rules, LoadLimits{now, flags.max_days});
   if (!rules) {
-    Fail(rules.error().ToString());
+    kCommand.Fail(rules.error().ToString());
   }
   // The objects to count coverage over: the cluster's, or the manifests'; none without either.
   std::optional<Result<CheckReport>> checked;
   if (!flags.kubeconfig.empty()) {
     auto listed = ListCluster(flags.kubeconfig, flags.context);
     if (!listed) {
-      Fail(listed.error().ToString());
+      kCommand.Fail(listed.error().ToString());
     }
     CheckOptions options;
     options.manifests = *std::move(listed);
@@ -163,7 +141,7 @@ void Run(const ExceptionsFlags& flags) {
     checked = CheckFiles(**rules, CheckInputs{flags.inputs, flags.namespace_name, {}, true, now});
   }
   if (checked && !*checked) {
-    Fail(checked->error().ToString());
+    kCommand.Fail(checked->error().ToString());
   }
   const CheckReport* report = checked ? &checked->value() : nullptr;
   const auto statuses = DescribeExceptions(**rules, now, flags.warning_days, report);
