@@ -8,8 +8,6 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -37,6 +35,7 @@
 #include <random>
 #include <utility>
 
+#include "kube/thread_priority.h"
 #include "netadmit/rules/rule_set.h"
 
 namespace netadmit::kube {
@@ -507,8 +506,7 @@ Status Watcher::Start() {
   impl_->started = true;
   impl_->thread = std::thread([impl = impl_.get()] {
     if (impl->options.idle_priority) {
-      const sched_param param{};
-      pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);  // else: runs as an equal
+      RunThisThreadWhenIdle();
     }
     impl->io.run();
   });

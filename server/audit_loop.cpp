@@ -1,8 +1,6 @@
 #include "server/audit_loop.h"
 
-#include <pthread.h>
 #include <rapidjson/document.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +10,7 @@
 
 #include "kube/list_pages.h"
 #include "kube/protocol.h"
+#include "kube/thread_priority.h"
 #include "netadmit/codec/decode.h"
 #include "netadmit/rules/audit.h"
 
@@ -33,11 +32,6 @@ std::string DefaultIdentity() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   return std::string(host) + "-" + std::to_string(getpid());
-}
-
-void RunThisThreadWhenIdle() {
-  const sched_param param{};
-  pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);  // else: competes as an equal
 }
 
 }  // namespace
@@ -118,7 +112,7 @@ void AuditLoop::Start() {
     elector_->Start();
   }
   thread_ = std::thread([this] {
-    RunThisThreadWhenIdle();
+    kube::RunThisThreadWhenIdle();
     Run();
   });
 }

@@ -1,8 +1,6 @@
 #include "server/session.h"
 
 #include <openssl/ssl.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -21,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "kube/thread_priority.h"
+
 namespace netadmit::server {
 
 namespace {
@@ -38,15 +38,10 @@ constexpr std::size_t kLingerLimit = 8 * 1024 * 1024;
 // What an idle connection keeps of its write buffer.
 constexpr std::size_t kKeptWriteBufferBytes = 16 * 1024;
 
-// Puts the calling thread under SCHED_IDLE for good: it gets the CPU only when no other thread
-// wants it. For the background pool's threads, so that a review building the connectivity engine
-// takes what serving requests leaves, instead of a fair share of the core that would add
-// milliseconds to every request on it. (An unprivileged thread cannot come back from SCHED_IDLE,
-// hence threads of their own.) Failing is harmless: the work then competes as an equal.
-bool RunThisThreadWhenIdle() {
-  const sched_param param{};
-  return pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) == 0;
-}
+// The background pool's threads run under SCHED_IDLE (kube::RunThisThreadWhenIdle), so that a
+// review building the connectivity engine takes what serving requests leaves, instead of a fair
+// share of the core that would add milliseconds to every request on it.
+using kube::RunThisThreadWhenIdle;
 
 bool IsHttpError(const beast::error_code& ec) {
   return ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category();
