@@ -621,6 +621,10 @@ std::vector<std::shared_ptr<const CachedConfigMap>> ClusterCache::ConfigMaps(
   return AllOf<CachedConfigMap>(tables_->config_maps->Find(namespace_name));
 }
 
+std::vector<std::shared_ptr<const CachedClusterPolicy>> ClusterCache::ClusterPolicies() const {
+  return {};  // the cluster-scoped kinds are not cached yet
+}
+
 FreshPolicies::FreshPolicies(const ClusterView& base, ByNamespace fresh)
     : base_(base), fresh_(std::move(fresh)) {
   for (auto& [namespace_name, policies] : fresh_) {

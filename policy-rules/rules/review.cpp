@@ -322,6 +322,13 @@ class ClusterSnapshot final : public ClusterView {
       std::string_view namespace_name) const override {
     return Recall(config_maps_, namespace_name, [&] { return cache_.ConfigMaps(namespace_name); });
   }
+  std::vector<std::shared_ptr<const CachedClusterPolicy>> ClusterPolicies() const override {
+    const std::lock_guard lock(mutex_);
+    if (!cluster_policies_) {
+      cluster_policies_ = cache_.ClusterPolicies();
+    }
+    return *cluster_policies_;
+  }
 
  private:
   template <typename Answer>
@@ -342,6 +349,7 @@ class ClusterSnapshot final : public ClusterView {
   mutable std::mutex mutex_;
   mutable std::optional<bool> synced_;
   mutable std::optional<std::vector<std::shared_ptr<const CachedNamespace>>> namespaces_;
+  mutable std::optional<std::vector<std::shared_ptr<const CachedClusterPolicy>>> cluster_policies_;
   mutable ByName<std::shared_ptr<const CachedNamespace>> namespace_;
   mutable ByName<std::vector<std::shared_ptr<const CachedPolicy>>> policies_;
   // By namespace, each selector asked with its answer.

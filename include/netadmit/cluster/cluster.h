@@ -67,6 +67,14 @@ struct CachedPod {
   std::vector<std::string> ips;        // status.podIPs; empty while Pending
 };
 
+// An AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy (cluster-scoped;
+// spec.kind says which).
+struct CachedClusterPolicy {
+  std::string name;
+  Labels labels;
+  ClusterPolicySpec spec;
+};
+
 struct CachedConfigMap {
   std::string namespace_name;
   std::string name;
@@ -109,6 +117,9 @@ class ClusterView {
   // The cached ConfigMaps of a namespace, sorted by name.
   virtual std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
       std::string_view namespace_name) const = 0;
+  // The cluster-scoped policies of the kinds the API server serves, sorted by kind, then name;
+  // empty when none of their CustomResourceDefinitions is installed.
+  virtual std::vector<std::shared_ptr<const CachedClusterPolicy>> ClusterPolicies() const = 0;
 };
 
 // A view with the NetworkPolicies of some namespaces replaced by a fresh read from the API
@@ -137,6 +148,9 @@ class FreshPolicies final : public ClusterView {
   std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
       std::string_view namespace_name) const override {
     return base_.ConfigMaps(namespace_name);
+  }
+  std::vector<std::shared_ptr<const CachedClusterPolicy>> ClusterPolicies() const override {
+    return base_.ClusterPolicies();
   }
 
  private:
@@ -181,6 +195,7 @@ class ClusterCache final : public ClusterView {
                                                      const LabelSelector& selector) const override;
   std::vector<std::shared_ptr<const CachedConfigMap>> ConfigMaps(
       std::string_view namespace_name) const override;
+  std::vector<std::shared_ptr<const CachedClusterPolicy>> ClusterPolicies() const override;
 
   struct Tables;  // defined in cluster.cpp
 

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "netadmit/model/cluster_policy.h"
 #include "netadmit/model/model.h"
 #include "netadmit/model/result.h"
 
@@ -40,11 +41,18 @@ struct PolicyInfo {
   NetworkPolicySpec spec;
 };
 
+// An AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy (cluster-scoped).
+struct ClusterPolicyInfo {
+  std::string name;
+  ClusterPolicySpec spec;
+};
+
 // What the engine is built from. Namespaces that only appear in pods or policies are added.
 struct ClusterState {
   std::vector<NamespaceInfo> namespaces;
   std::vector<PodInfo> pods;
   std::vector<PolicyInfo> policies;
+  std::vector<ClusterPolicyInfo> cluster_policies;
 };
 
 struct PortProtocol {

@@ -12,30 +12,10 @@
 #include <variant>
 #include <vector>
 
+#include "netadmit/model/cluster_policy.h"
+#include "netadmit/model/labels.h"
+
 namespace netadmit {
-
-using Labels = std::map<std::string, std::string, std::less<>>;
-
-enum class SelectorOperator { kIn, kNotIn, kExists, kDoesNotExist };
-
-struct SelectorRequirement {
-  std::string key;
-  SelectorOperator op = SelectorOperator::kIn;
-  std::vector<std::string> values;
-};
-
-// metav1.LabelSelector. An empty selector (no labels, no expressions) selects everything.
-struct LabelSelector {
-  Labels match_labels;
-  std::vector<SelectorRequirement> match_expressions;
-
-  bool Empty() const { return match_labels.empty() && match_expressions.empty(); }
-  // Kubernetes semantics: every matchLabels pair and every expression must hold.
-  bool Matches(const Labels& labels) const;
-};
-
-enum class Protocol { kTCP, kUDP, kSCTP };
-const char* ProtocolName(Protocol protocol);
 
 // A named container port: what a NetworkPolicy's named port resolves to on a pod.
 struct NamedPort {
@@ -127,18 +107,21 @@ struct ObjectMeta {
   std::string last_applied_configuration = {};
 };
 
-// A decoded object. `content` holds the NetworkPolicy spec or the pod template, or nothing for
-// kinds netadmit does not inspect.
+// A decoded object. `content` holds the NetworkPolicy spec, the pod template or the cluster
+// policy spec, or nothing for kinds netadmit does not inspect.
 struct Object {
   std::string api_version;  // "networking.k8s.io/v1"
   std::string kind;         // "NetworkPolicy"
   ObjectMeta metadata;
-  std::variant<std::monostate, NetworkPolicySpec, PodTemplate> content;
+  std::variant<std::monostate, NetworkPolicySpec, PodTemplate, ClusterPolicySpec> content;
 
   const NetworkPolicySpec* network_policy() const {
     return std::get_if<NetworkPolicySpec>(&content);
   }
   const PodTemplate* pod_template() const { return std::get_if<PodTemplate>(&content); }
+  const ClusterPolicySpec* cluster_policy() const {
+    return std::get_if<ClusterPolicySpec>(&content);
+  }
   // "NetworkPolicy default/web"
   std::string Describe() const;
 };
