@@ -34,6 +34,11 @@ AUDITED_WORKLOADS = {"apps": ["deployments", "statefulsets", "daemonsets", "repl
 REPORTS = {"wgpolicyk8s.io": ["policyreports", "clusterpolicyreports"],
            "openreports.io": ["reports", "clusterreports"]}
 REPORT_VERBS = {"get", "list", "create", "patch", "delete"}
+# The cluster-scoped network policies (network-policy-api CRDs), at every version it has served.
+CLUSTER_POLICY_GROUP = "policy.networking.k8s.io"
+CLUSTER_POLICIES = ["adminnetworkpolicies", "baselineadminnetworkpolicies",
+                    "clusternetworkpolicies"]
+CLUSTER_POLICY_VERSIONS = ["v1alpha1", "v1alpha2", "v1beta1"]
 
 failures = []
 
@@ -81,6 +86,8 @@ def check_rbac(objects):
     expected = {("networking.k8s.io", "networkpolicies"): READ_VERBS,
                 ("", "namespaces"): READ_VERBS,
                 ("", "pods"): READ_VERBS}
+    for resource in CLUSTER_POLICIES:
+        expected[(CLUSTER_POLICY_GROUP, resource)] = READ_VERBS
     for group, resources in AUDITED_WORKLOADS.items():
         for resource in resources:
             expected[(group, resource)] = {"list"}
@@ -223,7 +230,12 @@ def check_network_policies(objects, container_port):
 def rules_of(webhook):
     covered = set()
     for rule in webhook["rules"]:
-        expect(rule.get("scope") == "Namespaced", "rules are namespaced")
+        if rule["apiGroups"] == [CLUSTER_POLICY_GROUP]:
+            expect(rule.get("scope") == "Cluster" and
+                   sorted(rule.get("apiVersions", [])) == CLUSTER_POLICY_VERSIONS,
+                   f"the cluster-scoped policies at every version, scope Cluster: {rule}")
+        else:
+            expect(rule.get("scope") == "Namespaced", f"rules are namespaced: {rule}")
         for group in rule["apiGroups"]:
             for resource in rule["resources"]:
                 for operation in rule["operations"]:
@@ -252,6 +264,8 @@ def check_webhook(objects, service_port):
     expected |= {("apps", r, op) for r in ("deployments", "replicasets", "statefulsets",
                                            "daemonsets") for op in create_update}
     expected |= {("batch", r, op) for r in ("jobs", "cronjobs") for op in create_update}
+    expected |= {(CLUSTER_POLICY_GROUP, r, op) for r in CLUSTER_POLICIES
+                 for op in create_update + ("DELETE",)}
     expect(rules_of(main) == expected, f"main webhook rules: {sorted(rules_of(main))}")
     excluded = [e for e in main.get("namespaceSelector", {}).get("matchExpressions", [])
                 if e["key"] == "kubernetes.io/metadata.name" and e["operator"] == "NotIn"]

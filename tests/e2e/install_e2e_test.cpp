@@ -79,12 +79,16 @@ TEST(InstallE2e, ApplyKustomizeIsAcceptedAndGrantsExactlyThePromisedRights) {
             "Fail Fail");
 
   // docs/operating.md: get, list and watch of NetworkPolicies, Namespaces and Pods cluster-wide,
-  // list of the pod controllers, and writes of its own reports only; ConfigMaps and Leases in
+  // and of the cluster-scoped network policies (their CRDs need not be installed), list of the
+  // pod controllers, and writes of its own reports only; ConfigMaps and Leases in
   // netadmit-system only; nothing else.
   const std::set<std::string> cluster_wide = {
       "namespaces [get list watch]",
       "pods [get list watch]",
       "networkpolicies.networking.k8s.io [get list watch]",
+      "adminnetworkpolicies.policy.networking.k8s.io [get list watch]",
+      "baselineadminnetworkpolicies.policy.networking.k8s.io [get list watch]",
+      "clusternetworkpolicies.policy.networking.k8s.io [get list watch]",
       "replicationcontrollers [list]",
       "daemonsets.apps [list]",
       "deployments.apps [list]",
@@ -109,6 +113,9 @@ TEST(InstallE2e, ApplyKustomizeIsAcceptedAndGrantsExactlyThePromisedRights) {
   EXPECT_FALSE(CanI("get", "secrets", "--namespace=netadmit-system"));
   EXPECT_FALSE(CanI("create", "pods", "--namespace=default"));
   EXPECT_FALSE(CanI("delete", "networkpolicies.networking.k8s.io", "--namespace=default"));
+  EXPECT_TRUE(CanI("watch", "adminnetworkpolicies.policy.networking.k8s.io", "--all-namespaces"));
+  EXPECT_FALSE(CanI("create", "clusternetworkpolicies.policy.networking.k8s.io",
+                    "--all-namespaces"));
   EXPECT_FALSE(CanI("update", "leases.coordination.k8s.io", "--namespace=default"));
   EXPECT_FALSE(CanI("get", "deployments.apps", "--namespace=default"));
   EXPECT_FALSE(CanI("patch", "validatingwebhookconfigurations.admissionregistration.k8s.io",
