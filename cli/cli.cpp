@@ -43,6 +43,7 @@ struct DurationFlags {
   std::string reload_interval = "1s";
   std::string drain_timeout = "5s";
   std::string fresh_read_timeout = "2s";
+  std::string discovery_interval = "30s";
   std::string audit_interval = "10m";  // "0": no audit
 };
 
@@ -64,6 +65,7 @@ bool ApplyDurations(const DurationFlags& flags, ServerOptions& options) {
       {&flags.reload_interval, &options.reload_interval},
       {&flags.drain_timeout, &options.drain_timeout},
       {&flags.fresh_read_timeout, &options.fresh_read_timeout},
+      {&flags.discovery_interval, &options.cluster.discovery_interval},
   };
   for (const auto& [text, target] : durations) {
     auto parsed = ParseDuration(*text);
@@ -228,6 +230,13 @@ int Run(int argc, char** argv) {
       ->type_name("FILE");
   serve->add_option("--kube-context", serve_options.cluster.context,
                     "Context of --kubeconfig (default: its current context)");
+  serve
+      ->add_option("--discovery-interval", durations.discovery_interval,
+                   "With a cluster connection: how often to ask the API server whether the "
+                   "AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy CRDs "
+                   "are installed; a kind that appears is then watched, one that goes forgotten")
+      ->type_name("DURATION")
+      ->capture_default_str();
   serve->add_option("--namespace", serve_options.cluster.own_namespace,
                     "netadmit's own namespace, where rule-set ConfigMaps live (default: "
                     "POD_NAMESPACE, then the service account's or the context's namespace)");

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "netadmit/codec/decode.h"
+#include "netadmit/model/cluster_policy.h"
 
 namespace netadmit::kube {
 
@@ -30,12 +31,20 @@ bool Parse(rapidjson::Document& doc, std::string_view text) {
   return !doc.HasParseError();
 }
 
-std::string ApiPrefix(ClusterKind kind) {
-  return kind == ClusterKind::kNetworkPolicy ? "/apis/networking.k8s.io/v1" : "/api/v1";
+std::string ApiPrefix(ClusterKind kind, std::string_view version) {
+  if (kind == ClusterKind::kNetworkPolicy) {
+    return "/apis/networking.k8s.io/v1";
+  }
+  if (const auto& versions = PolicyVersions(kind); !versions.empty()) {
+    return "/apis/" + std::string(kPolicyApiGroup) + "/" +
+           std::string(version.empty() ? versions.front() : version);
+  }
+  return "/api/v1";
 }
 
-std::string CollectionPath(ClusterKind kind, std::string_view namespace_name) {
-  std::string path = ApiPrefix(kind);
+std::string CollectionPath(ClusterKind kind, std::string_view namespace_name,
+                           std::string_view version = {}) {
+  std::string path = ApiPrefix(kind, version);
   if (!namespace_name.empty() && kind != ClusterKind::kNamespace) {
     path += "/namespaces/";
     path += namespace_name;
@@ -77,8 +86,23 @@ std::string QueryEscape(std::string_view text) {
   return out;
 }
 
+const std::vector<std::string_view>& PolicyVersions(ClusterKind kind) {
+  static const std::vector<std::string_view> kV1alpha1 = {"v1alpha1"};
+  static const std::vector<std::string_view> kClusterNetworkPolicy = {"v1beta1", "v1alpha2"};
+  static const std::vector<std::string_view> kNone;
+  switch (kind) {
+    case ClusterKind::kAdminNetworkPolicy:
+    case ClusterKind::kBaselineAdminNetworkPolicy:
+      return kV1alpha1;
+    case ClusterKind::kClusterNetworkPolicy:
+      return kClusterNetworkPolicy;
+    default:
+      return kNone;
+  }
+}
+
 std::string ListTarget(const Resource& resource, int limit, std::string_view continue_token) {
-  std::string target = CollectionPath(resource.kind, resource.namespace_name);
+  std::string target = CollectionPath(resource.kind, resource.namespace_name, resource.version);
   char separator = '?';
   auto add = [&](std::string_view key, std::string_view value) {
     target += separator;
@@ -101,7 +125,7 @@ std::string ListTarget(const Resource& resource, int limit, std::string_view con
 
 std::string WatchTarget(const Resource& resource, std::string_view resource_version,
                         int timeout_seconds) {
-  std::string target = CollectionPath(resource.kind, resource.namespace_name);
+  std::string target = CollectionPath(resource.kind, resource.namespace_name, resource.version);
   if (!resource.label_selector.empty()) {
     target += "?labelSelector=" + QueryEscape(resource.label_selector) + "&watch=1";
   } else {

@@ -22,7 +22,17 @@ struct Resource {
   ClusterKind kind = ClusterKind::kNamespace;
   std::string namespace_name;  // empty: all namespaces (or a cluster-scoped kind)
   std::string label_selector;  // e.g. "netadmit.io/rule-set=true"; empty: none
+  // The API version, for a kind served at several (the cluster-scoped policies: discovery says
+  // which, discovery.h); empty: the kind's only version, or the first of PolicyVersions.
+  std::string version = {};
+
+  bool operator==(const Resource&) const = default;
 };
+
+// The API versions of policy.networking.k8s.io a cluster-scoped policy kind is read at,
+// preferred first: v1alpha1 for AdminNetworkPolicy and BaselineAdminNetworkPolicy; v1beta1,
+// then v1alpha2 (the same schema) for ClusterNetworkPolicy. Empty for every other kind.
+const std::vector<std::string_view>& PolicyVersions(ClusterKind kind);
 
 // The request targets. `continue_token` and `resource_version` are percent-encoded.
 std::string ListTarget(const Resource& resource, int limit, std::string_view continue_token);

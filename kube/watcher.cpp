@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -35,6 +37,7 @@
 #include <random>
 #include <utility>
 
+#include "kube/discovery.h"
 #include "kube/thread_priority.h"
 #include "netadmit/rules/rule_set.h"
 
@@ -75,6 +78,41 @@ struct Exchange {
   std::chrono::seconds retry_after{0};
 };
 
+// What the API server said in the body of an answer other than 200: a Status's message, else
+// the first line of a short text (a 404 of a path no one serves is "404 page not found"), else
+// nothing.
+std::string AnswerMessage(std::string_view body) {
+  if (const auto status = ParseStatus(body)) {
+    return status->message;
+  }
+  const std::string_view line = body.substr(0, body.find('\n'));
+  const bool text =
+      std::all_of(line.begin(), line.end(), [](char c) { return c >= ' ' && c < 127; });
+  return text && line.size() <= 200 ? std::string(line) : std::string();
+}
+
+// The error for an answer other than 200: `what`, the status, and the API server's message.
+Error AnswerError(const std::string& what, const ApiAnswer& answer) {
+  const std::string message = AnswerMessage(answer.body);
+  return Error{
+      "", 0, 0, "",
+      what + ": HTTP " + std::to_string(answer.status) + (message.empty() ? "" : ": " + message)};
+}
+
+// One resource's list-then-watch loop. Only the watcher's thread touches it.
+struct Task {
+  Task(Resource watched, bool from_discovery)
+      : resource(std::move(watched)), discovered(from_discovery) {}
+
+  Resource resource;
+  // A cluster-scoped policy kind, watched while discovery finds it served.
+  bool discovered;
+  // Discovery stopped it: whatever its coroutine still completes must not reach the cache.
+  bool stopped = false;
+  // Emitted to stop it: cancels the request or the wait it is in, and its coroutine ends.
+  asio::cancellation_signal cancel;
+};
+
 }  // namespace
 
 struct Watcher::Impl {
@@ -87,7 +125,8 @@ struct Watcher::Impl {
     }
   }
 
-  void Log(LogLevel level, std::string event, ClusterKind kind, std::string message) const {
+  void Log(LogLevel level, std::string event, std::optional<ClusterKind> kind,
+           std::string message) const {
     if (options.log) {
       options.log(LogEntry{level, std::move(event), kind, std::move(message)});
     }
@@ -115,12 +154,29 @@ struct Watcher::Impl {
       return true;
     };
   }
-  Outcome Classify(ClusterKind kind, const Exchange& exchange, std::string_view what);
-  asio::awaitable<Outcome> List(const Resource& resource, std::string& rv);
-  asio::awaitable<Outcome> Watch(const Resource& resource, std::string& rv, bool& progressed);
+  Outcome Classify(const Task& task, const Exchange& exchange, std::string_view what);
+  asio::awaitable<Outcome> List(Task& task, std::string& rv);
+  asio::awaitable<Outcome> Watch(Task& task, std::string& rv, bool& progressed);
   asio::awaitable<void> Wait(ClusterKind kind, Backoff& backoff);
-  asio::awaitable<void> Run(Resource resource);
-  asio::awaitable<Result<ApiAnswer>> SendOnce(ApiWrite write, std::string target,
+  asio::awaitable<void> Run(std::shared_ptr<Task> task);
+  void Spawn(std::shared_ptr<Task> task);
+
+  // Discovery (discovery.h): one GET, nullopt for a 404; then the whole question; the loop that
+  // asks it again and again; and the starting and stopping of watches that follows an answer.
+  asio::awaitable<Result<std::optional<std::string>>> DiscoveryGet(
+      std::string target, std::chrono::milliseconds timeout);
+  asio::awaitable<Result<std::vector<Resource>>> Discover(std::chrono::milliseconds timeout);
+  asio::awaitable<void> DiscoverLoop();
+  void Adopt(std::vector<Resource> served, bool first);
+  // Asks discovery again now (a discovered kind's watch met a 404 or 410).
+  void Rediscover();
+
+  // Runs `make()` (an awaitable of Result<T>) on the watcher's thread and waits up to `wait` for
+  // its answer; `prefix` starts the Error when none comes.
+  template <typename T, typename Make>
+  Result<T> Blocking(Make make, std::chrono::milliseconds wait, const std::string& prefix);
+  // Sends `write` (none: a GET) and returns whatever status the API server answered with.
+  asio::awaitable<Result<ApiAnswer>> SendOnce(std::optional<ApiWrite> write, std::string target,
                                               std::chrono::milliseconds timeout);
   asio::awaitable<Result<std::string>> GetOnce(std::string target, std::string what,
                                                std::chrono::milliseconds timeout);
@@ -129,12 +185,12 @@ struct Watcher::Impl {
   ClusterCache& state;
   TokenSource tokens;
   mutable std::mutex mutex;
-  std::array<std::string, kClusterKinds.size()> resource_versions;
-  std::array<std::atomic<uint64_t>, kClusterKinds.size()> restarts{};
+  std::array<std::string, kClusterKindCount> resource_versions;
+  std::array<std::atomic<uint64_t>, kClusterKindCount> restarts{};
   // The Retry-After of the last failure of each kind, taken by its next Wait (the kind's own
   // coroutine writes and reads it).
-  std::array<std::chrono::seconds, kClusterKinds.size()> retry_after{};
-  std::array<std::atomic<uint64_t>, kClusterKinds.size()> relists{};
+  std::array<std::chrono::seconds, kClusterKindCount> retry_after{};
+  std::array<std::atomic<uint64_t>, kClusterKindCount> relists{};
   // The TLS context outlives the io_context: coroutine frames destroyed with the io_context hold
   // streams that refer to it.
   std::optional<asio::ssl::context> tls;
@@ -142,6 +198,15 @@ struct Watcher::Impl {
   // Keeps the thread running while no watch is under way, so that GetNow and ListNow are served
   // even by a watcher that watches nothing.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> idle_work;
+  // Discovery's state, on the watcher's thread only: the watches it started, the kinds of
+  // options.resources, the policy kinds readiness waits for, the timer it sleeps on (cancelled
+  // to wake it early) and whether it was asked to ask again.
+  std::vector<std::shared_ptr<Task>> discovered_tasks;
+  std::vector<ClusterKind> base_kinds;
+  std::vector<ClusterKind> awaited_policy_kinds;
+  std::optional<asio::steady_timer> discovery_timer;
+  bool rediscover = false;
+  std::vector<Resource> discovered;  // under `mutex`: for DiscoveredResources()
   std::thread thread;
   bool started = false;
 };
@@ -259,18 +324,31 @@ asio::awaitable<Exchange> Watcher::Impl::Request(
   co_return out;
 }
 
-Outcome Watcher::Impl::Classify(ClusterKind kind, const Exchange& exchange, std::string_view what) {
+Outcome Watcher::Impl::Classify(const Task& task, const Exchange& exchange, std::string_view what) {
+  const ClusterKind kind = task.resource.kind;
+  if (task.stopped) {
+    return Outcome::kFailed;  // discovery cancelled the request: nothing to report
+  }
   if (exchange.status == 0 || (exchange.status == 200 && exchange.ec)) {
     Log(LogLevel::kWarn, "watch_connection_failed", kind,
         std::string(what) + ": " +
             (exchange.detail.empty() ? exchange.ec.message() : exchange.detail));
     return Outcome::kFailed;
   }
-  const auto status = ParseStatus(exchange.body);
-  const std::string message = status ? status->message : "HTTP " + std::to_string(exchange.status);
+  const std::string message = AnswerMessage(exchange.body);
   const unsigned code = exchange.status;
+  // "list: HTTP 404: <what the server said>"
+  const std::string answer = std::string(what) + ": HTTP " + std::to_string(code) +
+                             (message.empty() ? "" : ": " + message);
+  if (task.discovered && (code == 404 || code == 410)) {
+    // Its CustomResourceDefinition may be gone: discovery decides, not a storm of errors.
+    Log(LogLevel::kInfo, "watch_resource_gone", kind, answer + " (asking discovery again)");
+    Rediscover();
+    return code == 410 ? Outcome::kExpired : Outcome::kFailed;
+  }
   if (code == 410) {
-    Log(LogLevel::kInfo, "watch_expired", kind, std::string(what) + ": " + message);
+    Log(LogLevel::kInfo, "watch_expired", kind,
+        message.empty() ? answer : std::string(what) + ": " + message);
     return Outcome::kExpired;
   }
   if (code == 401 || code == 403 || code == 404) {
@@ -279,19 +357,19 @@ Outcome Watcher::Impl::Classify(ClusterKind kind, const Exchange& exchange, std:
         code == 401   ? "api_unauthorized"
         : code == 403 ? "api_forbidden"
                       : "api_not_found",
-        kind, std::string(what) + ": HTTP " + std::to_string(code) + ": " + message);
+        kind, answer);
     return Outcome::kFailed;
   }
   retry_after[Index(kind)] = exchange.retry_after;
   Log(LogLevel::kWarn, "api_unavailable", kind,
-      std::string(what) + ": HTTP " + std::to_string(code) + ": " + message +
-          (exchange.retry_after.count() > 0
-               ? " (retry after " + std::to_string(exchange.retry_after.count()) + " s)"
-               : ""));
+      answer + (exchange.retry_after.count() > 0
+                    ? " (retry after " + std::to_string(exchange.retry_after.count()) + " s)"
+                    : ""));
   return Outcome::kFailed;
 }
 
-asio::awaitable<Outcome> Watcher::Impl::List(const Resource& resource, std::string& rv) {
+asio::awaitable<Outcome> Watcher::Impl::List(Task& task, std::string& rv) {
+  const Resource& resource = task.resource;
   std::vector<ClusterObject> items;
   std::string list_rv;
   std::string token;
@@ -306,7 +384,7 @@ asio::awaitable<Outcome> Watcher::Impl::List(const Resource& resource, std::stri
     }
     if (exchange.status != 200 || exchange.ec) {
       // An expired continue token also answers 410: start the LIST over, like any failure.
-      co_return Classify(resource.kind, exchange, "list");
+      co_return Classify(task, exchange, "list");
     }
     auto page = ParseListPage(resource.kind, body);
     if (!page.ok()) {
@@ -321,6 +399,9 @@ asio::awaitable<Outcome> Watcher::Impl::List(const Resource& resource, std::stri
     }
     token = std::move(page->continue_token);
   } while (!token.empty());
+  if (task.stopped) {
+    co_return Outcome::kFailed;  // the last page arrived after discovery stopped the watch
+  }
   const std::size_t count = items.size();
   state.Replace(resource.kind, std::move(items));
   rv = list_rv;
@@ -330,15 +411,15 @@ asio::awaitable<Outcome> Watcher::Impl::List(const Resource& resource, std::stri
   co_return Outcome::kOk;
 }
 
-asio::awaitable<Outcome> Watcher::Impl::Watch(const Resource& resource, std::string& rv,
-                                              bool& progressed) {
+asio::awaitable<Outcome> Watcher::Impl::Watch(Task& task, std::string& rv, bool& progressed) {
+  const Resource& resource = task.resource;
   const auto base = options.watch_timeout.count();
   const int timeout_seconds =
       static_cast<int>(base + static_cast<int64_t>(static_cast<double>(base) * options.random()));
   LineSplitter splitter;
   Outcome result = Outcome::kOk;
   auto on_line = [&](std::string_view line) {
-    if (result != Outcome::kOk) {
+    if (result != Outcome::kOk || task.stopped) {
       return;
     }
     auto event = ParseWatchEvent(resource.kind, line);
@@ -366,6 +447,9 @@ asio::awaitable<Outcome> Watcher::Impl::Watch(const Resource& resource, std::str
         progressed = true;
         break;
       case WatchEventType::kError:
+        if (task.discovered && (event->status.code == 404 || event->status.code == 410)) {
+          Rediscover();  // as for an HTTP 404 or 410 (Classify)
+        }
         if (event->status.code == 410) {
           Log(LogLevel::kInfo, "watch_expired", resource.kind, event->status.message);
           result = Outcome::kExpired;
@@ -390,7 +474,7 @@ asio::awaitable<Outcome> Watcher::Impl::Watch(const Resource& resource, std::str
     co_return result;
   }
   if (exchange.status != 200 || exchange.ec) {
-    co_return Classify(resource.kind, exchange, "watch");
+    co_return Classify(task, exchange, "watch");
   }
   co_return Outcome::kOk;  // the server ended the watch: watch again from rv
 }
@@ -406,7 +490,8 @@ asio::awaitable<void> Watcher::Impl::Wait(ClusterKind kind, Backoff& backoff) {
   co_await timer.async_wait(kNoThrow);
 }
 
-asio::awaitable<void> Watcher::Impl::Run(Resource resource) {
+asio::awaitable<void> Watcher::Impl::Run(std::shared_ptr<Task> task) {
+  const Resource& resource = task->resource;
   Backoff backoff(options.backoff_initial, options.backoff_max, options.random);
   std::string rv;
   bool listed = false;
@@ -414,7 +499,7 @@ asio::awaitable<void> Watcher::Impl::Run(Resource resource) {
     bool just_listed = false;
     if (rv.empty()) {
       just_listed = true;
-      const Outcome outcome = co_await List(resource, rv);
+      const Outcome outcome = co_await List(*task, rv);
       if (outcome != Outcome::kOk) {
         co_await Wait(resource.kind, backoff);
         continue;
@@ -425,7 +510,7 @@ asio::awaitable<void> Watcher::Impl::Run(Resource resource) {
       listed = true;
     }
     bool progressed = false;
-    const Outcome outcome = co_await Watch(resource, rv, progressed);
+    const Outcome outcome = co_await Watch(*task, rv, progressed);
     ++restarts[Index(resource.kind)];
     if (progressed) {
       backoff.Reset();  // the watch worked for a while: the next failure starts small again
@@ -467,6 +552,161 @@ Watcher::Watcher(WatchOptions options, ClusterCache& state)
 
 Watcher::~Watcher() { Stop(); }
 
+void Watcher::Impl::Spawn(std::shared_ptr<Task> task) {
+  // A stopped task ends with operation_aborted thrown at its next co_await: no news.
+  auto ended = [this, task](const std::exception_ptr& error) {
+    if (error && !task->stopped) {
+      Log(LogLevel::kError, "watch_stopped", task->resource.kind, "unexpected exception");
+    }
+  };
+  asio::cancellation_slot slot = task->cancel.slot();
+  asio::co_spawn(io, Run(std::move(task)), asio::bind_cancellation_slot(slot, std::move(ended)));
+}
+
+asio::awaitable<Result<std::optional<std::string>>> Watcher::Impl::DiscoveryGet(
+    std::string target, std::chrono::milliseconds timeout) {
+  const std::string what = "discovery " + target;
+  auto answer = co_await SendOnce(std::nullopt, std::move(target), timeout);
+  if (!answer) {
+    co_return Error{"", 0, 0, "", what + ": " + answer.error().message};
+  }
+  if (answer->status == 404) {
+    co_return std::optional<std::string>();  // not served: an answer, not a failure
+  }
+  if (answer->status != 200) {
+    co_return AnswerError(what, *answer);
+  }
+  co_return std::optional<std::string>(std::move(answer->body));
+}
+
+asio::awaitable<Result<std::vector<Resource>>> Watcher::Impl::Discover(
+    std::chrono::milliseconds timeout) {
+  ServedVersions served;
+  auto group = co_await DiscoveryGet(PolicyGroupPath(), timeout);
+  if (!group) {
+    co_return group.error();
+  }
+  if (*group) {
+    auto versions = ParseApiGroupVersions(**group);
+    if (!versions) {
+      co_return Error{"", 0, 0, versions.error().path,
+                      "discovery " + PolicyGroupPath() + ": " + versions.error().message};
+    }
+    for (const std::string& version : *versions) {
+      if (!ReadsPolicyVersion(version) || served.contains(version)) {
+        continue;
+      }
+      auto listed = co_await DiscoveryGet(PolicyVersionPath(version), timeout);
+      if (!listed) {
+        co_return listed.error();
+      }
+      if (!*listed) {
+        continue;  // the version went between the two requests
+      }
+      auto resources = ParseApiResources(**listed);
+      if (!resources) {
+        co_return Error{
+            "", 0, 0, resources.error().path,
+            "discovery " + PolicyVersionPath(version) + ": " + resources.error().message};
+      }
+      served.emplace(version, std::move(*resources));
+    }
+  }
+  co_return ChooseClusterPolicyResources(served);
+}
+
+void Watcher::Impl::Adopt(std::vector<Resource> served, bool first) {
+  auto served_kind = [&](ClusterKind kind) {
+    return std::any_of(served.begin(), served.end(),
+                       [kind](const Resource& resource) { return resource.kind == kind; });
+  };
+  std::erase_if(discovered_tasks, [&](const std::shared_ptr<Task>& task) {
+    if (std::find(served.begin(), served.end(), task->resource) != served.end()) {
+      return false;
+    }
+    task->stopped = true;
+    task->cancel.emit(asio::cancellation_type::terminal);
+    const ClusterKind kind = task->resource.kind;
+    if (served_kind(kind)) {
+      // Another version now: the new watch's first LIST replaces the objects.
+      Log(LogLevel::kInfo, "watch_version_changed", kind,
+          "no longer read at " + std::string(kPolicyApiGroup) + "/" + task->resource.version);
+    } else {
+      state.Forget(kind);
+      Log(LogLevel::kInfo, "watch_kind_gone", kind,
+          "no longer served (its CustomResourceDefinition is gone): its objects are forgotten");
+    }
+    return true;
+  });
+  for (const Resource& resource : served) {
+    if (std::none_of(discovered_tasks.begin(), discovered_tasks.end(),
+                     [&](const auto& task) { return task->resource == resource; })) {
+      Log(LogLevel::kInfo, "watch_kind_served", resource.kind,
+          "served at " + std::string(kPolicyApiGroup) + "/" + resource.version +
+              ": listing and watching it");
+      discovered_tasks.push_back(std::make_shared<Task>(resource, true));
+      Spawn(discovered_tasks.back());
+    }
+  }
+  // Readiness waits for the kinds of the first answer only: a kind that appears later must not
+  // make a ready replica unready (the webhook would lose its endpoints for a moment).
+  if (first) {
+    awaited_policy_kinds.clear();
+    for (const Resource& resource : served) {
+      awaited_policy_kinds.push_back(resource.kind);
+    }
+  } else {
+    std::erase_if(awaited_policy_kinds, [&](ClusterKind kind) { return !served_kind(kind); });
+  }
+  std::vector<ClusterKind> watched = base_kinds;
+  watched.insert(watched.end(), awaited_policy_kinds.begin(), awaited_policy_kinds.end());
+  state.SetWatched(std::move(watched));
+  std::lock_guard lock(mutex);
+  discovered = std::move(served);
+}
+
+void Watcher::Impl::Rediscover() {
+  rediscover = true;
+  if (discovery_timer) {
+    discovery_timer->cancel();  // wakes the loop if it sleeps; else it sees `rediscover`
+  }
+}
+
+asio::awaitable<void> Watcher::Impl::DiscoverLoop() {
+  Backoff backoff(options.backoff_initial, options.backoff_max, options.random);
+  bool first = true;
+  bool failing = false;
+  for (;;) {
+    rediscover = false;
+    auto found = co_await Discover(options.request_timeout);
+    if (found) {
+      if (failing) {
+        Log(LogLevel::kInfo, "discovery_recovered", std::nullopt,
+            "discovery answers again after failing");
+      }
+      failing = false;
+      backoff.Reset();
+      Adopt(std::move(*found), first);
+    } else {
+      if (!failing) {
+        // Once per failing spell: the retries follow the backoff and would repeat it.
+        Log(LogLevel::kWarn, "discovery_failed", std::nullopt,
+            found.error().ToString() +
+                " (the last answer stays in force; asked again with backoff)");
+      }
+      failing = true;
+      if (first) {
+        Adopt({}, true);  // no answer yet: none served, so that readiness does not wait for one
+      }
+    }
+    first = false;
+    if (!rediscover) {
+      discovery_timer->expires_after(failing ? backoff.Next() : options.discovery_interval);
+      co_await discovery_timer->async_wait(kNoThrow);
+    }
+  }
+}
+
 Status Watcher::Start() {
   if (impl_->started) {
     return Ok{};
@@ -496,12 +736,24 @@ Status Watcher::Start() {
   impl_->tls.emplace(std::move(tls));
   impl_->idle_work.emplace(impl_->io.get_executor());
   for (const auto& resource : impl_->options.resources) {
-    asio::co_spawn(impl_->io, impl_->Run(resource),
-                   [impl = impl_.get(), kind = resource.kind](const std::exception_ptr& error) {
-                     if (error) {
-                       impl->Log(LogLevel::kError, "watch_stopped", kind, "unexpected exception");
-                     }
-                   });
+    impl_->Spawn(std::make_shared<Task>(resource, false));
+  }
+  if (impl_->options.discover_cluster_policies) {
+    impl_->base_kinds.clear();
+    for (const auto& resource : impl_->options.resources) {
+      impl_->base_kinds.push_back(resource.kind);
+    }
+    // Until discovery first answers, readiness waits for every kind it might find.
+    std::vector<ClusterKind> watched = impl_->base_kinds;
+    watched.insert(watched.end(), kClusterPolicyKinds.begin(), kClusterPolicyKinds.end());
+    impl_->state.SetWatched(std::move(watched));
+    impl_->discovery_timer.emplace(impl_->io);
+    asio::co_spawn(
+        impl_->io, impl_->DiscoverLoop(), [impl = impl_.get()](const std::exception_ptr& error) {
+          if (error) {
+            impl->Log(LogLevel::kError, "discovery_stopped", std::nullopt, "unexpected exception");
+          }
+        });
   }
   impl_->started = true;
   impl_->thread = std::thread([impl = impl_.get()] {
@@ -513,57 +765,56 @@ Status Watcher::Start() {
   return Ok{};
 }
 
-asio::awaitable<Result<std::string>> Watcher::Impl::GetOnce(std::string target, std::string what,
-                                                            std::chrono::milliseconds timeout) {
-  std::string body;
-  bool too_large = false;
-  Exchange exchange = co_await Request(std::move(target), timeout, CollectBody(body, too_large));
-  if (too_large) {
-    co_return Error{"", 0, 0, "", what + ": the response is too large"};
-  }
-  if (exchange.ec) {
-    co_return Error{
-        "", 0, 0, "",
-        what + ": " + (exchange.detail.empty() ? exchange.ec.message() : exchange.detail)};
-  }
-  if (exchange.status != 200) {
-    const auto status = ParseStatus(exchange.body);
-    co_return Error{"", 0, 0, "",
-                    what + ": HTTP " + std::to_string(exchange.status) +
-                        (status && !status->message.empty() ? ": " + status->message : "")};
-  }
-  co_return body;
-}
-
-Result<std::string> Watcher::GetNow(const std::string& target, const std::string& what,
-                                    std::chrono::milliseconds timeout) {
-  if (!impl_->started) {
+template <typename T, typename Make>
+Result<T> Watcher::Impl::Blocking(Make make, std::chrono::milliseconds wait,
+                                  const std::string& prefix) {
+  if (!started) {
     return Error{"", 0, 0, "", "not connected to the API server"};
   }
   // A promise of its own rather than asio::use_future, which needs a default-constructible
   // result. Should the watcher stop first, the promise is dropped and get() reports it.
-  auto promise = std::make_shared<std::promise<Result<std::string>>>();
+  auto promise = std::make_shared<std::promise<Result<T>>>();
   auto result = promise->get_future();
   asio::co_spawn(
-      impl_->io,
-      [impl = impl_.get(), promise, target, what, timeout]() -> asio::awaitable<void> {
-        promise->set_value(co_await impl->GetOnce(target, what, timeout));
+      io,
+      [promise, make = std::move(make)]() mutable -> asio::awaitable<void> {
+        promise->set_value(co_await make());
       },
       asio::detached);
-  // The request has its own deadline; this one also covers a watcher thread too busy to start it.
-  if (result.wait_for(timeout + std::chrono::milliseconds(100)) != std::future_status::ready) {
-    return Error{"", 0, 0, "",
-                 what + ": no answer within " + std::to_string(timeout.count()) + " ms"};
+  // The requests have their own deadlines; this one also covers a watcher thread too busy to
+  // start them.
+  if (result.wait_for(wait + std::chrono::milliseconds(100)) != std::future_status::ready) {
+    return Error{"", 0, 0, "", prefix + "no answer within " + std::to_string(wait.count()) + " ms"};
   }
   try {
     return result.get();
   } catch (const std::exception& e) {
     // The watcher stopped while the request was under way.
-    return Error{"", 0, 0, "", what + ": interrupted: " + e.what()};
+    return Error{"", 0, 0, "", prefix + "interrupted: " + e.what()};
   }
 }
 
-asio::awaitable<Result<ApiAnswer>> Watcher::Impl::SendOnce(ApiWrite write, std::string target,
+asio::awaitable<Result<std::string>> Watcher::Impl::GetOnce(std::string target, std::string what,
+                                                            std::chrono::milliseconds timeout) {
+  auto answer = co_await SendOnce(std::nullopt, std::move(target), timeout);
+  if (!answer) {
+    co_return Error{"", 0, 0, "", what + ": " + answer.error().message};
+  }
+  if (answer->status != 200) {
+    co_return AnswerError(what, *answer);
+  }
+  co_return std::move(answer->body);
+}
+
+Result<std::string> Watcher::GetNow(const std::string& target, const std::string& what,
+                                    std::chrono::milliseconds timeout) {
+  return impl_->Blocking<std::string>(
+      [impl = impl_.get(), target, what, timeout] { return impl->GetOnce(target, what, timeout); },
+      timeout, what + ": ");
+}
+
+asio::awaitable<Result<ApiAnswer>> Watcher::Impl::SendOnce(std::optional<ApiWrite> write,
+                                                           std::string target,
                                                            std::chrono::milliseconds timeout) {
   std::string body;
   bool too_large = false;
@@ -582,26 +833,23 @@ asio::awaitable<Result<ApiAnswer>> Watcher::Impl::SendOnce(ApiWrite write, std::
 
 Result<ApiAnswer> Watcher::SendNow(ApiWrite write, const std::string& target,
                                    std::chrono::milliseconds timeout) {
-  if (!impl_->started) {
-    return Error{"", 0, 0, "", "not connected to the API server"};
-  }
-  auto promise = std::make_shared<std::promise<Result<ApiAnswer>>>();
-  auto result = promise->get_future();
-  asio::co_spawn(
-      impl_->io,
-      [impl = impl_.get(), promise, write = std::move(write), target,
-       timeout]() mutable -> asio::awaitable<void> {
-        promise->set_value(co_await impl->SendOnce(std::move(write), target, timeout));
+  return impl_->Blocking<ApiAnswer>(
+      [impl = impl_.get(), write = std::move(write), target, timeout]() mutable {
+        return impl->SendOnce(std::move(write), target, timeout);
       },
-      asio::detached);
-  if (result.wait_for(timeout + std::chrono::milliseconds(100)) != std::future_status::ready) {
-    return Error{"", 0, 0, "", "no answer within " + std::to_string(timeout.count()) + " ms"};
-  }
-  try {
-    return result.get();
-  } catch (const std::exception& e) {
-    return Error{"", 0, 0, "", std::string("interrupted: ") + e.what()};
-  }
+      timeout, "");
+}
+
+Result<std::vector<Resource>> Watcher::DiscoverNow(std::chrono::milliseconds timeout) {
+  // At most one request for the group and one for each version read (three).
+  return impl_->Blocking<std::vector<Resource>>(
+      [impl = impl_.get(), timeout] { return impl->Discover(timeout); }, timeout * 4,
+      "discovery: ");
+}
+
+std::vector<Resource> Watcher::DiscoveredResources() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->discovered;
 }
 
 Result<std::vector<ClusterObject>> Watcher::ListNow(ClusterKind kind,

@@ -9,6 +9,15 @@
 //   - 401/403/404: log the API server's Status message (RBAC or token problems need a person),
 //     and retry with the same backoff.
 //
+// With discover_cluster_policies, the cluster-scoped network policies (kube/discovery.h) are
+// watched too, those that discovery finds served, each at the version discovery picks. Discovery
+// is asked again every discovery_interval, and at once when such a watch meets a 404 or 410 (its
+// CRD may be gone): a kind that appears is listed and watched; a kind that goes is no longer
+// watched and ClusterCache::Forget drops its objects; a kind whose version changes is watched at
+// the new one. Readiness (ClusterCache::Synced) waits for the first discovery and for the kinds
+// it found; a kind that appears later does not make a ready cache unready. When discovery fails
+// (5xx, a timeout) the last answer stays, it is logged once, and asked again with backoff.
+//
 // One thread runs an io_context with one coroutine per resource. Every request opens its own
 // TLS connection, verifies the API server against the configured CA, and sends the current
 // bearer token (re-read from its file when it changes).
@@ -21,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,9 +47,9 @@ enum class LogLevel { kInfo, kWarn, kError };
 
 struct LogEntry {
   LogLevel level = LogLevel::kInfo;
-  std::string event;  // "watch_listed", "watch_expired", "watch_failed", ...
-  ClusterKind kind = ClusterKind::kNamespace;
-  std::string message;  // the API server's Status message, or what went wrong
+  std::string event;                // "watch_listed", "watch_expired", "watch_failed", ...
+  std::optional<ClusterKind> kind;  // none: about no one kind (discovery)
+  std::string message;              // the API server's Status message, or what went wrong
 };
 
 // A request that changes something: its method, body and the body's content type.
@@ -73,6 +83,10 @@ struct WatchOptions {
   std::function<void(ClusterKind, std::chrono::milliseconds)> on_backoff;
   std::size_t list_body_limit = 512 * 1024 * 1024;
   std::string user_agent = "netadmit";  // not "curl": the API server pretty-prints for curl
+  // Also list and watch the cluster-scoped network policies that discovery finds served, asking
+  // again at this interval (their CRDs come and go). `netadmit serve` turns it on.
+  bool discover_cluster_policies = false;
+  std::chrono::milliseconds discovery_interval{30'000};
   // Runs the watcher's thread under SCHED_IDLE: for a client whose requests may wait while the
   // process has anything else to do (the audit's lists), so that decrypting and reading their
   // large answers never delays a review.
@@ -113,6 +127,14 @@ class Watcher {
   // thread for at most about `timeout`, like GetNow.
   Result<ApiAnswer> SendNow(ApiWrite write, const std::string& target,
                             std::chrono::milliseconds timeout);
+
+  // Asks discovery now which cluster-scoped policy kinds the API server serves, and at which
+  // version to read each (ChooseClusterPolicyResources): none when the group is not served (404).
+  // An Error when discovery fails (any other answer, none, or a body that does not parse). Each
+  // request may take `timeout`; blocks like GetNow.
+  Result<std::vector<Resource>> DiscoverNow(std::chrono::milliseconds timeout);
+  // The cluster-scoped policy resources watched now, as the last discovery found them.
+  std::vector<Resource> DiscoveredResources() const;
 
   const WatchOptions& options() const;
 

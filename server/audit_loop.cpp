@@ -78,6 +78,7 @@ AuditLoop::AuditLoop(AuditOptions options, kube::Watcher& api, const ClusterCach
   }
   kube::WatchOptions lists = api.options();
   lists.resources.clear();
+  lists.discover_cluster_policies = false;  // it lists, it does not watch
   lists.idle_priority = true;
   lists_ = std::make_unique<kube::Watcher>(std::move(lists), unused_cache_);
   if (options_.leader_elect) {

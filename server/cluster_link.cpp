@@ -10,6 +10,14 @@ namespace {
 
 constexpr std::size_t Index(ClusterKind kind) { return static_cast<std::size_t>(kind); }
 
+// Every kind the cache may hold: those every cluster serves, and the cluster-scoped policies
+// (their series read 0 while their CRDs are not installed).
+std::vector<ClusterKind> AllKinds() {
+  std::vector<ClusterKind> kinds(kClusterKinds.begin(), kClusterKinds.end());
+  kinds.insert(kinds.end(), kClusterPolicyKinds.begin(), kClusterPolicyKinds.end());
+  return kinds;
+}
+
 }  // namespace
 
 ClusterLink::ClusterLink(Logger& logger, prometheus::Registry& registry)
@@ -43,7 +51,7 @@ ClusterLink::ClusterLink(Logger& logger, prometheus::Registry& registry)
                       .Name("netadmit_cluster_relists_total")
                       .Help("Full lists after the first (a 410 or an expired version), by kind")
                       .Register(registry);
-  for (const ClusterKind kind : kClusterKinds) {
+  for (const ClusterKind kind : AllKinds()) {
     const prometheus::Labels labels = {{"kind", ClusterKindName(kind)}};
     objects_[Index(kind)] = &objects.Add(labels);
     generation_[Index(kind)] = &generation.Add(labels);
@@ -91,20 +99,29 @@ Result<std::unique_ptr<ClusterLink>> ClusterLink::Create(ClusterOptions options,
   }
   Logger* log = &logger;
   watch.log = [log](const kube::LogEntry& entry) {
-    const std::initializer_list<LogField> fields = {{"kind", ClusterKindName(entry.kind)},
-                                                    {"message", entry.message}};
-    switch (entry.level) {
-      case kube::LogLevel::kInfo:
-        log->Info(entry.event, fields);
-        break;
-      case kube::LogLevel::kWarn:
-        log->Warn(entry.event, fields);
-        break;
-      case kube::LogLevel::kError:
-        log->Error(entry.event, fields);
-        break;
+    auto write = [&](std::initializer_list<LogField> fields) {
+      switch (entry.level) {
+        case kube::LogLevel::kInfo:
+          log->Info(entry.event, fields);
+          break;
+        case kube::LogLevel::kWarn:
+          log->Warn(entry.event, fields);
+          break;
+        case kube::LogLevel::kError:
+          log->Error(entry.event, fields);
+          break;
+      }
+    };
+    if (entry.kind) {
+      write({{"kind", ClusterKindName(*entry.kind)}, {"message", entry.message}});
+    } else {
+      write({{"message", entry.message}});  // discovery: about no one kind
     }
   };
+  // The cluster-scoped policies, while their CRDs are installed; the watcher then also decides
+  // which of them readiness waits for.
+  watch.discover_cluster_policies = true;
+  watch.discovery_interval = options.discovery_interval;
   if (options.adjust) {
     options.adjust(watch);
   }
@@ -170,7 +187,7 @@ std::vector<RuleSource> ClusterLink::RuleSetSources() const {
 void ClusterLink::UpdateMetrics() {
   std::lock_guard lock(mutex_);
   synced_.Set(watcher_ && cache_.Synced() ? 1 : 0);
-  for (const ClusterKind kind : kClusterKinds) {
+  for (const ClusterKind kind : AllKinds()) {
     const std::size_t i = Index(kind);
     objects_[i]->Set(static_cast<double>(cache_.Count(kind)));
     generation_[i]->Set(static_cast<double>(cache_.Generation(kind)));

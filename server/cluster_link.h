@@ -38,6 +38,9 @@ struct ClusterOptions {
   bool in_cluster = false;
   std::string service_account_dir = std::string(kube::kServiceAccountDir);
   kube::GetEnv getenv;  // default: std::getenv
+  // How often to ask discovery which cluster-scoped network policy kinds are served
+  // (--discovery-interval): a CRD installed or removed is noticed within this time.
+  std::chrono::milliseconds discovery_interval{30'000};
   // Passed to the watcher as they are (tests shorten timeouts and backoff).
   std::function<void(kube::WatchOptions&)> adjust;
 };
@@ -84,13 +87,13 @@ class ClusterLink {
   std::unique_ptr<kube::Watcher> watcher_;
   prometheus::Gauge& active_;
   prometheus::Gauge& synced_;
-  std::array<prometheus::Gauge*, kClusterKinds.size()> objects_{};
-  std::array<prometheus::Gauge*, kClusterKinds.size()> generation_{};
-  std::array<prometheus::Counter*, kClusterKinds.size()> restarts_{};
-  std::array<prometheus::Counter*, kClusterKinds.size()> relists_{};
+  std::array<prometheus::Gauge*, kClusterKindCount> objects_{};
+  std::array<prometheus::Gauge*, kClusterKindCount> generation_{};
+  std::array<prometheus::Counter*, kClusterKindCount> restarts_{};
+  std::array<prometheus::Counter*, kClusterKindCount> relists_{};
   std::mutex mutex_;  // UpdateMetrics
-  std::array<uint64_t, kClusterKinds.size()> seen_restarts_{};
-  std::array<uint64_t, kClusterKinds.size()> seen_relists_{};
+  std::array<uint64_t, kClusterKindCount> seen_restarts_{};
+  std::array<uint64_t, kClusterKindCount> seen_relists_{};
 };
 
 }  // namespace netadmit::server

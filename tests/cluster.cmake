@@ -7,7 +7,8 @@ target_compile_definitions(netadmit_cluster_tests PRIVATE
 gtest_discover_tests(netadmit_cluster_tests DISCOVERY_TIMEOUT 60)
 
 if(NETADMIT_BUILD_SERVER)
-  add_executable(netadmit_kube_tests kube_protocol_test.cpp kube_watcher_test.cpp)
+  add_executable(netadmit_kube_tests kube_discovery_test.cpp kube_protocol_test.cpp
+    kube_watcher_test.cpp)
   target_link_libraries(netadmit_kube_tests PRIVATE
     netadmit_kube netadmit_test_support GTest::gtest_main)
   target_compile_definitions(netadmit_kube_tests PRIVATE

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -474,6 +476,270 @@ TEST_F(WatcherTest, WrongCaIsRefusedAtTheHandshake) {
       << DumpLogs();
   EXPECT_FALSE(state_.Synced());
   EXPECT_TRUE(api_.Requests().empty());
+}
+
+// Discovery of the cluster-scoped policies (discovery.h), against the test API server: what it
+// serves under /apis/policy.networking.k8s.io is what its discovery answers.
+
+std::string AdminPolicyJson(const std::string& name, int priority) {
+  return R"({"metadata":{"name":")" + name + R"("},"spec":{"priority":)" +
+         std::to_string(priority) +
+         R"(,"subject":{"namespaces":{}},"ingress":[{"action":"Deny","from":[{"namespaces":{}}]}]}})";
+}
+
+std::string ClusterPolicyJson(const std::string& name) {
+  return R"({"metadata":{"name":")" + name +
+         R"("},"spec":{"tier":"Admin","priority":5,"subject":{"namespaces":{}},)"
+         R"("egress":[{"action":"Pass","to":[{"namespaces":{}}]}]}})";
+}
+
+const std::string kPolicyGroup = "/apis/policy.networking.k8s.io";
+const std::string kAdminPolicies = kPolicyGroup + "/v1alpha1/adminnetworkpolicies";
+
+class DiscoveryTest : public WatcherTest {
+ protected:
+  WatchOptions Discovering(std::chrono::milliseconds interval = 100ms) {
+    WatchOptions options = Options();
+    options.discover_cluster_policies = true;
+    options.discovery_interval = interval;
+    return options;
+  }
+
+  std::vector<std::string> PolicyNames() {
+    std::vector<std::string> names;
+    for (const auto& policy : state_.ClusterPolicies()) {
+      names.push_back(policy->name);
+    }
+    return names;
+  }
+
+  int Logs(std::string_view event) {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(std::count_if(
+        logs_.begin(), logs_.end(), [&](const LogEntry& entry) { return entry.event == event; }));
+  }
+
+  // Errors and warnings other than those a test provokes on purpose.
+  bool LoggedAtLeast(LogLevel level) {
+    std::lock_guard lock(mutex_);
+    return std::any_of(logs_.begin(), logs_.end(),
+                       [&](const LogEntry& entry) { return entry.level >= level; });
+  }
+};
+
+TEST_F(DiscoveryTest, NoCrdMeansNoPolicyKindNoErrorAndReady) {
+  Start(Discovering());
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); })) << DumpLogs();
+  ASSERT_TRUE(Eventually([&] { return CountRequests(kPolicyGroup, "", true) >= 2; }));
+  EXPECT_TRUE(watcher_->DiscoveredResources().empty());
+  EXPECT_TRUE(state_.ClusterPolicies().empty());
+  EXPECT_EQ(CountRequests(kPolicyGroup + "/"), 0);  // no version asked, no list, no watch
+  EXPECT_FALSE(LoggedAtLeast(LogLevel::kWarn)) << DumpLogs();
+  EXPECT_EQ(api_.OpenWatches(), 4);
+}
+
+TEST_F(DiscoveryTest, ServedKindsAreListedBeforeReadyAtTheVersionDiscoveryPicks) {
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 10));
+  api_.Add(FakeApiServer::ClusterNetworkPolicies("v1alpha2"), ClusterPolicyJson("pass-dns"));
+  api_.Add(FakeApiServer::ClusterNetworkPolicies("v1beta1"), ClusterPolicyJson("pass-dns"));
+  Start(Discovering());
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); })) << DumpLogs();
+  // Ready means listed: nothing to wait for after Synced.
+  EXPECT_EQ(state_.Count(ClusterKind::kAdminNetworkPolicy), 1u);
+  EXPECT_EQ(state_.Count(ClusterKind::kClusterNetworkPolicy), 1u);
+  EXPECT_EQ(PolicyNames(), (std::vector<std::string>{"deny-dev", "pass-dns"}));
+  EXPECT_EQ(watcher_->DiscoveredResources(),
+            (std::vector<Resource>{{ClusterKind::kAdminNetworkPolicy, "", "", "v1alpha1"},
+                                   {ClusterKind::kClusterNetworkPolicy, "", "", "v1beta1"}}));
+  // The ClusterNetworkPolicies are read once, at v1beta1; v1alpha2 is only asked about.
+  EXPECT_EQ(CountRequests(kPolicyGroup + "/v1alpha2/"), 0);
+  EXPECT_GE(CountRequests(kPolicyGroup + "/v1beta1/clusternetworkpolicies?limit=2"), 1);
+  EXPECT_EQ(CountRequests(kPolicyGroup + "/v1alpha1/baselineadminnetworkpolicies"), 0);
+  EXPECT_TRUE(Eventually([&] { return api_.OpenWatches() == 6; }));
+  // Watched: an event reaches the cache.
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-test", 20));
+  EXPECT_TRUE(Eventually([&] { return state_.Count(ClusterKind::kAdminNetworkPolicy) == 2; }));
+}
+
+TEST_F(DiscoveryTest, ACrdInstalledLaterIsWatchedWithoutLeavingReadiness) {
+  Start(Discovering());
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); }));
+  std::atomic<bool> unready{false};
+  std::atomic<bool> watching{true};
+  std::thread sampler([&] {
+    while (watching) {
+      unready = unready || !state_.Synced();
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 10));
+  const bool seen = Eventually([&] { return state_.Count(ClusterKind::kAdminNetworkPolicy) == 1; });
+  watching = false;
+  sampler.join();
+  ASSERT_TRUE(seen) << DumpLogs();
+  EXPECT_FALSE(unready);
+  EXPECT_TRUE(Logged("watch_kind_served", "served at policy.networking.k8s.io/v1alpha1"));
+  api_.Modify(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 11));
+  EXPECT_TRUE(Eventually([&] {
+    const auto policies = state_.ClusterPolicies();
+    return policies.size() == 1 && policies[0]->spec.priority == 11;
+  }));
+}
+
+TEST_F(DiscoveryTest, ACrdRemovedStopsItsWatchAndForgetsItsObjects) {
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 10));
+  api_.Add(FakeApiServer::BaselineAdminNetworkPolicies(), AdminPolicyJson("default", 0));
+  Start(Discovering());
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 6; }));
+  ASSERT_EQ(state_.Count(ClusterKind::kAdminNetworkPolicy), 1u);
+  const uint64_t generation = state_.Generation(ClusterKind::kAdminNetworkPolicy);
+
+  // No DELETED events come: the objects go because discovery says the kind is gone.
+  api_.Unserve(FakeApiServer::AdminNetworkPolicies());
+  ASSERT_TRUE(Eventually([&] { return !state_.Listed(ClusterKind::kAdminNetworkPolicy); }))
+      << DumpLogs();
+  EXPECT_EQ(state_.Count(ClusterKind::kAdminNetworkPolicy), 0u);
+  EXPECT_GT(state_.Generation(ClusterKind::kAdminNetworkPolicy), generation);
+  EXPECT_EQ(PolicyNames(), std::vector<std::string>{"default"});
+  EXPECT_TRUE(state_.Synced());  // a kind that is gone is not waited for
+  EXPECT_TRUE(Eventually([&] { return api_.OpenWatches() == 5; }));
+  EXPECT_EQ(
+      watcher_->DiscoveredResources(),
+      (std::vector<Resource>{{ClusterKind::kBaselineAdminNetworkPolicy, "", "", "v1alpha1"}}));
+  EXPECT_TRUE(Logged("watch_kind_gone", "objects are forgotten"));
+  EXPECT_FALSE(LoggedAtLeast(LogLevel::kError)) << DumpLogs();
+  // The CRD back: listed again.
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 10));
+  EXPECT_TRUE(Eventually([&] { return state_.Count(ClusterKind::kAdminNetworkPolicy) == 1; }));
+}
+
+TEST_F(DiscoveryTest, A404FromTheWatchAsksDiscoveryAgainAtOnce) {
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 10));
+  Start(Discovering(3600s));  // no periodic discovery within the test
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 5; }));
+  const int asked = CountRequests(kPolicyGroup, "", true);
+  api_.Unserve(FakeApiServer::AdminNetworkPolicies());
+  // The watch ends, the next one gets 404, discovery is asked again and the kind forgotten.
+  ASSERT_TRUE(Eventually([&] { return state_.Count(ClusterKind::kAdminNetworkPolicy) == 0; }, 5s))
+      << DumpLogs();
+  EXPECT_GT(CountRequests(kPolicyGroup, "", true), asked);
+  EXPECT_TRUE(Logged("watch_resource_gone", "HTTP 404: 404 page not found"));
+  EXPECT_FALSE(Logged("api_not_found"));  // not the error a missing built-in resource is
+  // No storm: the kind's requests stop once it is forgotten.
+  const int requests = CountRequests(kAdminPolicies);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(CountRequests(kAdminPolicies), requests);
+}
+
+TEST_F(DiscoveryTest, AWatchExpiredOn410IsListedAgainAndDiscoveryAskedAgain) {
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 10));
+  Start(Discovering(3600s));
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 5; }));
+  const int asked = CountRequests(kPolicyGroup, "", true);
+  api_.AddFault(
+      Answer(kAdminPolicies, true, 410, Fixture("05b-netpol-list-rv-exact-compacted-410.body")));
+  api_.EndWatches();
+  ASSERT_TRUE(Eventually([&] { return watcher_->Relists(ClusterKind::kAdminNetworkPolicy) == 1; }))
+      << DumpLogs();
+  EXPECT_TRUE(Eventually([&] { return CountRequests(kPolicyGroup, "", true) > asked; }));
+  EXPECT_EQ(state_.Count(ClusterKind::kAdminNetworkPolicy), 1u);  // still served: kept
+  EXPECT_FALSE(LoggedAtLeast(LogLevel::kError)) << DumpLogs();
+}
+
+TEST_F(DiscoveryTest, FailingDiscoveryKeepsTheLastAnswerLogsOnceAndBacksOff) {
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 10));
+  Start(Discovering(50ms));
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); }));
+  ASSERT_EQ(state_.Count(ClusterKind::kAdminNetworkPolicy), 1u);
+  FakeApiServer::Fault outage;
+  outage.path = kPolicyGroup;
+  outage.status = 503;
+  outage.body =
+      R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server is currently unable to handle the request","reason":"ServiceUnavailable","code":503})";
+  outage.repeat = true;
+  api_.AddFault(outage);
+  const int before = CountRequests(kPolicyGroup, "", true);
+  std::this_thread::sleep_for(600ms);
+  // Backoff (10 ms doubling to the 40 ms cap, scaled by 0.75) after the interval, and logged once.
+  const int failed = CountRequests(kPolicyGroup, "", true) - before;
+  EXPECT_GE(failed, 3);
+  EXPECT_EQ(Logs("discovery_failed"), 1) << DumpLogs();
+  EXPECT_TRUE(Logged("discovery_failed",
+                     "discovery /apis/policy.networking.k8s.io: HTTP 503: the server is currently "
+                     "unable to handle the request"));
+  EXPECT_EQ(state_.Count(ClusterKind::kAdminNetworkPolicy), 1u);  // the last answer stands
+  EXPECT_EQ(watcher_->DiscoveredResources().size(), 1u);
+  api_.ClearFaults();
+  EXPECT_TRUE(Eventually([&] { return Logs("discovery_recovered") == 1; }));
+  EXPECT_EQ(Logs("discovery_failed"), 1);
+}
+
+TEST_F(DiscoveryTest, DiscoveryFailingAtStartDoesNotHoldReadiness) {
+  api_.Add(FakeApiServer::AdminNetworkPolicies(), AdminPolicyJson("deny-dev", 10));
+  FakeApiServer::Fault outage;
+  outage.path = kPolicyGroup;
+  outage.drop = true;  // no answer at all
+  outage.repeat = true;
+  api_.AddFault(outage);
+  Start(Discovering());
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); })) << DumpLogs();
+  EXPECT_EQ(state_.Count(ClusterKind::kAdminNetworkPolicy), 0u);
+  EXPECT_TRUE(Eventually([&] { return Logs("discovery_failed") == 1; }));
+  api_.ClearFaults();
+  EXPECT_TRUE(Eventually([&] { return state_.Count(ClusterKind::kAdminNetworkPolicy) == 1; }));
+  EXPECT_TRUE(state_.Synced());
+}
+
+TEST_F(DiscoveryTest, ANewerVersionServedMovesTheWatchToIt) {
+  api_.Add(FakeApiServer::ClusterNetworkPolicies("v1alpha2"), ClusterPolicyJson("pass-dns"));
+  Start(Discovering());
+  ASSERT_TRUE(Eventually([&] { return state_.Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 5; }));
+  const std::string alpha = kPolicyGroup + "/v1alpha2/clusternetworkpolicies";
+  const std::string beta = kPolicyGroup + "/v1beta1/clusternetworkpolicies";
+  EXPECT_EQ(CountRequests(alpha + "?watch=1"), 1);
+  // The CRD now serves v1beta1 too (the same objects, as conversion None gives them).
+  api_.Add(FakeApiServer::ClusterNetworkPolicies("v1beta1"), ClusterPolicyJson("pass-dns"));
+  api_.Add(FakeApiServer::ClusterNetworkPolicies("v1beta1"), ClusterPolicyJson("pass-all"));
+  ASSERT_TRUE(Eventually([&] { return CountRequests(beta + "?watch=1") == 1; })) << DumpLogs();
+  EXPECT_TRUE(Eventually([&] { return state_.Count(ClusterKind::kClusterNetworkPolicy) == 2; }));
+  EXPECT_TRUE(
+      Logged("watch_version_changed", "no longer read at policy.networking.k8s.io/v1alpha2"));
+  EXPECT_TRUE(state_.Listed(ClusterKind::kClusterNetworkPolicy));
+  // The v1alpha2 watch is stopped: what it would still deliver never reaches the cache, and it
+  // is not watched again.
+  api_.Add(FakeApiServer::ClusterNetworkPolicies("v1alpha2"), ClusterPolicyJson("alpha-only"));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(PolicyNames(), (std::vector<std::string>{"pass-all", "pass-dns"}));
+  EXPECT_EQ(CountRequests(alpha + "?watch=1"), 1);
+  EXPECT_FALSE(LoggedAtLeast(LogLevel::kWarn)) << DumpLogs();
+}
+
+TEST_F(DiscoveryTest, DiscoverNowAnswersWithoutWatching) {
+  WatchOptions options = Options();
+  options.resources.clear();
+  Start(std::move(options));
+  auto none = watcher_->DiscoverNow(2s);
+  ASSERT_TRUE(none.ok()) << none.error().ToString();
+  EXPECT_TRUE(none->empty());
+  api_.Add(FakeApiServer::BaselineAdminNetworkPolicies(), AdminPolicyJson("default", 0));
+  auto some = watcher_->DiscoverNow(2s);
+  ASSERT_TRUE(some.ok());
+  EXPECT_EQ(
+      *some,
+      (std::vector<Resource>{{ClusterKind::kBaselineAdminNetworkPolicy, "", "", "v1alpha1"}}));
+  api_.AddFault(Answer(
+      kPolicyGroup + "/v1alpha1", false, 500,
+      R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcdserver: request timed out","code":500})"));
+  auto failed = watcher_->DiscoverNow(2s);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message,
+            "discovery /apis/policy.networking.k8s.io/v1alpha1: HTTP 500: etcdserver: request "
+            "timed out");
+  EXPECT_EQ(api_.OpenWatches(), 0);
 }
 
 }  // namespace

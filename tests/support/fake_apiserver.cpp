@@ -223,6 +223,21 @@ std::vector<FakeApiServer::Collection> FakeApiServer::Workloads() {
   };
 }
 
+FakeApiServer::Collection FakeApiServer::AdminNetworkPolicies() {
+  return {"/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies", "AdminNetworkPolicy",
+          "policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicyList"};
+}
+FakeApiServer::Collection FakeApiServer::BaselineAdminNetworkPolicies() {
+  return {"/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies",
+          "BaselineAdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1",
+          "BaselineAdminNetworkPolicyList"};
+}
+FakeApiServer::Collection FakeApiServer::ClusterNetworkPolicies(const std::string& version) {
+  return {"/apis/policy.networking.k8s.io/" + version + "/clusternetworkpolicies",
+          "ClusterNetworkPolicy", "policy.networking.k8s.io/" + version,
+          "ClusterNetworkPolicyList"};
+}
+
 FakeApiServer::Collection FakeApiServer::ConfigMaps(const std::string& namespace_name) {
   return {"/api/v1/namespaces/" + namespace_name + "/configmaps", "ConfigMap", "v1",
           "ConfigMapList"};
@@ -314,6 +329,80 @@ void FakeApiServer::SetToken(std::string token) {
 void FakeApiServer::Serve(const Collection& collection) {
   std::lock_guard lock(mutex_);
   states_[collection.path].collection = collection;
+}
+
+void FakeApiServer::Unserve(const Collection& collection) {
+  std::lock_guard lock(mutex_);
+  states_.erase(collection.path);
+  for (auto& watch : watches_) {
+    if (watch->path == collection.path) {
+      watch->end = true;
+    }
+  }
+  changed_.notify_all();
+}
+
+std::optional<std::string> FakeApiServer::Discovery(const std::string& path) const {
+  constexpr std::string_view kApis = "/apis/";
+  if (!path.starts_with(kApis)) {
+    return std::nullopt;
+  }
+  const std::string rest = path.substr(kApis.size());
+  const auto slash = rest.find('/');
+  const std::string group = rest.substr(0, slash);
+  const std::string version = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (group.empty() || version.find('/') != std::string::npos) {
+    return std::nullopt;
+  }
+  std::vector<std::string> versions;
+  std::string resources;
+  for (const auto& [collection_path, state] : states_) {
+    // Only /apis/GROUP/VERSION/RESOURCE: a collection of one namespace is no resource of its own.
+    const std::string prefix = std::string(kApis) + group + "/";
+    if (!collection_path.starts_with(prefix)) {
+      continue;
+    }
+    const std::string tail = collection_path.substr(prefix.size());
+    const auto split = tail.find('/');
+    if (split == std::string::npos || tail.find('/', split + 1) != std::string::npos) {
+      continue;
+    }
+    const std::string served_version = tail.substr(0, split);
+    const std::string resource = tail.substr(split + 1);
+    if (version.empty()) {
+      if (std::find(versions.begin(), versions.end(), served_version) == versions.end()) {
+        versions.push_back(served_version);
+      }
+    } else if (served_version == version) {
+      const std::string kind = state.collection.kind;
+      resources +=
+          std::string(resources.empty() ? "" : ",") + R"({"name":")" + resource +
+          R"(","singularName":"","namespaced":false,"kind":")" + kind +
+          R"(","verbs":["delete","deletecollection","get","list","patch","create","update","watch"]},)"
+          R"({"name":")" +
+          resource + R"(/status","singularName":"","namespaced":false,"kind":")" + kind +
+          R"(","verbs":["get","patch","update"]})";
+    }
+  }
+  if (!version.empty()) {
+    if (resources.empty()) {
+      return std::nullopt;
+    }
+    return R"({"kind":"APIResourceList","apiVersion":"v1","groupVersion":")" + group + "/" +
+           version + R"(","resources":[)" + resources + "]}\n";
+  }
+  if (versions.empty()) {
+    return std::nullopt;
+  }
+  std::string body =
+      R"({"kind":"APIGroup","apiVersion":"v1","name":")" + group + R"(","versions":[)";
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    body += std::string(i == 0 ? "" : ",") + R"({"groupVersion":")" + group + "/" + versions[i] +
+            R"(","version":")" + versions[i] + "\"}";
+  }
+  body += R"(],"preferredVersion":{"groupVersion":")" + group + "/" + versions.front() +
+          R"(","version":")" + versions.front() + "\"}}\n";
+  return body;
 }
 
 void FakeApiServer::Load(const Collection& collection, std::string_view list_body) {
@@ -532,6 +621,11 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
           response.insert(response.find("\r\n") + 2,
                           "Retry-After: " + std::to_string(fault->retry_after_seconds) + "\r\n");
         }
+      } else if (auto discovery = state == nullptr && !is_watch ? Discovery(path) : std::nullopt) {
+        response = ApiResponse(200, *discovery);
+      } else if (state == nullptr && path.starts_with("/apis/policy.networking.k8s.io")) {
+        // The recorded 404 of a group or resource whose CRDs are gone: plain text, no Status.
+        response = ApiResponse(404, "404 page not found\n");
       } else if (state == nullptr) {
         const std::string body =
             R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404})"
@@ -604,10 +698,14 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
     std::string burst;
     uint64_t sent = from;
     bool too_old = false;
+    bool gone = false;  // unserved since the watch was accepted
     {
       std::lock_guard lock(mutex_);
-      State& state = *Find(watch->path);
-      if (from < state.compacted) {
+      const State* found = Find(watch->path);
+      gone = found == nullptr;
+      if (gone) {
+        // Nothing to replay; the stream ends below like a too-old one.
+      } else if (const State& state = *found; from < state.compacted) {
         too_old = true;
         burst =
             R"({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: )" +
@@ -629,7 +727,7 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
       asio::write(*stream,
                   asio::buffer(Chunk(std::string_view(burst).substr(offset, kReplayChunk))), ec);
     }
-    if (too_old) {
+    if (too_old || gone) {
       asio::write(*stream, asio::buffer(std::string("0\r\n\r\n")), ec);
       forget();
       continue;
@@ -640,6 +738,9 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
       bool drop = false;
       {
         std::unique_lock lock(mutex_);
+        if (Find(watch->path) == nullptr) {
+          break;  // unserved: the watch ends (watch->end is set too)
+        }
         State& state = *Find(watch->path);
         changed_.wait_until(lock, deadline, [&] {
           return stopping_ || watch->drop || watch->end || watch->bookmarks > 0 ||
@@ -648,6 +749,9 @@ void FakeApiServer::HandleConnection(std::shared_ptr<void> connection) {
                  });
         });
         drop = stopping_ || watch->drop;
+        if (Find(watch->path) != &state) {
+          break;  // unserved while waiting: `state` is gone
+        }
         const uint64_t deliverable = DeliverableUpTo(state);
         for (const auto& event : state.events) {
           if (event.rv > sent && event.rv <= deliverable) {

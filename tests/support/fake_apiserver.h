@@ -12,6 +12,12 @@
 // responses, watch events held back while the objects are already stored. A collection served
 // across namespaces also answers the LIST of one namespace (GET
 // /apis/networking.k8s.io/v1/namespaces/NS/networkpolicies), with that namespace's objects.
+//
+// Discovery follows what is served, as the recorded server's does
+// (tests/fixtures/apiserver-v1.28-discovery): GET /apis/GROUP is an APIGroup naming the versions
+// of the collections served under /apis/GROUP/, GET /apis/GROUP/VERSION an APIResourceList of
+// them (each with its /status subresource), and either is the recorded plain-text 404 when
+// nothing is served there. Unserve takes a collection away as deleting its CRD does.
 
 #include <chrono>
 #include <condition_variable>
@@ -44,6 +50,11 @@ class FakeApiServer {
   static Collection NetworkPolicies();
   static Collection Pods();
   static Collection ConfigMaps(const std::string& namespace_name);
+  // The cluster-scoped network policies (network-policy-api CRDs): AdminNetworkPolicies and
+  // BaselineAdminNetworkPolicies at v1alpha1, ClusterNetworkPolicies at `version`.
+  static Collection AdminNetworkPolicies();
+  static Collection BaselineAdminNetworkPolicies();
+  static Collection ClusterNetworkPolicies(const std::string& version);
   // The pod controllers the audit lists: Deployments first, then StatefulSets, DaemonSets,
   // ReplicaSets, CronJobs, Jobs and ReplicationControllers.
   static std::vector<Collection> Workloads();
@@ -89,6 +100,11 @@ class FakeApiServer {
   // counter moves to at least the LIST's.
   void Load(const Collection& collection, std::string_view list_body);
   void Serve(const Collection& collection);  // an empty collection
+  // Stops serving `collection`, as the API server does when its CRD is deleted: the objects go,
+  // open watches end cleanly (the final chunk), and its LIST, watch and discovery answer 404.
+  // Unlike the real server it sends no DELETED events first, as if the watch had been down
+  // meanwhile: what the client knows of the objects must go without them.
+  void Unserve(const Collection& collection);
 
   // Changes; each takes the next resourceVersion and wakes the watches. `object` is the item
   // JSON without kind/apiVersion, e.g. {"metadata":{"name":"a","namespace":"b"},"spec":{}};
@@ -142,6 +158,9 @@ class FakeApiServer {
   State* FindNamespaced(const std::string& path, std::string& namespace_name);
   // The newest event of `state` that watches may deliver now.
   static uint64_t DeliverableUpTo(const State& state);
+  // The discovery document at `path` (/apis/GROUP or /apis/GROUP/VERSION), or nullopt when it
+  // names nothing served.
+  std::optional<std::string> Discovery(const std::string& path) const;
 
   TestCa ca_;
   IssuedCertificate cert_;
