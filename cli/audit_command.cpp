@@ -94,12 +94,13 @@ AuditReport AuditLive(const AuditFlags& flags, const RuleSet& rules) {
   }
   kCommand.Must(kube::ListIntoCache(api, cluster, flags.page_limit));
   Audit audit(rules, cluster);
-  for (const AuditedKind& kind : AuditedKinds()) {
+  // The cluster-scoped policies exist only where their CRDs are installed: discovery says.
+  kCommand.Must(kube::ForEachAuditedKind(api, [&](const AuditedKind& kind) {
     const TypeMeta type{std::string(kind.api_version), std::string(kind.kind)};
-    kCommand.Must(kube::ListItems(
+    return kube::ListItems(
         api, kind.path, "list of " + type.kind + "s",
-        [&](const rapidjson::Value& item) { audit.Judge(item, &type); }, flags.page_limit));
-  }
+        [&](const rapidjson::Value& item) { audit.Judge(item, &type); }, flags.page_limit);
+  }));
   api.Stop();
   audit.JudgeCluster();
   return audit.Finish();

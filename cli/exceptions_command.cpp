@@ -14,6 +14,7 @@
 #include "cli/command_failure.h"
 #include "cli/json_output.h"
 #include "kube/config.h"
+#include "kube/list_pages.h"
 #include "kube/watcher.h"
 #include "netadmit/cluster/cluster.h"
 #include "netadmit/codec/manifest.h"
@@ -103,19 +104,25 @@ Result<std::vector<ManifestObject>> ListCluster(const std::string& kubeconfig,
     return started.error();
   }
   std::vector<ManifestObject> objects;
-  for (const AuditedKind& listed : AuditedKinds()) {
-    auto body =
-        client.GetNow(std::string(listed.path), "GET " + std::string(listed.path), kListTimeout);
-    if (!body) {
-      return body.error();
-    }
-    auto items = ManifestsOfList("cluster:" + std::string(listed.path), *body, listed.api_version,
-                                 listed.kind);
-    if (!items) {
-      return items.error();
-    }
-    objects.insert(objects.end(), std::make_move_iterator(items->begin()),
-                   std::make_move_iterator(items->end()));
+  // The cluster-scoped policies only where discovery finds them served.
+  const Status listed_all =
+      kube::ForEachAuditedKind(client, [&](const AuditedKind& listed) -> Status {
+        auto body = client.GetNow(std::string(listed.path), "GET " + std::string(listed.path),
+                                  kListTimeout);
+        if (!body) {
+          return body.error();
+        }
+        auto items = ManifestsOfList("cluster:" + std::string(listed.path), *body,
+                                     listed.api_version, listed.kind);
+        if (!items) {
+          return items.error();
+        }
+        objects.insert(objects.end(), std::make_move_iterator(items->begin()),
+                       std::make_move_iterator(items->end()));
+        return Ok{};
+      });
+  if (!listed_all) {
+    return listed_all.error();
   }
   return objects;
 }

@@ -103,4 +103,11 @@ std::vector<Resource> ChooseClusterPolicyResources(const ServedVersions& served)
   return chosen;
 }
 
+bool AuditLists(const AuditedKind& kind, const std::vector<Resource>& cluster_policies) {
+  return !kind.cluster_policy ||
+         std::any_of(cluster_policies.begin(), cluster_policies.end(), [&](const Resource& served) {
+           return ListTarget(served, 0, "") == kind.path;
+         });
+}
+
 }  // namespace netadmit::kube

@@ -19,6 +19,7 @@
 
 #include "kube/protocol.h"
 #include "netadmit/model/result.h"
+#include "netadmit/rules/audit.h"
 
 namespace netadmit::kube {
 
@@ -44,5 +45,10 @@ bool ReadsPolicyVersion(std::string_view version);
 // The cluster-scoped policy kinds to list and watch, each at the version it is read at, in
 // kClusterPolicyKinds order; a kind served at no version netadmit reads is left out.
 std::vector<Resource> ChooseClusterPolicyResources(const ServedVersions& served);
+
+// Whether the audit lists `kind`: every kind every cluster serves, and a cluster-scoped policy
+// kind where `cluster_policies` (ChooseClusterPolicyResources's answer) reads it at the same
+// version, so that a ClusterNetworkPolicy served at two versions is judged once.
+bool AuditLists(const AuditedKind& kind, const std::vector<Resource>& cluster_policies);
 
 }  // namespace netadmit::kube

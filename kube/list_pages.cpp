@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "kube/discovery.h"
 #include "kube/protocol.h"
 #include "netadmit/codec/decode.h"
 
@@ -18,20 +19,26 @@ namespace {
 constexpr int kAttempts = 3;
 constexpr std::chrono::milliseconds kRequestTimeout{30'000};
 
-Result<std::string> GetWithRetries(Watcher& api, const std::string& target,
-                                   const std::string& what) {
+// `attempt()` (a Result) up to kAttempts times, a second, then two, apart.
+template <typename Attempt>
+auto WithRetries(const Attempt& attempt) -> decltype(attempt()) {
   std::optional<Error> last;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    if (attempt > 0) {
-      std::this_thread::sleep_for(std::chrono::seconds(attempt));
+  for (int tried = 0; tried < kAttempts; ++tried) {
+    if (tried > 0) {
+      std::this_thread::sleep_for(std::chrono::seconds(tried));
     }
-    auto body = api.GetNow(target, what, kRequestTimeout);
-    if (body) {
-      return body;
+    auto answer = attempt();
+    if (answer) {
+      return answer;
     }
-    last = body.error();
+    last = answer.error();
   }
   return *last;
+}
+
+Result<std::string> GetWithRetries(Watcher& api, const std::string& target,
+                                   const std::string& what) {
+  return WithRetries([&] { return api.GetNow(target, what, kRequestTimeout); });
 }
 
 }  // namespace
@@ -67,14 +74,40 @@ Status ListItems(Watcher& api, std::string_view path, std::string_view what,
   return Ok{};
 }
 
+Result<std::vector<Resource>> DiscoverClusterPolicies(Watcher& api) {
+  return WithRetries([&] { return api.DiscoverNow(kRequestTimeout); });
+}
+
+Status ForEachAuditedKind(Watcher& api, const std::function<Status(const AuditedKind&)>& list) {
+  // Asked only once a cluster-scoped kind comes: an API server that cannot be read fails on the
+  // first list, which says so more plainly than discovery would.
+  std::optional<std::vector<Resource>> cluster_policies;
+  for (const AuditedKind& kind : AuditedKinds()) {
+    if (kind.cluster_policy && !cluster_policies) {
+      auto found = DiscoverClusterPolicies(api);
+      if (!found) {
+        return found.error();
+      }
+      cluster_policies = std::move(*found);
+    }
+    if (!AuditLists(kind, cluster_policies.value_or(std::vector<Resource>{}))) {
+      continue;
+    }
+    if (Status listed = list(kind); !listed) {
+      return listed;
+    }
+  }
+  return Ok{};
+}
+
 Status ListIntoCache(Watcher& api, ClusterCache& cache, int page_limit) {
-  for (const ClusterKind kind :
-       {ClusterKind::kNamespace, ClusterKind::kNetworkPolicy, ClusterKind::kPod}) {
+  auto list = [&](const Resource& resource) -> Status {
+    const ClusterKind kind = resource.kind;
     std::vector<ClusterObject> objects;
     std::string token;
     const std::string what = std::string("list of ") + ClusterKindName(kind);
     do {
-      auto body = GetWithRetries(api, ListTarget(Resource{kind, "", ""}, page_limit, token), what);
+      auto body = GetWithRetries(api, ListTarget(resource, page_limit, token), what);
       if (!body) {
         return body.error();
       }
@@ -86,6 +119,23 @@ Status ListIntoCache(Watcher& api, ClusterCache& cache, int page_limit) {
       token = page->continue_token;
     } while (!token.empty());
     cache.Replace(kind, std::move(objects));
+    return Ok{};
+  };
+  for (const ClusterKind kind :
+       {ClusterKind::kNamespace, ClusterKind::kNetworkPolicy, ClusterKind::kPod}) {
+    if (Status listed = list(Resource{kind, "", ""}); !listed) {
+      return listed;
+    }
+  }
+  // Discovery after the kinds every cluster serves, for the reason ForEachAuditedKind gives.
+  auto cluster_policies = DiscoverClusterPolicies(api);
+  if (!cluster_policies) {
+    return cluster_policies.error();
+  }
+  for (const Resource& resource : *cluster_policies) {
+    if (Status listed = list(resource); !listed) {
+      return listed;
+    }
   }
   return Ok{};
 }

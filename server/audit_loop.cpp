@@ -78,7 +78,7 @@ AuditLoop::AuditLoop(AuditOptions options, kube::Watcher& api, const ClusterCach
   }
   kube::WatchOptions lists = api.options();
   lists.resources.clear();
-  lists.discover_cluster_policies = false;  // it lists, it does not watch
+  lists.discover_cluster_policies = false;  // it asks discovery itself, once per audit
   lists.idle_priority = true;
   lists_ = std::make_unique<kube::Watcher>(std::move(lists), unused_cache_);
   if (options_.leader_elect) {
@@ -173,23 +173,29 @@ void AuditLoop::Run() {
 bool AuditLoop::AuditOnce(const RuleSet& rules) {
   const auto started = std::chrono::steady_clock::now();
   Audit audit(rules, cluster_);
-  for (const AuditedKind& kind : AuditedKinds()) {
+  bool stopped = false;
+  // The cluster-scoped policies where discovery finds them now, as `netadmit audit` lists them.
+  const Status listed = kube::ForEachAuditedKind(*lists_, [&](const AuditedKind& kind) -> Status {
     const TypeMeta type{std::string(kind.api_version), std::string(kind.kind)};
-    const Status listed =
-        kube::ListItems(*lists_, kind.path, "list of " + type.kind + "s",
-                        [&](const rapidjson::Value& item) { audit.Judge(item, &type); });
-    if (!listed) {
-      errors_.Increment();
-      logger_.Warn("audit_failed", {{"error", listed.error().ToString()},
-                                    {"kept", "the reports of the last complete audit"}});
-      return false;
+    if (Status items =
+            kube::ListItems(*lists_, kind.path, "list of " + type.kind + "s",
+                            [&](const rapidjson::Value& item) { audit.Judge(item, &type); });
+        !items) {
+      return items;
     }
-    {
-      const std::lock_guard lock(mutex_);
-      if (stopping_) {
-        return false;
-      }
-    }
+    // Stopping ends the lists early, through an Error that `stopped` marks as no failure.
+    const std::lock_guard lock(mutex_);
+    stopped = stopping_;
+    return stopped ? Status(Error{"", 0, 0, "", "stopping"}) : Status(Ok{});
+  });
+  if (stopped) {
+    return false;
+  }
+  if (!listed) {
+    errors_.Increment();
+    logger_.Warn("audit_failed", {{"error", listed.error().ToString()},
+                                  {"kept", "the reports of the last complete audit"}});
+    return false;
   }
   audit.JudgeCluster();
   const AuditReport report = audit.Finish();

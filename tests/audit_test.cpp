@@ -12,6 +12,7 @@
 
 #include "netadmit/codec/manifest.h"
 #include "netadmit/rules/check.h"
+#include "netadmit/rules/policy_report.h"
 
 namespace netadmit {
 namespace {
@@ -227,6 +228,37 @@ TEST(AuditTest, ListItemsTakeTheirTypeFromTheList) {
   // Nothing in the (empty) cluster view isolates shop: its Namespace gets the default-deny result.
   EXPECT_EQ(Lines(report), (std::vector<std::string>{"fail Pod shop/p no-host-network",
                                                      "warn Namespace /shop default-deny"}));
+}
+
+TEST(AuditTest, ClusterScopedPoliciesAreInNoNamespaceAndReportedClusterWide) {
+  const auto rules = Rules();
+  ClusterCache cluster;
+  Audit audit(*rules, cluster);
+  const TypeMeta admin{"policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"};
+  const TypeMeta cluster_policy{"policy.networking.k8s.io/v1beta1", "ClusterNetworkPolicy"};
+  rapidjson::Document good;
+  good.Parse(R"({"metadata": {"name": "deny-dev", "namespace": "ignored"},
+                 "spec": {"priority": 10, "subject": {"namespaces": {}}}})");
+  rapidjson::Document broken;
+  broken.Parse(R"({"metadata": {"name": "broken"},
+                   "spec": {"priority": "high", "subject": {"namespaces": {}}}})");
+  rapidjson::Document tiered;
+  tiered.Parse(R"({"metadata": {"name": "pass-dns"},
+                   "spec": {"tier": "Admin", "priority": 5, "subject": {"namespaces": {}}}})");
+  audit.Judge(good, &admin);
+  audit.Judge(broken, &admin);
+  audit.Judge(tiered, &cluster_policy);
+  const AuditReport report = audit.Finish();
+  EXPECT_EQ(report.objects_by_kind.at("AdminNetworkPolicy"), 2);
+  EXPECT_EQ(report.objects_by_kind.at("ClusterNetworkPolicy"), 1);
+  ASSERT_EQ(report.summary.error, 1);
+  // Not in the "default" namespace an object without one is put in: in none.
+  EXPECT_EQ(Lines(report), std::vector<std::string>{"error AdminNetworkPolicy /broken "});
+  const std::vector<ReportObject> reports = PolicyReports(report, ReportApi::kWgPolicy, 100, 0);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].namespace_name, "");
+  EXPECT_NE(reports[0].json.find(R"("kind":"ClusterPolicyReport")"), std::string::npos)
+      << reports[0].json;
 }
 
 TEST(AuditTest, FlowsAreJudgedOnceOverTheWholeCluster) {

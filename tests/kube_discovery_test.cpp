@@ -1,6 +1,7 @@
 // Discovery of the cluster-scoped network policies without a network: the APIGroup and
 // APIResourceList bodies recorded from kube-apiserver v1.28 with the test CRDs installed, the
-// version each kind is read at, malformed bodies and the paths of the chosen resources.
+// version each kind is read at, malformed bodies, the paths of the chosen resources and the kinds
+// the audit lists.
 
 #include <gtest/gtest.h>
 
@@ -119,6 +120,35 @@ TEST(KubeDiscoveryTest, ChosenResourcesAreListedAndWatchedAtTheirVersion) {
             "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies");
   EXPECT_EQ(PolicyGroupPath(), "/apis/policy.networking.k8s.io");
   EXPECT_EQ(PolicyVersionPath("v1beta1"), "/apis/policy.networking.k8s.io/v1beta1");
+}
+
+// The paths of AuditedKinds() that the audit lists with `cluster_policies` served.
+std::vector<std::string> Listed(const std::vector<Resource>& cluster_policies) {
+  std::vector<std::string> paths;
+  for (const AuditedKind& kind : AuditedKinds()) {
+    if (AuditLists(kind, cluster_policies)) {
+      paths.emplace_back(kind.path);
+    }
+  }
+  return paths;
+}
+
+TEST(KubeDiscoveryTest, TheAuditListsOnlyTheServedPolicyKindsAtTheirVersion) {
+  const std::vector<std::string> none = Listed({});
+  EXPECT_EQ(none.size(), 10u);  // Namespaces, NetworkPolicies, the pod controllers and Pods
+  for (const std::string& path : none) {
+    EXPECT_EQ(path.find("policy.networking.k8s.io"), std::string::npos) << path;
+  }
+  const std::vector<std::string> some =
+      Listed({Resource{ClusterKind::kAdminNetworkPolicy, "", "", "v1alpha1"},
+              Resource{ClusterKind::kClusterNetworkPolicy, "", "", "v1alpha2"}});
+  // The kinds every cluster serves first, as before; then ClusterNetworkPolicy once, at the
+  // version discovery chose, so that its objects are judged once.
+  EXPECT_EQ(std::vector<std::string>(some.begin(), some.begin() + 10), none);
+  EXPECT_EQ(
+      std::vector<std::string>(some.begin() + 10, some.end()),
+      (std::vector<std::string>{"/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies",
+                                "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies"}));
 }
 
 }  // namespace

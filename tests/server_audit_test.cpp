@@ -92,5 +92,31 @@ TEST_F(ServerAuditTest, AFailedListIsCountedAndTheNextAuditGoesThrough) {
       << ::testing::PrintToString(server.Lines(server::LogStream::kEvent));
 }
 
+TEST_F(ServerAuditTest, TheClusterScopedPoliciesServedAreAuditedAtTheVersionDiscoveryFinds) {
+  api_.Add(
+      FakeApiServer::AdminNetworkPolicies(),
+      R"({"metadata":{"name":"deny-dev"},"spec":{"priority":10,"subject":{"namespaces":{}}}})");
+  api_.Add(FakeApiServer::ClusterNetworkPolicies("v1alpha2"),
+           R"({"metadata":{"name":"pass-dns"},"spec":{"tier":"Admin","priority":5,)"
+           R"("subject":{"namespaces":{}}}})");
+  TestServer server(WithAudit());
+  ASSERT_TRUE(server.WaitForLine(server::LogStream::kEvent, "\"event\":\"audit_complete\"", 15s))
+      << ::testing::PrintToString(server.Lines(server::LogStream::kEvent));
+  EXPECT_EQ(Metric(server, R"(netadmit_audit_objects{kind="AdminNetworkPolicy"})"), 1);
+  EXPECT_EQ(Metric(server, R"(netadmit_audit_objects{kind="ClusterNetworkPolicy"})"), 1);
+  // What is not served is not listed: no 404 to fail the audit.
+  int unserved = 0;
+  for (const auto& request : api_.Requests()) {
+    unserved += request.target.starts_with("/apis/policy.networking.k8s.io/v1beta1/") ||
+                request.target.starts_with(
+                    "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies");
+  }
+  EXPECT_EQ(unserved, 0);
+  EXPECT_EQ(Metric(server, "netadmit_audit_errors_total"), 0);
+  // The cluster view watches them too.
+  EXPECT_EQ(Metric(server, R"(netadmit_cluster_objects{kind="adminnetworkpolicies"})"), 1);
+  EXPECT_EQ(Metric(server, R"(netadmit_cluster_objects{kind="baselineadminnetworkpolicies"})"), 0);
+}
+
 }  // namespace
 }  // namespace netadmit::testing

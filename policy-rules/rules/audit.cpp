@@ -49,7 +49,12 @@ bool IsAuditedKind(std::string_view api_version, std::string_view kind) {
 }
 
 // Whether a kind's objects live in a namespace.
-bool Namespaced(std::string_view kind) { return kind != "Namespace"; }
+bool Namespaced(std::string_view kind) {
+  const auto& kinds = AuditedKinds();
+  return kind != "Namespace" && std::none_of(kinds.begin(), kinds.end(), [&](const auto& audited) {
+           return audited.cluster_policy && audited.kind == kind;
+         });
+}
 
 }  // namespace
 
@@ -83,6 +88,17 @@ const std::vector<AuditedKind>& AuditedKinds() {
       {"batch/v1", "Job", "/apis/batch/v1/jobs"},
       {"v1", "ReplicationController", "/api/v1/replicationcontrollers"},
       {"v1", "Pod", "/api/v1/pods"},
+      // Last: they are served only while their CRDs are installed, and asking discovery first
+      // would only blur the error of an API server that cannot be read at all. ClusterNetworkPolicy
+      // at both versions: discovery picks the one to list.
+      {"policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy",
+       "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies", true},
+      {"policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy",
+       "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies", true},
+      {"policy.networking.k8s.io/v1beta1", "ClusterNetworkPolicy",
+       "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies", true},
+      {"policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy",
+       "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies", true},
   };
   return kinds;
 }

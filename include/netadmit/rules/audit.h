@@ -5,7 +5,8 @@
 // now; rules about the cluster as a whole (Flows) are judged once over the whole cluster view.
 // The results are named as in the PolicyReport API (wgpolicyk8s.io): pass, fail, warn, error, skip.
 //
-// Objects judged: NetworkPolicies, Pods, pod controllers and Namespaces. An object whose
+// Objects judged: NetworkPolicies, Pods, pod controllers, Namespaces and the cluster-scoped
+// network policies (whose results are about the cluster, not a namespace). An object whose
 // controlling owner is itself of a judged kind (a Deployment's ReplicaSets, a ReplicaSet's or
 // a Job's Pods, a CronJob's Jobs) is not judged again: its controller's template is. A rule
 // whose findings are about a namespace (RuleKind::about_namespace: no default-deny) gives one
@@ -38,7 +39,12 @@ struct AuditedKind {
   std::string_view api_version;  // "apps/v1"
   std::string_view kind;         // "Deployment"
   std::string_view path;         // "/apis/apps/v1/deployments" (every namespace)
+  // A cluster-scoped network policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+  // ClusterNetworkPolicy): in no namespace, and served only while its CustomResourceDefinition
+  // is installed, so listed only when discovery finds it at this version (kube/discovery.h).
+  bool cluster_policy = false;
 };
+// In the order the audit lists them; the cluster-scoped policies last.
 const std::vector<AuditedKind>& AuditedKinds();
 
 // The object a result is about. An empty kind: the cluster as a whole (a Flows entry).
