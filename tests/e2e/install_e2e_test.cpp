@@ -113,9 +113,6 @@ TEST(InstallE2e, ApplyKustomizeIsAcceptedAndGrantsExactlyThePromisedRights) {
   EXPECT_FALSE(CanI("get", "secrets", "--namespace=netadmit-system"));
   EXPECT_FALSE(CanI("create", "pods", "--namespace=default"));
   EXPECT_FALSE(CanI("delete", "networkpolicies.networking.k8s.io", "--namespace=default"));
-  EXPECT_TRUE(CanI("watch", "adminnetworkpolicies.policy.networking.k8s.io", "--all-namespaces"));
-  EXPECT_FALSE(CanI("create", "clusternetworkpolicies.policy.networking.k8s.io",
-                    "--all-namespaces"));
   EXPECT_FALSE(CanI("update", "leases.coordination.k8s.io", "--namespace=default"));
   EXPECT_FALSE(CanI("get", "deployments.apps", "--namespace=default"));
   EXPECT_FALSE(CanI("patch", "validatingwebhookconfigurations.admissionregistration.k8s.io",
