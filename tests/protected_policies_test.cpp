@@ -75,6 +75,50 @@ TEST(ProtectedPoliciesTest, CreateIsNotChecked) {
                   .empty());
 }
 
+Object AdminPolicy(const std::string& name, const std::string& labels) {
+  return testing::ClusterPolicy(
+      "AdminNetworkPolicy", name,
+      "{priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: [{namespaces: "
+      "{}}]}]}",
+      labels);
+}
+
+TEST(ProtectedPoliciesTest, ClusterPoliciesAreProtectedByNameWithoutNamespace) {
+  const auto check = MustCompile(ProtectedPoliciesKind(),
+                                 "{names: [platform.deny-*, default], groups: [platform-team]}");
+  const UserInfo bob{"bob", {"developers"}};
+  const Object admin = AdminPolicy("platform.deny-all", "{}");
+  EXPECT_EQ(Messages("r", CheckAs(check.get(), Operation::kDelete, admin, bob)),
+            std::vector<std::string>{
+                "[r] deleting protected AdminNetworkPolicy platform.deny-all is reserved (user bob "
+                "is not among groups platform-team) at metadata.name \u2014 ask one of them to "
+                "make the change"});
+  const Object baseline = testing::ClusterPolicy(
+      "BaselineAdminNetworkPolicy", "default",
+      "{subject: {namespaces: {}}, egress: [{action: Deny, to: [{namespaces: {}}]}]}");
+  EXPECT_EQ(Messages("r", CheckAs(check.get(), Operation::kUpdate, baseline, bob, &baseline)),
+            std::vector<std::string>{
+                "[r] changing protected BaselineAdminNetworkPolicy default is reserved (user bob "
+                "is not among groups platform-team) at metadata.name \u2014 ask one of them to "
+                "make the change"});
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kDelete, AdminPolicy("team-a", "{}"), bob).empty());
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kDelete, admin, UserInfo{"carol", {"platform-team"}})
+                  .empty());
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kCreate, admin, bob).empty());
+}
+
+TEST(ProtectedPoliciesTest, ClusterPoliciesAreProtectedByTheirLabelsAsTheyWere) {
+  const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
+  const UserInfo bob{"bob", {}};
+  const Object before = AdminPolicy("default-deny-all", "{owner: platform}");
+  const Object after = AdminPolicy("default-deny-all", "{owner: me}");
+  EXPECT_EQ(CheckAs(check.get(), Operation::kUpdate, after, bob, &before).size(), 1u);
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kUpdate, before, bob, &after).empty());
+  // The namespace controller empties namespaces; a cluster policy is in none.
+  const UserInfo controller{"system:serviceaccount:kube-system:namespace-controller", {}};
+  EXPECT_EQ(CheckAs(check.get(), Operation::kDelete, before, controller).size(), 1u);
+}
+
 TEST(ProtectedPoliciesTest, ParamsNeedOwnersAndValidSelectors) {
   EXPECT_EQ(testing::CompileError(ProtectedPoliciesKind(), "{names: [default-deny]}").ToString(),
             "rules.yaml:1:1: spec.rules[0].params.users: give at least one of users and groups: "
@@ -88,6 +132,10 @@ TEST(ProtectedPoliciesTest, ParamsNeedOwnersAndValidSelectors) {
   EXPECT_FALSE(
       testing::CompileKind(ProtectedPoliciesKind(), "{users: [a], selector: {matchLables: {}}}")
           .ok());
+  EXPECT_EQ(
+      testing::CompileError(ProtectedPoliciesKind(), "{users: [a], names: [Default]}").ToString(),
+      "rules.yaml:1:22: spec.rules[0].params.names[0]: invalid name pattern \"Default\": "
+      "only lowercase letters, digits, '-', '.' and '*' are allowed");
 }
 
 }  // namespace

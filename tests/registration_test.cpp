@@ -33,7 +33,7 @@ TEST(RegistrationTest, BuiltinCatalogListsEveryKindOnce) {
   ASSERT_NE(BuiltinCatalog().Find("NoHostNetwork"), nullptr);
   EXPECT_EQ(BuiltinCatalog().Find("NoHostNetwork")->target, Target::kPodTemplate);
   EXPECT_EQ(BuiltinCatalog().Find("RequirePodLabels")->target, Target::kPodTemplate);
-  EXPECT_EQ(BuiltinCatalog().Find("NoOpenEgress")->target, Target::kNetworkPolicy);
+  EXPECT_EQ(BuiltinCatalog().Find("NoOpenEgress")->target, Target::kAnyNetworkPolicy);
   // The stateful kinds say what they need, so that the engine and the server can tell.
   const RuleKind* default_deny = BuiltinCatalog().Find("RequireDefaultDeny");
   EXPECT_TRUE(default_deny->needs_cluster && default_deny->checks_delete &&
