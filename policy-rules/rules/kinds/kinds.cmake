@@ -3,6 +3,7 @@
 set(NETADMIT_KIND_SOURCES
   rules/kinds/describe.cpp
   rules/kinds/open_peers.cpp
+  rules/kinds/cluster_coverage.cpp
   rules/kinds/no_open_egress.cpp
   rules/kinds/no_open_ingress.cpp
   rules/kinds/require_ports.cpp
