@@ -16,4 +16,5 @@ set(NETADMIT_KIND_SOURCES
   rules/kinds/require_default_deny.cpp
   rules/kinds/require_pod_selected.cpp
   rules/kinds/protected_policies.cpp
+  rules/kinds/distinct_priorities.cpp
   rules/kinds/flows.cpp)
