@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
+#include "netadmit/rules/check.h"
+#include "netadmit/rules/rule_set.h"
 #include "rule_kind_testing.h"
 
 namespace netadmit {
@@ -165,6 +168,40 @@ TEST(DistinctPrioritiesTest, OtherObjectsAndMissingClusterPass) {
   EXPECT_TRUE(RunCheck(check.get(), testing::Policy("{podSelector: {}}", "shop"),
                        Context(Operation::kCreate, cluster.get()))
                   .empty());
+}
+
+// `netadmit check` judges each manifest against the others: both policies are refused.
+TEST(DistinctPrioritiesTest, CheckComparesThePoliciesOfTheManifests) {
+  const RuleSource source{"rules.yaml",
+                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: "
+                          "t}\nspec:\n  rules:\n    - {id: r, kind: DistinctPriorities, action: "
+                          "deny}\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  auto manifests = ParseManifests(
+      "app.yaml",
+      "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
+      "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
+      "metadata: {name: a}\nspec: {priority: 7, subject: {namespaces: {}}}\n---\n"
+      "apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\n"
+      "metadata: {name: b}\nspec: {tier: Admin, priority: 7, subject: {namespaces: {}}}\n");
+  ASSERT_TRUE(manifests.ok()) << manifests.error().ToString();
+  CheckOptions options;
+  options.manifests = *std::move(manifests);
+  auto report = netadmit::RunCheck(**rules, options);
+  ASSERT_TRUE(report.ok()) << report.error().ToString();
+  std::vector<std::string> findings;
+  for (const ObjectReport& object : report->objects) {
+    for (const Finding& finding : object.evaluation.findings) {
+      findings.push_back(object.description + ": " + finding.violation.problem);
+    }
+  }
+  EXPECT_EQ(findings,
+            (std::vector<std::string>{
+                "AdminNetworkPolicy a: priority 7 is also that of ClusterNetworkPolicy b, whose "
+                "subject overlaps",
+                "ClusterNetworkPolicy b: priority 7 is also that of AdminNetworkPolicy a, whose "
+                "subject overlaps"}));
 }
 
 TEST(DistinctPrioritiesTest, Describes) {

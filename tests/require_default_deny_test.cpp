@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+#include <string>
+#include <vector>
+
+#include "netadmit/rules/check.h"
+#include "netadmit/rules/rule_set.h"
 #include "rule_kind_testing.h"
 
 namespace netadmit {
@@ -370,6 +376,52 @@ TEST(RequireDefaultDenyTest, CoveredNamespacesAreTakenAtTheirWord) {
                   .empty());
   EXPECT_EQ(RunCheck(check.get(), Pod("other"), Context(Operation::kCreate, cluster.get())).size(),
             1u);
+}
+
+// `netadmit check` builds its cluster from the manifests, cluster policies included.
+std::vector<std::string> CheckManifests(const std::string& manifests) {
+  const RuleSource source{"rules.yaml",
+                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: "
+                          "t}\nspec:\n  rules:\n    - {id: r, kind: RequireDefaultDeny, action: "
+                          "deny}\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  auto parsed = ParseManifests("app.yaml", manifests);
+  if (!rules || !parsed) {
+    ADD_FAILURE() << (rules ? parsed.error() : rules.error()).ToString();
+    return {};
+  }
+  CheckOptions options;
+  options.manifests = *std::move(parsed);
+  auto report = netadmit::RunCheck(**rules, options);
+  if (!report) {
+    ADD_FAILURE() << report.error().ToString();
+    return {};
+  }
+  std::vector<std::string> findings;
+  for (const ObjectReport& object : report->objects) {
+    for (const Finding& finding : object.evaluation.findings) {
+      findings.push_back(object.description + ": " + finding.violation.problem);
+    }
+  }
+  return findings;
+}
+
+TEST(RequireDefaultDenyTest, CheckSeesTheClusterPoliciesOfTheManifests) {
+  const std::string deployment =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+      "spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}}\n";
+  const std::string baseline =
+      "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\n"
+      "metadata: {name: default}\nspec: " +
+      std::string(kBaselineDenyAll) + "\n";
+  EXPECT_TRUE(CheckManifests(baseline + "---\n" + deployment).empty());
+  const std::string pass_all =
+      "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
+      "metadata: {name: pass-all}\nspec: {priority: 1, subject: {namespaces: {}}, ingress: "
+      "[{action: Pass, from: [{namespaces: {}}]}]}\n";
+  EXPECT_EQ(CheckManifests(pass_all + "---\n" + deployment),
+            std::vector<std::string>{"Deployment shop/web: namespace shop has no default-deny "
+                                     "NetworkPolicy for Ingress and Egress"});
 }
 
 TEST(RequireDefaultDenyTest, BadCoveredNamespaces) {
