@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+
+#include "netadmit/codec/admission.h"
+#include "netadmit/rules/review.h"
+#include "netadmit/rules/rule_set.h"
 #include "rule_kind_testing.h"
 
 namespace netadmit {
@@ -117,6 +122,36 @@ TEST(ProtectedPoliciesTest, ClusterPoliciesAreProtectedByTheirLabelsAsTheyWere) 
   // The namespace controller empties namespaces; a cluster policy is in none.
   const UserInfo controller{"system:serviceaccount:kube-system:namespace-controller", {}};
   EXPECT_EQ(CheckAs(check.get(), Operation::kDelete, before, controller).size(), 1u);
+}
+
+// The DELETE of an AdminNetworkPolicy, as the API server sends it: cluster-scoped, so no
+// namespace, and only oldObject. A rule that names namespaces in its match does not judge it.
+TEST(ProtectedPoliciesTest, AdmissionOfAClusterPolicyDelete) {
+  const RuleSource source{
+      "rules.yaml",
+      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\nspec:\n"
+      "  exclude: {namespaces: [kube-system]}\n  rules:\n"
+      "    - {id: protect, kind: ProtectedPolicies, action: deny, params: {names: [deny-all], "
+      "groups: [platform-team]}}\n"
+      "    - {id: shop-only, kind: ProtectedPolicies, action: deny, match: {namespaces: [shop]}, "
+      "params: {groups: [shop-team]}}\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  auto request = DecodeAdmissionReview(
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1",)"
+      R"("kind":{"group":"policy.networking.k8s.io","version":"v1alpha1",)"
+      R"("kind":"AdminNetworkPolicy"},"name":"deny-all","operation":"DELETE",)"
+      R"("userInfo":{"username":"bob","groups":["devs"]},"object":null,"oldObject":{)"
+      R"("apiVersion":"policy.networking.k8s.io/v1alpha1","kind":"AdminNetworkPolicy",)"
+      R"("metadata":{"name":"deny-all"},"spec":{"priority":1,"subject":{"namespaces":{}},)"
+      R"("ingress":[{"action":"Deny","from":[{"namespaces":{}}]}]}}}})");
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  const ReviewResult result = Review(**rules, *request);
+  EXPECT_FALSE(result.response.allowed);
+  EXPECT_EQ(result.response.message,
+            "[protect] deleting protected AdminNetworkPolicy deny-all is reserved (user bob is not "
+            "among groups platform-team) at metadata.name \u2014 ask one of them to make the "
+            "change");
 }
 
 TEST(ProtectedPoliciesTest, ParamsNeedOwnersAndValidSelectors) {

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "netadmit/codec/admission.h"
 #include "netadmit/rules/check.h"
+#include "netadmit/rules/review.h"
 #include "netadmit/rules/rule_set.h"
 #include "rule_kind_testing.h"
 
@@ -422,6 +424,35 @@ TEST(RequireDefaultDenyTest, CheckSeesTheClusterPoliciesOfTheManifests) {
   EXPECT_EQ(CheckManifests(pass_all + "---\n" + deployment),
             std::vector<std::string>{"Deployment shop/web: namespace shop has no default-deny "
                                      "NetworkPolicy for Ingress and Egress"});
+}
+
+// The DELETE of the namespace's default-deny, as the API server sends it: only oldObject.
+TEST(RequireDefaultDenyTest, AdmissionOfADeleteTheClusterStillCovers) {
+  const RuleSource source{"rules.yaml",
+                          "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: "
+                          "t}\nspec:\n  rules:\n    - {id: r, kind: RequireDefaultDeny, action: "
+                          "deny}\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  auto request = DecodeAdmissionReview(
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1",)"
+      R"("kind":{"group":"networking.k8s.io","version":"v1","kind":"NetworkPolicy"},)"
+      R"("namespace":"shop","name":"default-deny","operation":"DELETE",)"
+      R"("userInfo":{"username":"alice"},"object":null,"oldObject":{"apiVersion":)"
+      R"("networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"default-deny",)"
+      R"("namespace":"shop"},"spec":{"podSelector":{},"policyTypes":["Ingress","Egress"]}}}})");
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  const auto covered =
+      testing::ClusterWith({{"shop", "default-deny", kDenyBoth}}, {testing::NamespaceEntry("shop")},
+                           {Baseline(kBaselineDenyAll)});
+  EXPECT_TRUE(Review(**rules, *request, {.cluster = covered.get()}).response.allowed);
+  const auto uncovered = testing::ClusterWith({{"shop", "default-deny", kDenyBoth}},
+                                              {testing::NamespaceEntry("shop")}, {});
+  const ReviewResult refused = Review(**rules, *request, {.cluster = uncovered.get()});
+  EXPECT_FALSE(refused.response.allowed);
+  EXPECT_TRUE(refused.response.message.starts_with(
+      "[r] deleting the last default-deny for Ingress and Egress in namespace shop"))
+      << refused.response.message;
 }
 
 TEST(RequireDefaultDenyTest, BadCoveredNamespaces) {
