@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -158,6 +159,19 @@ TEST(DistinctPrioritiesTest, EveryOverlappingPolicyIsNamedAndFreePrioritiesSkipT
   EXPECT_EQ(violations[1].problem,
             "priority 1000 is also that of AdminNetworkPolicy b, whose subject overlaps");
   EXPECT_EQ(violations[1].fix, "use a free priority: 998");
+}
+
+// The decoder keeps priorities within 0-1000; a policy built otherwise must not break the search.
+TEST(DistinctPrioritiesTest, APriorityOutsideTheRangeStillGetsAFreeOne) {
+  const auto check = MustCompile(DistinctPrioritiesKind(), "");
+  Object high = Admin("high", 1, kProd);
+  Object other = Admin("other", 1, kProd);
+  std::get<ClusterPolicySpec>(high.content).priority = INT32_MAX;
+  std::get<ClusterPolicySpec>(other.content).priority = INT32_MAX;
+  const auto cluster = Cluster({other});
+  const auto violations = RunCheck(check.get(), high, Context(Operation::kCreate, cluster.get()));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].fix, "use a free priority: 1000");
 }
 
 TEST(DistinctPrioritiesTest, OtherObjectsAndMissingClusterPass) {

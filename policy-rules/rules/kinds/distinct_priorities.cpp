@@ -9,6 +9,8 @@
 
 #include "rules/kinds/distinct_priorities.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <set>
@@ -65,17 +67,20 @@ std::optional<std::string> Overlap(const ClusterPolicySubject& a, const ClusterP
   return std::nullopt;
 }
 
-// "9 or 11", "1", or "none": the priorities nearest `priority` that no policy of `taken` uses.
+// "9 or 11", "1", or "none": the priorities nearest `priority` that no policy of `taken` uses,
+// within the range the API allows. In int64, so that no priority can make the search overflow.
 std::string NearestFree(int32_t priority, const std::set<int32_t>& taken) {
   std::vector<std::string> free;
-  for (int32_t below = priority - 1; below >= kMinPriority; --below) {
-    if (taken.count(below) == 0) {
+  for (int64_t below = std::min<int64_t>(priority, kMaxPriority + 1) - 1; below >= kMinPriority;
+       --below) {
+    if (taken.count(static_cast<int32_t>(below)) == 0) {
       free.push_back(std::to_string(below));
       break;
     }
   }
-  for (int32_t above = priority + 1; above <= kMaxPriority; ++above) {
-    if (taken.count(above) == 0) {
+  for (int64_t above = std::max<int64_t>(priority, kMinPriority - 1) + 1; above <= kMaxPriority;
+       ++above) {
+    if (taken.count(static_cast<int32_t>(above)) == 0) {
       free.push_back(std::to_string(above));
       break;
     }
