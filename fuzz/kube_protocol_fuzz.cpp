@@ -4,7 +4,8 @@
 //
 // The first byte chooses the resource kind (its value mod 4, in kClusterKinds order) and the form
 // (its value / 4 mod 4): a LIST page, a watch stream (arriving in pieces, split into lines), a
-// Status body, or a Retry-After value. The rest is the body.
+// Status body (also read as the discovery documents, APIGroup and APIResourceList, and chosen
+// from as discovery does), or a Retry-After value. The rest is the body.
 
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "kube/discovery.h"
 #include "kube/protocol.h"
 #include "netadmit/cluster/cluster.h"
 
@@ -91,9 +93,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       break;
     }
-    case 2:
+    case 2: {
       (void)netadmit::kube::ParseStatus(body);
+      (void)netadmit::kube::ParseApiGroupVersions(body);
+      if (auto resources = netadmit::kube::ParseApiResources(body)) {
+        netadmit::kube::ServedVersions served;
+        served["v1alpha1"] = *resources;
+        served["v1beta1"] = *std::move(resources);
+        (void)netadmit::kube::ChooseClusterPolicyResources(served);
+      }
       break;
+    }
     default:
       (void)netadmit::kube::ParseRetryAfter(body);
       break;
