@@ -587,3 +587,104 @@ TEST_F(CheckClusterStateTest, MalformedClusterStateNamesFileAndLine) {
 
 }  // namespace
 }  // namespace netadmit::cli
+
+namespace netadmit::cli {
+namespace {
+
+// The cluster-scoped policies in `check`'s cluster: from --cluster-state and from the manifests.
+std::vector<ManifestObject> Parsed(const std::string& file, const std::string& text) {
+  auto parsed = ParseManifests(file, text);
+  EXPECT_TRUE(parsed.ok()) << parsed.error().ToString();
+  return parsed ? *std::move(parsed) : std::vector<ManifestObject>{};
+}
+
+std::vector<std::string> PolicyKeys(const ClusterView& cluster) {
+  std::vector<std::string> keys;
+  for (const auto& policy : cluster.ClusterPolicies()) {
+    keys.push_back(std::string(ClusterPolicyKindName(policy->spec.kind)) + "/" + policy->name +
+                   " priority " + std::to_string(policy->spec.priority));
+  }
+  return keys;
+}
+
+constexpr char kAdminPolicy[] =
+    "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
+    "metadata: {name: guard}\n"
+    "spec: {priority: 5, subject: {namespaces: {}},\n"
+    "       egress: [{action: Deny, to: [{networks: [169.254.169.254/32]}]}]}\n";
+
+TEST(ClusterOfManifestsPoliciesTest, StateAndManifestsLandInTheCache) {
+  const auto state =
+      Parsed("state.yaml", std::string(kAdminPolicy) +
+                               "---\napiVersion: policy.networking.k8s.io/v1alpha1\n"
+                               "kind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\n"
+                               "spec: {subject: {namespaces: {}}, ingress: [{action: Deny, from: "
+                               "[{namespaces: {}}]}]}\n");
+  const auto manifests = Parsed(
+      "app.yaml",
+      // The manifest's version of `guard` replaces the cluster's.
+      "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
+      "metadata: {name: guard, namespace: ignored}\n"
+      "spec: {priority: 9, subject: {namespaces: {}}}\n---\n"
+      "apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\n"
+      "metadata: {name: beta}\nspec: {tier: Admin, priority: 2, subject: {namespaces: {}}}\n---\n"
+      "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\n"
+      "metadata: {name: alpha}\n"
+      "spec: {tier: Baseline, priority: 1, subject: {pods: {podSelector: {}}}}\n---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n");
+  auto cluster = ClusterOfManifests(state, manifests, "team");
+  ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
+  EXPECT_EQ(
+      PolicyKeys(**cluster),
+      (std::vector<std::string>{
+          "AdminNetworkPolicy/guard priority 9", "BaselineAdminNetworkPolicy/default priority 0",
+          "ClusterNetworkPolicy/alpha priority 1", "ClusterNetworkPolicy/beta priority 2"}));
+  for (const ClusterKind kind : kClusterPolicyKinds) {
+    EXPECT_TRUE((*cluster)->Listed(kind)) << ClusterKindName(kind);
+  }
+  EXPECT_TRUE((*cluster)->Synced());
+  // Namespaced objects still take the default namespace.
+  EXPECT_EQ((*cluster)->Pods("team", {}).size(), 1u);
+}
+
+TEST(ClusterOfManifestsPoliciesTest, NoPoliciesStillListsTheirKinds) {
+  auto cluster = ClusterOfManifests({}, {}, "default");
+  ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
+  EXPECT_TRUE((*cluster)->ClusterPolicies().empty());
+  for (const ClusterKind kind : kClusterPolicyKinds) {
+    EXPECT_TRUE((*cluster)->Listed(kind)) << ClusterKindName(kind);
+  }
+}
+
+TEST(ClusterOfManifestsPoliciesTest, OtherVersionsOfTheGroupAreNotCached) {
+  const auto manifests =
+      Parsed("app.yaml",
+             "apiVersion: policy.networking.k8s.io/v9\nkind: AdminNetworkPolicy\n"
+             "metadata: {name: future}\nspec: {priority: high}\n---\n"
+             "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: ClusterNetworkPolicy\n"
+             "metadata: {name: never}\nspec: {}\n");
+  auto cluster = ClusterOfManifests({}, manifests, "default");
+  ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
+  EXPECT_TRUE((*cluster)->ClusterPolicies().empty());
+}
+
+TEST(ClusterOfManifestsPoliciesTest, MalformedPolicyNamesFileLineAndField) {
+  const auto state = Parsed("state.yaml", std::string(kAdminPolicy) +
+                                              "---\napiVersion: policy.networking.k8s.io/v1beta1\n"
+                                              "kind: ClusterNetworkPolicy\nmetadata: {name: bad}\n"
+                                              "spec: {priority: 1, subject: {namespaces: {}}}\n");
+  auto cluster = ClusterOfManifests(state, {}, "default");
+  ASSERT_FALSE(cluster.ok());
+  EXPECT_EQ(cluster.error().file, "state.yaml");
+  EXPECT_EQ(cluster.error().line, 7);
+  EXPECT_EQ(cluster.error().path, "spec.tier");
+  EXPECT_EQ(cluster.error().message, "missing (expected Admin or Baseline)");
+
+  auto lenient = ClusterOfManifests(state, {}, "default", Undecodable::kLeaveOut);
+  ASSERT_TRUE(lenient.ok()) << lenient.error().ToString();
+  EXPECT_EQ(PolicyKeys(**lenient),
+            (std::vector<std::string>{"AdminNetworkPolicy/guard priority 5"}));
+}
+
+}  // namespace
+}  // namespace netadmit::cli

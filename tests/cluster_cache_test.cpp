@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -271,6 +272,28 @@ TEST(ClusterCacheTest, MalformedObjectsAreErrorsNotCrashes) {
        "spec.podSelector"},
       {ClusterKind::kConfigMap, R"({"metadata":{"name":"c","namespace":"a"},"data":{"k":[]}})",
        "data.k"},
+      // The cluster policies, through the object decoder.
+      {ClusterKind::kAdminNetworkPolicy, R"({"metadata":{}})", "metadata.name"},
+      {ClusterKind::kAdminNetworkPolicy, R"({"metadata":{"name":"a"}})", "spec"},
+      {ClusterKind::kAdminNetworkPolicy,
+       R"({"metadata":{"name":"a"},"spec":{"subject":{"namespaces":{}}}})", "spec.priority"},
+      {ClusterKind::kAdminNetworkPolicy,
+       R"({"metadata":{"name":"a"},"spec":{"priority":1,"subject":{"namespaces":{}},
+           "egress":[{"action":"Deny","to":[{"networks":["10.0.0.0/40"]}]}]}})",
+       "spec.egress[0].to[0].networks[0]"},
+      {ClusterKind::kBaselineAdminNetworkPolicy,
+       R"({"metadata":{"name":"default"},"spec":{"subject":{"namespaces":{}},
+           "ingress":[{"action":"Pass","from":[{"namespaces":{}}]}]}})",
+       "spec.ingress[0].action"},
+      {ClusterKind::kClusterNetworkPolicy,
+       R"({"metadata":{"name":"c"},"spec":{"tier":"Top","priority":1,
+           "subject":{"namespaces":{}}}})",
+       "spec.tier"},
+      {ClusterKind::kClusterNetworkPolicy,
+       R"({"metadata":{"name":"c"},"spec":{"tier":"Admin","priority":1,"subject":{"namespaces":{}},
+           "ingress":[{"action":"Accept","from":[{"namespaces":{}}],
+                       "protocols":[{"tcp":{"destinationPort":{"number":70000}}}]}]}})",
+       "spec.ingress[0].protocols[0].tcp.destinationPort.number"},
   };
   for (const auto& c : cases) {
     rapidjson::Document doc;
@@ -294,6 +317,193 @@ TEST(ClusterCacheTest, PodIpsComeFromPodIPsOrPodIP) {
   auto one = DecodeClusterObject(ClusterKind::kPod, doc);
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(std::get<CachedPod>(one->value).ips, (std::vector<std::string>{"10.0.0.2"}));
+}
+
+// --- The cluster-scoped policies ---
+
+ClusterObject ClusterPolicy(ClusterKind kind, const std::string& name, int32_t priority = 0,
+                            const std::string& rv = "1") {
+  ClusterPolicySpec spec;
+  spec.kind = kind == ClusterKind::kAdminNetworkPolicy ? ClusterPolicyKind::kAdminNetworkPolicy
+              : kind == ClusterKind::kBaselineAdminNetworkPolicy
+                  ? ClusterPolicyKind::kBaselineAdminNetworkPolicy
+                  : ClusterPolicyKind::kClusterNetworkPolicy;
+  spec.priority = priority;
+  return ClusterObject{kind, rv, CachedClusterPolicy{name, {}, std::move(spec)}};
+}
+
+// "adminnetworkpolicies/b", in the order ClusterPolicies() gives them.
+std::vector<std::string> PolicyKeys(const ClusterView& view) {
+  std::vector<std::string> keys;
+  for (const auto& policy : view.ClusterPolicies()) {
+    keys.push_back(std::string(ClusterPolicyKindName(policy->spec.kind)) + "/" + policy->name);
+  }
+  return keys;
+}
+
+Result<ClusterObject> DecodeJson(ClusterKind kind, const char* json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json);
+  EXPECT_FALSE(doc.HasParseError()) << json;
+  return DecodeClusterObject(kind, doc);
+}
+
+TEST(ClusterCacheTest, ClusterPolicyKindsAreNamedAsTheirResources) {
+  EXPECT_STREQ(ClusterKindName(ClusterKind::kAdminNetworkPolicy), "adminnetworkpolicies");
+  EXPECT_STREQ(ClusterKindName(ClusterKind::kBaselineAdminNetworkPolicy),
+               "baselineadminnetworkpolicies");
+  EXPECT_STREQ(ClusterKindName(ClusterKind::kClusterNetworkPolicy), "clusternetworkpolicies");
+  // The policy kinds are not among those every cluster serves.
+  for (const ClusterKind kind : kClusterPolicyKinds) {
+    EXPECT_EQ(std::find(kClusterKinds.begin(), kClusterKinds.end(), kind), kClusterKinds.end());
+  }
+}
+
+// LIST items carry no kind or apiVersion: the kind says which schema to read.
+TEST(ClusterCacheTest, ClusterPoliciesDecodeFromListItems) {
+  auto admin = DecodeJson(ClusterKind::kAdminNetworkPolicy, R"({
+      "metadata": {"name": "guard", "resourceVersion": "42", "labels": {"team": "sec"}},
+      "spec": {"priority": 7, "subject": {"namespaces": {}},
+               "egress": [{"name": "no-metadata", "action": "Deny",
+                           "to": [{"networks": ["169.254.169.254/32"]}]}]}})");
+  ASSERT_TRUE(admin.ok()) << admin.error().ToString();
+  EXPECT_EQ(admin->kind, ClusterKind::kAdminNetworkPolicy);
+  EXPECT_EQ(admin->resource_version, "42");
+  EXPECT_EQ(admin->name(), "guard");
+  EXPECT_EQ(admin->namespace_name(), "");
+  const auto& policy = std::get<CachedClusterPolicy>(admin->value);
+  EXPECT_EQ(policy.labels, (Labels{{"team", "sec"}}));
+  EXPECT_EQ(policy.spec.kind, ClusterPolicyKind::kAdminNetworkPolicy);
+  EXPECT_EQ(policy.spec.tier, ClusterPolicyTier::kAdmin);
+  EXPECT_EQ(policy.spec.priority, 7);
+  ASSERT_EQ(policy.spec.egress.size(), 1u);
+  EXPECT_EQ(policy.spec.egress[0].name, "no-metadata");
+  EXPECT_EQ(policy.spec.egress[0].peers[0].networks,
+            (std::vector<std::string>{"169.254.169.254/32"}));
+
+  auto baseline = DecodeJson(ClusterKind::kBaselineAdminNetworkPolicy, R"({
+      "metadata": {"name": "default"},
+      "spec": {"subject": {"namespaces": {}},
+               "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}]}})");
+  ASSERT_TRUE(baseline.ok()) << baseline.error().ToString();
+  EXPECT_EQ(std::get<CachedClusterPolicy>(baseline->value).spec.tier, ClusterPolicyTier::kBaseline);
+
+  // A namespace on a cluster-scoped object means nothing.
+  auto cluster = DecodeJson(ClusterKind::kClusterNetworkPolicy, R"({
+      "metadata": {"name": "dns", "namespace": "kube-system"},
+      "spec": {"tier": "Baseline", "priority": 3, "subject": {"pods": {"podSelector": {}}},
+               "egress": [{"action": "Accept", "to": [{"namespaces": {}}],
+                           "protocols": [{"udp": {"destinationPort": {"number": 53}}}]}]}})");
+  ASSERT_TRUE(cluster.ok()) << cluster.error().ToString();
+  EXPECT_EQ(cluster->namespace_name(), "");
+  const auto& cnp = std::get<CachedClusterPolicy>(cluster->value).spec;
+  EXPECT_EQ(cnp.kind, ClusterPolicyKind::kClusterNetworkPolicy);
+  EXPECT_EQ(cnp.tier, ClusterPolicyTier::kBaseline);
+  EXPECT_EQ(cnp.egress[0].action, ClusterRuleAction::kAllow);
+  EXPECT_EQ((*cnp.egress[0].ports)[0].protocol, Protocol::kUDP);
+}
+
+TEST(ClusterCacheTest, ClusterPoliciesAreSortedByKindThenName) {
+  ClusterCache state;
+  EXPECT_TRUE(state.ClusterPolicies().empty());
+  state.Apply(EventType::kAdded, ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "a"));
+  state.Apply(EventType::kAdded, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "z"));
+  state.Apply(EventType::kAdded,
+              ClusterPolicy(ClusterKind::kBaselineAdminNetworkPolicy, "default"));
+  state.Apply(EventType::kAdded, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "b"));
+  // One name in two kinds: two objects.
+  state.Apply(EventType::kAdded, ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "b"));
+  EXPECT_EQ(PolicyKeys(state),
+            (std::vector<std::string>{"AdminNetworkPolicy/b", "AdminNetworkPolicy/z",
+                                      "BaselineAdminNetworkPolicy/default",
+                                      "ClusterNetworkPolicy/a", "ClusterNetworkPolicy/b"}));
+  EXPECT_EQ(state.Count(ClusterKind::kAdminNetworkPolicy), 2u);
+  EXPECT_EQ(state.Count(ClusterKind::kBaselineAdminNetworkPolicy), 1u);
+  EXPECT_EQ(state.Count(ClusterKind::kClusterNetworkPolicy), 2u);
+  // The namespaced kinds are untouched.
+  EXPECT_EQ(state.Count(ClusterKind::kNetworkPolicy), 0u);
+  EXPECT_TRUE(state.Policies("").empty());
+}
+
+TEST(ClusterCacheTest, ClusterPolicyEventsAndRelists) {
+  ClusterCache state;
+  const uint64_t start = state.Generation(ClusterKind::kAdminNetworkPolicy);
+  state.Apply(EventType::kAdded, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "a", 10));
+  EXPECT_GT(state.Generation(ClusterKind::kAdminNetworkPolicy), start);
+  EXPECT_EQ(state.Generation(ClusterKind::kClusterNetworkPolicy), 0u);
+  EXPECT_FALSE(state.Listed(ClusterKind::kAdminNetworkPolicy));  // an event is not a list
+
+  auto before = state.ClusterPolicies();
+  state.Apply(EventType::kModified, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "a", 20));
+  ASSERT_EQ(state.ClusterPolicies().size(), 1u);
+  EXPECT_EQ(state.ClusterPolicies()[0]->spec.priority, 20);
+  EXPECT_EQ(before[0]->spec.priority, 10);  // what a reader holds stays as it was
+
+  // A delete of another kind's object of the same name removes nothing.
+  state.Apply(EventType::kDeleted, ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "a"));
+  EXPECT_EQ(state.Count(ClusterKind::kAdminNetworkPolicy), 1u);
+  state.Apply(EventType::kDeleted, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "a"));
+  EXPECT_EQ(state.Count(ClusterKind::kAdminNetworkPolicy), 0u);
+  EXPECT_TRUE(state.ClusterPolicies().empty());
+
+  std::vector<ClusterObject> list;
+  list.push_back(ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "y"));
+  list.push_back(ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "x"));
+  list.push_back(ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "other-kind"));  // ignored
+  state.Replace(ClusterKind::kClusterNetworkPolicy, std::move(list));
+  EXPECT_TRUE(state.Listed(ClusterKind::kClusterNetworkPolicy));
+  EXPECT_FALSE(state.Listed(ClusterKind::kAdminNetworkPolicy));
+  EXPECT_EQ(PolicyKeys(state),
+            (std::vector<std::string>{"ClusterNetworkPolicy/x", "ClusterNetworkPolicy/y"}));
+}
+
+// The policy CRDs may not be installed: by default nothing waits for them.
+TEST(ClusterCacheTest, SyncedWithoutThePolicyKindsUnlessWatched) {
+  ClusterCache state;
+  for (const ClusterKind kind : kClusterKinds) {
+    state.Replace(kind, {});
+  }
+  EXPECT_TRUE(state.Synced());
+
+  ClusterCache strict({ClusterKind::kNamespace, ClusterKind::kBaselineAdminNetworkPolicy});
+  strict.Replace(ClusterKind::kNamespace, {});
+  EXPECT_FALSE(strict.Synced());
+  strict.Replace(ClusterKind::kBaselineAdminNetworkPolicy, {});
+  EXPECT_TRUE(strict.Synced());
+}
+
+TEST(ClusterCacheTest, ForgetDropsAKindWholesale) {
+  ClusterCache state({ClusterKind::kAdminNetworkPolicy});
+  std::vector<ClusterObject> list;
+  list.push_back(ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "a"));
+  list.push_back(ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "b"));
+  state.Replace(ClusterKind::kAdminNetworkPolicy, std::move(list));
+  state.Apply(EventType::kAdded, ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "c"));
+  ASSERT_TRUE(state.Synced());
+  const auto held = state.ClusterPolicies();
+  const uint64_t generation = state.Generation(ClusterKind::kAdminNetworkPolicy);
+  const uint64_t other = state.Generation(ClusterKind::kClusterNetworkPolicy);
+
+  state.Forget(ClusterKind::kAdminNetworkPolicy);
+  EXPECT_EQ(state.Count(ClusterKind::kAdminNetworkPolicy), 0u);
+  EXPECT_FALSE(state.Listed(ClusterKind::kAdminNetworkPolicy));
+  EXPECT_FALSE(state.Synced());
+  EXPECT_GT(state.Generation(ClusterKind::kAdminNetworkPolicy), generation);
+  EXPECT_EQ(state.Generation(ClusterKind::kClusterNetworkPolicy), other);
+  EXPECT_EQ(PolicyKeys(state), (std::vector<std::string>{"ClusterNetworkPolicy/c"}));
+  EXPECT_EQ(held.size(), 3u);  // a reader keeps what it was handed
+  EXPECT_EQ(held[0]->name, "a");
+
+  // Listed again once the CRD is back.
+  state.Replace(ClusterKind::kAdminNetworkPolicy, {});
+  EXPECT_TRUE(state.Listed(ClusterKind::kAdminNetworkPolicy));
+  EXPECT_TRUE(state.Synced());
+
+  // Any kind can be forgotten.
+  state.Apply(EventType::kAdded, Pod("a", "p", {}));
+  state.Forget(ClusterKind::kPod);
+  EXPECT_TRUE(state.Pods("a", {}).empty());
+  EXPECT_FALSE(state.Listed(ClusterKind::kPod));
 }
 
 }  // namespace

@@ -187,6 +187,27 @@ Result<NetworkPolicySpec> DecodePolicySpec(const Value& json, const Meta& meta) 
   return std::move(*decoded->network_policy());
 }
 
+// The spec of an AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy, by the
+// object decoder as well. ClusterNetworkPolicy v1beta1 shares v1alpha2's schema.
+Result<ClusterPolicySpec> DecodeClusterPolicySpec(ClusterKind kind, const Value& json) {
+  static const TypeMeta kAdmin{"policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"};
+  static const TypeMeta kBaseline{"policy.networking.k8s.io/v1alpha1",
+                                  "BaselineAdminNetworkPolicy"};
+  static const TypeMeta kCluster{"policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy"};
+  const TypeMeta& type = kind == ClusterKind::kAdminNetworkPolicy           ? kAdmin
+                         : kind == ClusterKind::kBaselineAdminNetworkPolicy ? kBaseline
+                                                                            : kCluster;
+  auto decoded = DecodeObjectOfType(json, type, "");
+  if (!decoded.ok()) {
+    return decoded.error();
+  }
+  ClusterPolicySpec* spec = std::get_if<ClusterPolicySpec>(&decoded->content);
+  if (spec == nullptr) {
+    return Error{"", 0, 0, "spec", "not a " + type.kind + " spec"};
+  }
+  return std::move(*spec);
+}
+
 // The pods of one namespace by label: "key=value" -> the pods carrying it, as a sorted vector
 // of pointers (8 bytes a label, where a set would take about 48). A selector's matchLabels then
 // start from the smallest group instead of every pod of the namespace.
@@ -238,6 +259,7 @@ class LabelIndex {
 // namespace -> name -> object, for one kind; pods are also indexed by label.
 template <typename T>
 struct KindTable {
+  using Value = T;
   using Bucket = std::map<std::string, std::shared_ptr<const T>, std::less<>>;
   static constexpr bool kIndexed = std::is_same_v<T, CachedPod>;
   std::map<std::string, Bucket, std::less<>> by_namespace;
@@ -308,6 +330,12 @@ std::vector<std::shared_ptr<const T>> AllOf(const typename KindTable<T>::Bucket*
 
 constexpr std::size_t Index(ClusterKind kind) { return static_cast<std::size_t>(kind); }
 
+// Tables::Visit finds a policy kind's table by its offset from the first policy kind.
+static_assert(Index(kClusterPolicyKinds[1]) == Index(kClusterPolicyKinds[0]) + 1 &&
+                  Index(kClusterPolicyKinds[2]) == Index(kClusterPolicyKinds[0]) + 2 &&
+                  Index(kClusterPolicyKinds[2]) + 1 == kClusterKindCount,
+              "the policy kinds are the last ClusterKind values, in kClusterPolicyKinds order");
+
 }  // namespace
 
 struct ClusterCache::Tables {
@@ -318,8 +346,34 @@ struct ClusterCache::Tables {
   std::unique_ptr<KindTable<CachedPod>> pods = std::make_unique<decltype(pods)::element_type>();
   std::unique_ptr<KindTable<CachedConfigMap>> config_maps =
       std::make_unique<decltype(config_maps)::element_type>();
-  std::array<bool, kClusterKinds.size()> listed{};
-  std::array<uint64_t, kClusterKinds.size()> generation{};
+  // One table a policy kind (in kClusterPolicyKinds order), all in the "" namespace: each kind
+  // is listed, replaced and forgotten on its own.
+  std::array<std::unique_ptr<KindTable<CachedClusterPolicy>>, kClusterPolicyKinds.size()>
+      cluster_policies = {std::make_unique<KindTable<CachedClusterPolicy>>(),
+                          std::make_unique<KindTable<CachedClusterPolicy>>(),
+                          std::make_unique<KindTable<CachedClusterPolicy>>()};
+  std::array<bool, kClusterKindCount> listed{};
+  std::array<uint64_t, kClusterKindCount> generation{};
+
+  // Calls `fn` with the table of `kind` (a unique_ptr<KindTable<T>>&) and returns what it returns.
+  template <typename Fn>
+  decltype(auto) Visit(ClusterKind kind, Fn&& fn) {
+    switch (kind) {
+      case ClusterKind::kNamespace:
+        return fn(namespaces);
+      case ClusterKind::kNetworkPolicy:
+        return fn(policies);
+      case ClusterKind::kPod:
+        return fn(pods);
+      case ClusterKind::kConfigMap:
+        return fn(config_maps);
+      case ClusterKind::kAdminNetworkPolicy:
+      case ClusterKind::kBaselineAdminNetworkPolicy:
+      case ClusterKind::kClusterNetworkPolicy:
+        break;
+    }
+    return fn(cluster_policies[Index(kind) - Index(kClusterPolicyKinds.front())]);
+  }
 };
 
 const char* ClusterKindName(ClusterKind kind) {
@@ -332,6 +386,12 @@ const char* ClusterKindName(ClusterKind kind) {
       return "pods";
     case ClusterKind::kConfigMap:
       return "configmaps";
+    case ClusterKind::kAdminNetworkPolicy:
+      return "adminnetworkpolicies";
+    case ClusterKind::kBaselineAdminNetworkPolicy:
+      return "baselineadminnetworkpolicies";
+    case ClusterKind::kClusterNetworkPolicy:
+      return "clusternetworkpolicies";
   }
   return "unknown";
 }
@@ -344,7 +404,9 @@ const std::string& ClusterObject::namespace_name() const {
   static const std::string kNone;
   return std::visit(
       [](const auto& object) -> const std::string& {
-        if constexpr (std::is_same_v<std::decay_t<decltype(object)>, CachedNamespace>) {
+        using T = std::decay_t<decltype(object)>;
+        if constexpr (std::is_same_v<T, CachedNamespace> ||
+                      std::is_same_v<T, CachedClusterPolicy>) {
           return kNone;
         } else {
           return object.namespace_name;
@@ -403,6 +465,17 @@ Result<ClusterObject> DecodeClusterObject(ClusterKind kind, const rapidjson::Val
       object.value = std::move(map);
       break;
     }
+    case ClusterKind::kAdminNetworkPolicy:
+    case ClusterKind::kBaselineAdminNetworkPolicy:
+    case ClusterKind::kClusterNetworkPolicy: {
+      auto spec = DecodeClusterPolicySpec(kind, json);
+      if (!spec.ok()) {
+        return spec.error();
+      }
+      object.value =
+          CachedClusterPolicy{std::move(meta.name), std::move(meta.labels), std::move(*spec)};
+      break;
+    }
   }
   if (reader.error_) {
     return *reader.error_;
@@ -457,66 +530,31 @@ void ApplyEvent(std::shared_mutex& mutex, std::unique_ptr<KindTable<T>>& table,
 
 void ClusterCache::Apply(EventType type, ClusterObject object) {
   uint64_t& generation = tables_->generation[Index(object.kind)];
-  switch (object.kind) {
-    case ClusterKind::kNamespace:
-      ApplyEvent(mutex_, tables_->namespaces, generation, type, object);
-      break;
-    case ClusterKind::kNetworkPolicy:
-      ApplyEvent(mutex_, tables_->policies, generation, type, object);
-      break;
-    case ClusterKind::kPod:
-      ApplyEvent(mutex_, tables_->pods, generation, type, object);
-      break;
-    case ClusterKind::kConfigMap:
-      ApplyEvent(mutex_, tables_->config_maps, generation, type, object);
-      break;
-  }
+  tables_->Visit(object.kind,
+                 [&](auto& table) { ApplyEvent(mutex_, table, generation, type, object); });
+}
+
+void ClusterCache::Swap(ClusterKind kind, std::vector<ClusterObject> objects, bool listed) {
+  const std::size_t index = Index(kind);
+  tables_->Visit(kind, [&](auto& table) {
+    using T = typename std::decay_t<decltype(table)>::element_type::Value;
+    // The new table is built without the lock; the swap under it is a pointer exchange, and
+    // the old table is destroyed after the lock is released.
+    auto fresh = BuildTable<T>(objects);
+    std::unique_lock lock(mutex_);
+    std::swap(fresh, table);
+    tables_->listed[index] = listed;
+    ++tables_->generation[index];
+    lock.unlock();
+  });
 }
 
 void ClusterCache::Replace(ClusterKind kind, std::vector<ClusterObject> objects) {
   std::erase_if(objects, [kind](const ClusterObject& object) { return object.kind != kind; });
-  const std::size_t index = Index(kind);
-  // The new table is built without the lock; the swap under it is a pointer exchange, and the
-  // old table is destroyed after the lock is released.
-  switch (kind) {
-    case ClusterKind::kNamespace: {
-      auto table = BuildTable<CachedNamespace>(objects);
-      std::unique_lock lock(mutex_);
-      std::swap(table, tables_->namespaces);
-      tables_->listed[index] = true;
-      ++tables_->generation[index];
-      lock.unlock();
-      break;
-    }
-    case ClusterKind::kNetworkPolicy: {
-      auto table = BuildTable<CachedPolicy>(objects);
-      std::unique_lock lock(mutex_);
-      std::swap(table, tables_->policies);
-      tables_->listed[index] = true;
-      ++tables_->generation[index];
-      lock.unlock();
-      break;
-    }
-    case ClusterKind::kPod: {
-      auto table = BuildTable<CachedPod>(objects);
-      std::unique_lock lock(mutex_);
-      std::swap(table, tables_->pods);
-      tables_->listed[index] = true;
-      ++tables_->generation[index];
-      lock.unlock();
-      break;
-    }
-    case ClusterKind::kConfigMap: {
-      auto table = BuildTable<CachedConfigMap>(objects);
-      std::unique_lock lock(mutex_);
-      std::swap(table, tables_->config_maps);
-      tables_->listed[index] = true;
-      ++tables_->generation[index];
-      lock.unlock();
-      break;
-    }
-  }
+  Swap(kind, std::move(objects), true);
 }
+
+void ClusterCache::Forget(ClusterKind kind) { Swap(kind, {}, false); }
 
 void ClusterCache::SetWatched(std::vector<ClusterKind> watched) {
   std::unique_lock lock(mutex_);
@@ -530,17 +568,7 @@ bool ClusterCache::Listed(ClusterKind kind) const {
 
 std::size_t ClusterCache::Count(ClusterKind kind) const {
   std::shared_lock lock(mutex_);
-  switch (kind) {
-    case ClusterKind::kNamespace:
-      return tables_->namespaces->size;
-    case ClusterKind::kNetworkPolicy:
-      return tables_->policies->size;
-    case ClusterKind::kPod:
-      return tables_->pods->size;
-    case ClusterKind::kConfigMap:
-      return tables_->config_maps->size;
-  }
-  return 0;
+  return tables_->Visit(kind, [](const auto& table) { return table->size; });
 }
 
 uint64_t ClusterCache::Generation(ClusterKind kind) const {
@@ -622,7 +650,15 @@ std::vector<std::shared_ptr<const CachedConfigMap>> ClusterCache::ConfigMaps(
 }
 
 std::vector<std::shared_ptr<const CachedClusterPolicy>> ClusterCache::ClusterPolicies() const {
-  return {};  // the cluster-scoped kinds are not cached yet
+  std::shared_lock lock(mutex_);
+  std::vector<std::shared_ptr<const CachedClusterPolicy>> out;
+  // The tables are in kind order, and each is sorted by name.
+  for (const auto& table : tables_->cluster_policies) {
+    auto policies = AllOf<CachedClusterPolicy>(table->Find(""));
+    out.insert(out.end(), std::make_move_iterator(policies.begin()),
+               std::make_move_iterator(policies.end()));
+  }
+  return out;
 }
 
 FreshPolicies::FreshPolicies(const ClusterView& base, ByNamespace fresh)

@@ -4,9 +4,13 @@
 
 #include "netadmit/codec/decode.h"
 
+#include <algorithm>
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
+
+#include "netadmit/model/cidr.h"
 
 namespace netadmit {
 
@@ -53,6 +57,18 @@ class Path {
 
 std::string Joined(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : std::string(path) + '.' + std::string(key);
+}
+
+// "a, b or c"
+std::string Choices(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) {
+      out += i + 1 == names.size() ? " or " : ", ";
+    }
+    out += names[i];
+  }
+  return out;
 }
 
 // Reads typed fields, keeping the first error. After an error every getter returns a default,
@@ -370,6 +386,462 @@ class Decoder {
     }
     return pod;
   }
+
+  // --- The cluster-scoped policies (model/cluster_policy.h) ---
+
+  // Which member of `json` among `keys` is set (not absent, not null): its index, or nullopt
+  // when none is. Two set fail naming both: each of these API structs holds exactly one field.
+  std::optional<std::size_t> OneOf(const Value& json, std::span<const std::string_view> keys,
+                                   const Path& path) {
+    std::optional<std::size_t> found;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (JsonMember(json, keys[i]) == nullptr) {
+        continue;
+      }
+      if (found) {
+        Fail(path, "sets both " + std::string(keys[*found]) + " and " + std::string(keys[i]) +
+                       " (expected exactly one of " + Choices(keys) + ")");
+        return std::nullopt;
+      }
+      found = i;
+    }
+    return found;
+  }
+
+  // OneOf for a struct that must set exactly one of `keys`: also fails when it is no object or
+  // sets none.
+  std::optional<std::size_t> ExactlyOneOf(const Value& json, std::span<const std::string_view> keys,
+                                          const Path& path) {
+    if (!ExpectObject(json, path)) {
+      return std::nullopt;
+    }
+    const std::optional<std::size_t> set = OneOf(json, keys, path);
+    if (!set && !error_) {
+      Fail(path, "expected exactly one of " + Choices(keys));
+    }
+    return set;
+  }
+
+  // A required integer field in [min, max].
+  int32_t BoundedInt(const Value& parent, std::string_view key, const Path& path, int32_t min,
+                     int32_t max) {
+    const Value* value = JsonMember(parent, key);
+    const std::string range = "a number from " + std::to_string(min) + " to " + std::to_string(max);
+    if (value == nullptr) {
+      Fail(path.Field(key), "missing (expected " + range + ")");
+      return min;
+    }
+    if (!value->IsInt() || value->GetInt() < min || value->GetInt() > max) {
+      Fail(path.Field(key), "expected " + range);
+      return min;
+    }
+    return value->GetInt();
+  }
+
+  int32_t PortNumber(const Value& parent, std::string_view key, const Path& path) {
+    return BoundedInt(parent, key, path, 1, 65535);
+  }
+
+  // {start, end}, start < end: the inclusive range start..end.
+  void PortRange(const Value& json, const Path& path, ClusterPolicyPort& port) {
+    port.first = PortNumber(json, "start", path);
+    port.last = PortNumber(json, "end", path);
+    if (!error_ && port.first >= port.last) {
+      Fail(path, "start (" + std::to_string(port.first) + ") must be less than end (" +
+                     std::to_string(port.last) + ")");
+    }
+  }
+
+  std::string NonEmptyString(const Value& parent, std::string_view key, const Path& path) {
+    std::string text = String(parent, key, path);
+    if (!error_ && text.empty()) {
+      Fail(path.Field(key), "must not be empty");
+    }
+    return text;
+  }
+
+  // A required label selector field.
+  LabelSelector RequiredSelector(const Value& parent, std::string_view key, const Path& path) {
+    const Value* value = JsonMember(parent, key);
+    if (value == nullptr) {
+      Fail(path.Field(key), "missing (an empty selector {} selects everything)");
+      return {};
+    }
+    return Selector(*value, path.Field(key));
+  }
+
+  // NamespacedPod: {namespaceSelector, podSelector}. v1alpha2 made namespaceSelector optional.
+  NamespacedPodSelector NamespacedPods(const Value& json, const Path& path,
+                                       bool namespace_selector_required) {
+    NamespacedPodSelector pods;
+    if (!ExpectObject(json, path)) {
+      return pods;
+    }
+    if (namespace_selector_required || JsonMember(json, "namespaceSelector") != nullptr) {
+      pods.namespace_selector = RequiredSelector(json, "namespaceSelector", path);
+    }
+    pods.pod_selector = RequiredSelector(json, "podSelector", path);
+    return pods;
+  }
+
+  // A non-empty list of strings, each checked by `check` (which returns an error message, or
+  // nothing when the item is good).
+  template <typename CheckFn>
+  std::vector<std::string> CheckedStrings(const Value& parent, std::string_view key,
+                                          const Path& path, CheckFn check) {
+    std::vector<std::string> out = StringList(parent, key, path);
+    if (error_) {
+      return out;
+    }
+    if (out.empty()) {
+      Fail(path.Field(key), "expected at least one item");
+    }
+    const Path list_path = path.Field(key);
+    for (rapidjson::SizeType i = 0; i < out.size() && !error_; ++i) {
+      if (std::optional<std::string> problem = check(out[i])) {
+        Fail(list_path.Index(i), std::move(*problem));
+      }
+    }
+    return out;
+  }
+};
+
+// A DNS name as network-policy-api's DomainName pattern allows: labels of letters, digits, '-'
+// and '_' (neither first nor last), at least two of them, an optional "*." in front and an
+// optional final dot.
+bool ValidDomainName(std::string_view name) {
+  if (name.starts_with("*.")) {
+    name.remove_prefix(2);
+  }
+  if (name.ends_with('.')) {
+    name.remove_suffix(1);
+  }
+  const auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  int labels = 0;
+  while (true) {
+    const std::size_t dot = name.find('.');
+    const std::string_view label = name.substr(0, dot);
+    if (label.empty() || !alnum(label.front()) || !alnum(label.back()) ||
+        !std::all_of(label.begin(), label.end(),
+                     [&](char c) { return alnum(c) || c == '-' || c == '_'; })) {
+      return false;
+    }
+    ++labels;
+    if (dot == std::string_view::npos) {
+      return labels >= 2;
+    }
+    name.remove_prefix(dot + 1);
+  }
+}
+
+// The apiVersions and kinds of the cluster-scoped policies whose schema netadmit knows.
+// ClusterNetworkPolicy v1beta1 has v1alpha2's schema.
+struct ClusterPolicyType {
+  std::string_view api_version;
+  std::string_view kind;
+  ClusterPolicyKind policy_kind;
+};
+
+constexpr std::array<ClusterPolicyType, 4> kClusterPolicyTypes = {{
+    {"policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy",
+     ClusterPolicyKind::kAdminNetworkPolicy},
+    {"policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy",
+     ClusterPolicyKind::kBaselineAdminNetworkPolicy},
+    {"policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy",
+     ClusterPolicyKind::kClusterNetworkPolicy},
+    {"policy.networking.k8s.io/v1beta1", "ClusterNetworkPolicy",
+     ClusterPolicyKind::kClusterNetworkPolicy},
+}};
+
+// The kinds are cluster-scoped in every version of the group, known or not.
+bool IsClusterPolicyKind(std::string_view api_version, std::string_view kind) {
+  return api_version.starts_with(std::string(kPolicyApiGroup) + "/") &&
+         std::any_of(kClusterPolicyTypes.begin(), kClusterPolicyTypes.end(),
+                     [&](const ClusterPolicyType& type) { return type.kind == kind; });
+}
+
+constexpr std::array<std::string_view, 2> kSubjectKeys = {"namespaces", "pods"};
+// The peers an ingress rule may name (`from`), and those of an egress rule (`to`); the
+// BaselineAdminNetworkPolicy has no domainNames. A peer with none of its direction's fields is
+// one of a newer API and decodes as kUnknown.
+constexpr std::array<std::string_view, 2> kIngressPeerKeys = {"namespaces", "pods"};
+constexpr std::array<std::string_view, 5> kEgressPeerKeys = {"namespaces", "pods", "networks",
+                                                             "nodes", "domainNames"};
+constexpr std::array<std::string_view, 4> kBaselineEgressPeerKeys = {"namespaces", "pods",
+                                                                     "networks", "nodes"};
+// v1alpha1 `ports` items and v1alpha2 `protocols` items, and a v1alpha2 destinationPort.
+constexpr std::array<std::string_view, 3> kPortKeys = {"portNumber", "portRange", "namedPort"};
+constexpr std::array<std::string_view, 4> kProtocolKeys = {"tcp", "udp", "sctp",
+                                                           "destinationNamedPort"};
+constexpr std::array<std::string_view, 2> kDestinationPortKeys = {"number", "range"};
+
+// Decodes the spec of an AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy,
+// checking what the CRDs' schemas check, so that a manifest the API server would refuse fails
+// here too, naming the field.
+class ClusterPolicyDecoder {
+ public:
+  ClusterPolicyDecoder(Decoder& decoder, ClusterPolicyKind kind) : d_(decoder), kind_(kind) {}
+
+  ClusterPolicySpec Decode(const Value& object) {
+    ClusterPolicySpec spec;
+    spec.kind = kind_;
+    const Value* json = d_.Object(object, "spec", "");
+    if (json == nullptr) {
+      d_.Fail(Path("spec"), "missing");
+      return spec;
+    }
+    const Path path("spec");
+    switch (kind_) {
+      case ClusterPolicyKind::kAdminNetworkPolicy:
+        spec.tier = ClusterPolicyTier::kAdmin;
+        break;
+      case ClusterPolicyKind::kBaselineAdminNetworkPolicy:
+        spec.tier = ClusterPolicyTier::kBaseline;
+        break;
+      case ClusterPolicyKind::kClusterNetworkPolicy:
+        spec.tier = Tier(*json, path);
+        break;
+    }
+    // The BaselineAdminNetworkPolicy has no priority: there is only one.
+    if (kind_ != ClusterPolicyKind::kBaselineAdminNetworkPolicy) {
+      spec.priority = d_.BoundedInt(*json, "priority", path, 0, 1000);
+    }
+    spec.subject = Subject(*json, path);
+    spec.ingress = Rules(*json, path, "ingress", "from", kIngressPeerKeys);
+    spec.egress = Rules(*json, path, "egress", "to",
+                        kind_ == ClusterPolicyKind::kBaselineAdminNetworkPolicy
+                            ? std::span<const std::string_view>(kBaselineEgressPeerKeys)
+                            : std::span<const std::string_view>(kEgressPeerKeys));
+    return spec;
+  }
+
+ private:
+  bool V1alpha1() const { return kind_ != ClusterPolicyKind::kClusterNetworkPolicy; }
+
+  ClusterPolicyTier Tier(const Value& spec, const Path& path) {
+    if (JsonMember(spec, "tier") == nullptr) {
+      d_.Fail(path.Field("tier"), "missing (expected Admin or Baseline)");
+      return ClusterPolicyTier::kAdmin;
+    }
+    const std::string tier = d_.String(spec, "tier", path);
+    if (tier == "Baseline") {
+      return ClusterPolicyTier::kBaseline;
+    }
+    if (tier != "Admin" && !d_.error_) {
+      d_.Fail(path.Field("tier"), "unknown tier \"" + tier + "\" (expected Admin or Baseline)");
+    }
+    return ClusterPolicyTier::kAdmin;
+  }
+
+  ClusterPolicySubject Subject(const Value& spec, const Path& spec_path) {
+    ClusterPolicySubject subject;
+    const Value* json = d_.Object(spec, "subject", spec_path);
+    const Path path = spec_path.Field("subject");
+    if (json == nullptr) {
+      if (!d_.error_) {
+        d_.Fail(path, "missing (expected namespaces or pods)");
+      }
+      return subject;
+    }
+    const std::optional<std::size_t> set = d_.ExactlyOneOf(*json, kSubjectKeys, path);
+    if (!set) {
+      return subject;
+    }
+    if (*set == 0) {
+      subject.namespaces = d_.Selector(*JsonMember(*json, "namespaces"), path.Field("namespaces"));
+    } else {
+      subject.pods = d_.NamespacedPods(*JsonMember(*json, "pods"), path.Field("pods"), V1alpha1());
+    }
+    return subject;
+  }
+
+  std::vector<ClusterPolicyRule> Rules(const Value& spec, const Path& spec_path,
+                                       std::string_view key, std::string_view peers_key,
+                                       std::span<const std::string_view> peer_keys) {
+    return d_.List<ClusterPolicyRule>(
+        spec, key, spec_path, [&](const Value& item, const Path& path) {
+          ClusterPolicyRule rule;
+          if (!d_.ExpectObject(item, path)) {
+            return rule;
+          }
+          rule.name = d_.String(item, "name", path);
+          rule.action = Action(item, path);
+          if (JsonMember(item, peers_key) == nullptr && !d_.error_) {
+            d_.Fail(path.Field(peers_key), "missing (a rule needs at least one peer)");
+          }
+          rule.peers = d_.List<ClusterPolicyPeer>(
+              item, peers_key, path,
+              [&](const Value& v, const Path& p) { return Peer(v, p, peer_keys); });
+          if (rule.peers.empty() && !d_.error_) {
+            d_.Fail(path.Field(peers_key), "expected at least one peer");
+          }
+          rule.ports = Ports(item, path);
+          return rule;
+        });
+  }
+
+  ClusterRuleAction Action(const Value& rule, const Path& path) {
+    static constexpr std::array<std::string_view, 3> kAdmin = {"Allow", "Deny", "Pass"};
+    static constexpr std::array<std::string_view, 2> kBaseline = {"Allow", "Deny"};
+    static constexpr std::array<std::string_view, 3> kCluster = {"Accept", "Deny", "Pass"};
+    std::span<const std::string_view> names = kCluster;
+    if (kind_ == ClusterPolicyKind::kAdminNetworkPolicy) {
+      names = kAdmin;
+    } else if (kind_ == ClusterPolicyKind::kBaselineAdminNetworkPolicy) {
+      names = kBaseline;
+    }
+    if (JsonMember(rule, "action") == nullptr) {
+      d_.Fail(path.Field("action"), "missing (expected " + Choices(names) + ")");
+      return ClusterRuleAction::kDeny;
+    }
+    const std::string action = d_.String(rule, "action", path);
+    if (d_.error_) {
+      return ClusterRuleAction::kDeny;
+    }
+    const auto found = std::find(names.begin(), names.end(), action);
+    if (found == names.end()) {
+      d_.Fail(path.Field("action"),
+              "unknown action \"" + action + "\" (expected " + Choices(names) + ")");
+      return ClusterRuleAction::kDeny;
+    }
+    if (*found == "Deny") {
+      return ClusterRuleAction::kDeny;
+    }
+    return *found == "Pass" ? ClusterRuleAction::kPass : ClusterRuleAction::kAllow;
+  }
+
+  ClusterPolicyPeer Peer(const Value& json, const Path& path,
+                         std::span<const std::string_view> keys) {
+    ClusterPolicyPeer peer;
+    if (!d_.ExpectObject(json, path)) {
+      return peer;
+    }
+    const std::optional<std::size_t> set = d_.OneOf(json, keys, path);
+    if (!set) {
+      return peer;  // kUnknown: the engine fails closed on it
+    }
+    const std::string_view key = keys[*set];
+    const Value& value = *JsonMember(json, key);
+    const Path field = path.Field(key);
+    if (key == "namespaces") {
+      peer.kind = ClusterPeerKind::kNamespaces;
+      peer.namespace_selector = d_.Selector(value, field);
+    } else if (key == "pods") {
+      peer.kind = ClusterPeerKind::kPods;
+      NamespacedPodSelector pods = d_.NamespacedPods(value, field, V1alpha1());
+      peer.namespace_selector = std::move(pods.namespace_selector);
+      peer.pod_selector = std::move(pods.pod_selector);
+    } else if (key == "networks") {
+      peer.kind = ClusterPeerKind::kNetworks;
+      peer.networks = d_.CheckedStrings(json, key, path, [](const std::string& text) {
+        auto cidr = Cidr::Parse(text);
+        return cidr ? std::nullopt : std::optional<std::string>(cidr.error().message);
+      });
+    } else if (key == "nodes") {
+      peer.kind = ClusterPeerKind::kNodes;
+      peer.node_selector = d_.Selector(value, field);
+    } else {
+      peer.kind = ClusterPeerKind::kDomainNames;
+      peer.domain_names = d_.CheckedStrings(json, key, path, [](const std::string& name) {
+        return ValidDomainName(name)
+                   ? std::nullopt
+                   : std::optional<std::string>("\"" + name + "\" is not a domain name");
+      });
+    }
+    return peer;
+  }
+
+  // `ports` (v1alpha1) or `protocols` (v1alpha2 and later): nullopt when absent.
+  std::optional<std::vector<ClusterPolicyPort>> Ports(const Value& rule, const Path& path) {
+    const std::string_view key = V1alpha1() ? "ports" : "protocols";
+    const std::string_view other = V1alpha1() ? "protocols" : "ports";
+    // The other version's field would be dropped silently, and the rule match every port.
+    if (JsonMember(rule, other) != nullptr) {
+      d_.Fail(path.Field(other), std::string("not a field of ") + ClusterPolicyKindName(kind_) +
+                                     " (its ports are in `" + std::string(key) + "`)");
+      return std::nullopt;
+    }
+    if (JsonMember(rule, key) == nullptr) {
+      return std::nullopt;
+    }
+    auto ports = d_.List<ClusterPolicyPort>(rule, key, path, [&](const Value& v, const Path& p) {
+      return V1alpha1() ? Port(v, p) : ProtocolPort(v, p);
+    });
+    if (ports.empty() && !d_.error_) {
+      d_.Fail(path.Field(key), "expected at least one item (leave the field out for every port)");
+    }
+    return ports;
+  }
+
+  // v1alpha1: {portNumber: {protocol, port}} | {portRange: {protocol, start, end}} | {namedPort}.
+  ClusterPolicyPort Port(const Value& json, const Path& path) {
+    ClusterPolicyPort port;
+    const std::optional<std::size_t> set = d_.ExactlyOneOf(json, kPortKeys, path);
+    if (!set) {
+      return port;
+    }
+    const std::string_view key = kPortKeys[*set];
+    const Path field = path.Field(key);
+    if (key == "namedPort") {
+      port.named_port = d_.NonEmptyString(json, key, path);
+      return port;
+    }
+    const Value& value = *JsonMember(json, key);
+    if (!d_.ExpectObject(value, field)) {
+      return port;
+    }
+    port.protocol = d_.ProtocolOf(value, field);
+    if (key == "portNumber") {
+      port.first = port.last = d_.PortNumber(value, "port", field);
+    } else {
+      d_.PortRange(value, field, port);
+    }
+    return port;
+  }
+
+  // v1alpha2: {tcp|udp|sctp: {destinationPort: {number} | {range: {start, end}}}} or
+  // {destinationNamedPort}. A protocol without destinationPort is every port of it.
+  ClusterPolicyPort ProtocolPort(const Value& json, const Path& path) {
+    static constexpr std::array<Protocol, 3> kProtocols = {Protocol::kTCP, Protocol::kUDP,
+                                                           Protocol::kSCTP};
+    ClusterPolicyPort port;
+    const std::optional<std::size_t> set = d_.ExactlyOneOf(json, kProtocolKeys, path);
+    if (!set) {
+      return port;
+    }
+    const std::string_view key = kProtocolKeys[*set];
+    if (key == "destinationNamedPort") {
+      port.named_port = d_.NonEmptyString(json, key, path);
+      return port;
+    }
+    port.protocol = kProtocols[*set];
+    port.first = 1;
+    port.last = 65535;
+    const Path field = path.Field(key);
+    const Value* protocol = d_.Object(json, key, path);
+    const Value* destination =
+        protocol != nullptr ? d_.Object(*protocol, "destinationPort", field) : nullptr;
+    if (destination == nullptr) {
+      return port;
+    }
+    const Path destination_path = field.Field("destinationPort");
+    const std::optional<std::size_t> which =
+        d_.ExactlyOneOf(*destination, kDestinationPortKeys, destination_path);
+    if (!which) {
+      return port;
+    }
+    if (*which == 0) {
+      port.first = port.last = d_.PortNumber(*destination, "number", destination_path);
+    } else if (const Value* range = d_.Object(*destination, "range", destination_path)) {
+      d_.PortRange(*range, destination_path.Field("range"), port);
+    }
+    return port;
+  }
+
+  Decoder& d_;
+  ClusterPolicyKind kind_;
 };
 
 struct TemplateLocation {
@@ -441,11 +913,20 @@ Result<Object> DecodeTyped(const rapidjson::Value& json, std::optional<TypeMeta>
       }
     }
   }
-  if (object.metadata.namespace_name.empty()) {
+  if (IsClusterPolicyKind(object.api_version, object.kind)) {
+    // Cluster-scoped: kubectl drops a namespace written on one, and none is given.
+    object.metadata.namespace_name.clear();
+  } else if (object.metadata.namespace_name.empty()) {
     object.metadata.namespace_name = std::string(default_namespace);
   }
+  const auto cluster_policy = std::find_if(
+      kClusterPolicyTypes.begin(), kClusterPolicyTypes.end(), [&](const ClusterPolicyType& known) {
+        return object.api_version == known.api_version && object.kind == known.kind;
+      });
   if (object.api_version == "networking.k8s.io/v1" && object.kind == "NetworkPolicy") {
     object.content = decoder.PolicySpec(json);
+  } else if (cluster_policy != kClusterPolicyTypes.end()) {
+    object.content = ClusterPolicyDecoder(decoder, cluster_policy->policy_kind).Decode(json);
   } else {
     for (const auto& location : kPodTemplateKinds) {
       if (object.api_version == location.api_version && object.kind == location.kind) {

@@ -42,7 +42,25 @@ std::optional<ClusterKind> CachedKindOf(const rapidjson::Value& object) {
   if (group_version == "v1" && name == "ConfigMap") {
     return ClusterKind::kConfigMap;
   }
+  if (group_version == "policy.networking.k8s.io/v1alpha1" && name == "AdminNetworkPolicy") {
+    return ClusterKind::kAdminNetworkPolicy;
+  }
+  if (group_version == "policy.networking.k8s.io/v1alpha1" &&
+      name == "BaselineAdminNetworkPolicy") {
+    return ClusterKind::kBaselineAdminNetworkPolicy;
+  }
+  if ((group_version == "policy.networking.k8s.io/v1alpha2" ||
+       group_version == "policy.networking.k8s.io/v1beta1") &&
+      name == "ClusterNetworkPolicy") {
+    return ClusterKind::kClusterNetworkPolicy;
+  }
   return std::nullopt;
+}
+
+bool ClusterScoped(ClusterKind kind) {
+  return kind == ClusterKind::kNamespace ||
+         std::find(kClusterPolicyKinds.begin(), kClusterPolicyKinds.end(), kind) !=
+             kClusterPolicyKinds.end();
 }
 
 // Decodes a manifest object as the cluster view holds it. Namespaced objects written without a
@@ -57,7 +75,7 @@ Result<std::optional<ClusterObject>> ToClusterObject(const ManifestObject& manif
   rapidjson::Document copy;
   const auto metadata = json->FindMember("metadata");
   const bool has_metadata = metadata != json->MemberEnd() && metadata->value.IsObject();
-  if (*kind != ClusterKind::kNamespace && has_metadata && !metadata->value.HasMember("namespace")) {
+  if (!ClusterScoped(*kind) && has_metadata && !metadata->value.HasMember("namespace")) {
     copy.CopyFrom(*json, copy.GetAllocator());
     copy["metadata"].AddMember("namespace",
                                rapidjson::Value(default_namespace.c_str(), copy.GetAllocator()),
@@ -96,9 +114,14 @@ Result<std::unique_ptr<ClusterCache>> ClusterOfManifests(
     }
   }
   auto cache = std::make_unique<ClusterCache>();
-  for (const ClusterKind kind : kClusterKinds) {
-    cache->Replace(kind, std::move(by_kind[kind]));
-  }
+  // Every kind is listed, the policy kinds too: what the files hold is all there is.
+  const auto list = [&](const auto& kinds) {
+    for (const ClusterKind kind : kinds) {
+      cache->Replace(kind, std::move(by_kind[kind]));
+    }
+  };
+  list(kClusterKinds);
+  list(kClusterPolicyKinds);
   return cache;
 }
 

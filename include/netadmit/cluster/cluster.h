@@ -1,8 +1,9 @@
 #pragma once
 
-// The cluster view: a compact cache of the Namespaces, NetworkPolicies, Pods and rule-set
-// ConfigMaps of a cluster, kept current by the API watch client (kube/) and read by rule kinds
-// that need to know more than the object under review.
+// The cluster view: a compact cache of the Namespaces, NetworkPolicies, Pods, rule-set
+// ConfigMaps and cluster-scoped policies (AdminNetworkPolicy, ...) of a cluster, kept current by
+// the API watch client (kube/) and read by rule kinds that need to know more than the object under
+// review.
 //
 // Only what rules and the connectivity engine need is kept: a Pod is its namespace, name, labels,
 // named container ports and IPs. Objects are kept by namespace and name; pods are also indexed by
@@ -37,11 +38,28 @@
 namespace netadmit {
 
 // The kinds the cluster view caches.
-enum class ClusterKind { kNamespace, kNetworkPolicy, kPod, kConfigMap };
+enum class ClusterKind {
+  kNamespace,
+  kNetworkPolicy,
+  kPod,
+  kConfigMap,
+  kAdminNetworkPolicy,
+  kBaselineAdminNetworkPolicy,
+  kClusterNetworkPolicy
+};
+// The kinds every cluster serves, and that the cache waits for by default.
 inline constexpr std::array<ClusterKind, 4> kClusterKinds = {
     ClusterKind::kNamespace, ClusterKind::kNetworkPolicy, ClusterKind::kPod,
     ClusterKind::kConfigMap};
-// The resource plural, as in API paths and metric labels: "namespaces", "networkpolicies", ...
+// The cluster-scoped policies: served only where their CustomResourceDefinitions are installed,
+// so nothing waits for them by default.
+inline constexpr std::array<ClusterKind, 3> kClusterPolicyKinds = {
+    ClusterKind::kAdminNetworkPolicy, ClusterKind::kBaselineAdminNetworkPolicy,
+    ClusterKind::kClusterNetworkPolicy};
+// How many ClusterKind values there are: the size of an array indexed by kind.
+inline constexpr std::size_t kClusterKindCount = kClusterKinds.size() + kClusterPolicyKinds.size();
+// The resource plural, as in API paths and metric labels: "namespaces", "networkpolicies",
+// "adminnetworkpolicies", ...
 const char* ClusterKindName(ClusterKind kind);
 
 struct CachedNamespace {
@@ -86,14 +104,17 @@ struct CachedConfigMap {
 struct ClusterObject {
   ClusterKind kind = ClusterKind::kNamespace;
   std::string resource_version;
-  std::variant<CachedNamespace, CachedPolicy, CachedPod, CachedConfigMap> value;
+  std::variant<CachedNamespace, CachedPolicy, CachedPod, CachedConfigMap, CachedClusterPolicy>
+      value;
 
   const std::string& name() const;
-  const std::string& namespace_name() const;  // empty for Namespaces
+  const std::string& namespace_name() const;  // empty for Namespaces and cluster policies
 };
 
 // Decodes one item of a LIST (items carry no kind/apiVersion) or the object of a watch event.
 // Every field's type is checked; a malformed object gives an Error naming the field path.
+// The cluster policies decode as decode.h's DecodeObjectOfType decodes them (ClusterNetworkPolicy
+// with the v1alpha2 schema, which v1beta1 shares); their metadata.namespace is ignored.
 Result<ClusterObject> DecodeClusterObject(ClusterKind kind, const rapidjson::Value& json);
 
 // What rule kinds may read. Every method is safe from many threads and never throws.
@@ -178,6 +199,10 @@ class ClusterCache final : public ClusterView {
   // marks the kind as listed. Objects of another kind in `objects` are ignored.
   void Replace(ClusterKind kind, std::vector<ClusterObject> objects);
 
+  // Removes every object of `kind` and marks it not listed, as when its CustomResourceDefinition
+  // is deleted; its generation rises. A later Replace lists it again.
+  void Forget(ClusterKind kind);
+
   // Changes the kinds Synced() waits for.
   void SetWatched(std::vector<ClusterKind> watched);
 
@@ -200,6 +225,9 @@ class ClusterCache final : public ClusterView {
   struct Tables;  // defined in cluster.cpp
 
  private:
+  // Replaces the table of `kind` with one of `objects` (all of that kind) and sets its listed mark.
+  void Swap(ClusterKind kind, std::vector<ClusterObject> objects, bool listed);
+
   std::vector<ClusterKind> watched_;
   mutable std::shared_mutex mutex_;
   std::unique_ptr<Tables> tables_;

@@ -14,10 +14,16 @@
 
 namespace netadmit {
 
-// Decodes any object. NetworkPolicy (networking.k8s.io/v1), Pod (v1) and the pod controllers
-// (apps/v1 Deployment, ReplicaSet, StatefulSet, DaemonSet; batch/v1 Job, CronJob) get their
-// content decoded; other kinds keep only type and metadata. An object without
-// metadata.namespace is given `default_namespace`.
+// Decodes any object. NetworkPolicy (networking.k8s.io/v1), Pod (v1), the pod controllers
+// (apps/v1 Deployment, ReplicaSet, StatefulSet, DaemonSet; batch/v1 Job, CronJob) and the
+// cluster-scoped policies (policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy and
+// BaselineAdminNetworkPolicy, v1alpha2 and v1beta1 ClusterNetworkPolicy) get their content
+// decoded; other kinds, and other versions of those, keep only type and metadata. An object
+// without metadata.namespace is given `default_namespace`, except the cluster-scoped policies,
+// whose namespace is always empty (whatever the manifest says, as kubectl ignores it).
+// The cluster policies are checked as their CRDs' schemas check them (required fields, enums,
+// ranges, CIDRs, exactly-one-of fields); a peer with none of the fields netadmit knows is one of
+// a newer API and decodes as ClusterPeerKind::kUnknown.
 Result<Object> DecodeObject(const rapidjson::Value& json, std::string_view default_namespace);
 
 // An object's apiVersion and kind, when they come from elsewhere than the object itself.
