@@ -124,6 +124,10 @@ class MatrixBuilder {
   // ingress), the classes at the other end it allows on `port`.
   Bits Direction(bool ingress, const PortProtocol& port, std::vector<uint8_t>& by_default) {
     const std::size_t size = classes_ * words_;
+    const uint8_t flag = ingress ? 1 : 2;
+    if (c_.admin_order.empty() && c_.baseline_order.empty()) {
+      return NetworkPoliciesOnly(ingress, port, flag, by_default);
+    }
     Bits undecided(size, 0);
     Bits allowed(size, 0);
     passed_.assign(size, 0);
@@ -155,7 +159,6 @@ class MatrixBuilder {
       }
     }
     Walk(c_.baseline_order, ingress, port, undecided, allowed);
-    const uint8_t flag = ingress ? 1 : 2;
     for (std::size_t cls = 0; cls < classes_; ++cls) {
       const uint64_t* open = Row(undecided, cls);
       const uint64_t* passed = Row(passed_, cls);
@@ -166,6 +169,26 @@ class MatrixBuilder {
         allow[w] |= open[w] | passed[w];
       }
       if (any != 0) {
+        by_default[cls] |= flag;
+      }
+    }
+    passed_ = Bits();  // the memory goes back before the other direction's rows are made
+    return allowed;
+  }
+
+  // Direction without cluster policies: what the NetworkPolicies allow for the classes they
+  // isolate, everything for the others (by default). Holds one set of rows, not three.
+  Bits NetworkPoliciesOnly(bool ingress, const PortProtocol& port, uint8_t flag,
+                           std::vector<uint8_t>& by_default) {
+    passed_.assign(classes_ * words_, 0);
+    std::vector<uint8_t> isolated(classes_, 0);
+    NetworkPolicies(ingress, port, isolated);
+    Bits allowed = std::move(passed_);
+    passed_ = Bits();
+    const Bits all = AllOnes();
+    for (std::size_t cls = 0; cls < classes_; ++cls) {
+      if (isolated[cls] == 0) {
+        std::copy(all.begin(), all.end(), Row(allowed, cls));
         by_default[cls] |= flag;
       }
     }
