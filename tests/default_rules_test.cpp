@@ -66,6 +66,7 @@ TEST(DefaultRulesTest, LoadsWithTheDocumentedRulesAndActions) {
       {"require-pod-labels", "RequirePodLabels", Action::kWarn},
       {"restrict-namespace-peers", "RestrictNamespacePeers", Action::kAudit},
       {"require-default-deny", "RequireDefaultDeny", Action::kWarn},
+      {"distinct-priorities", "DistinctPriorities", Action::kDeny},
   };
   ASSERT_EQ(rules->rules().size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -147,6 +148,27 @@ TEST(DefaultRulesTest, OpenEgressIsDeniedWithEveryFinding) {
                 "[Ingress, Egress], which denies all ingress) at spec.policyTypes \u2014 add "
                 "`policyTypes: [Ingress, Egress]`, or `[Egress]` to leave ingress open",
             }));
+}
+
+TEST(DefaultRulesTest, JudgesClusterPolicies) {
+  const auto rules = DefaultRules();
+  ASSERT_NE(rules, nullptr);
+  const Object open_admin = testing::ClusterPolicy(
+      "AdminNetworkPolicy", "open",
+      "{priority: 5, subject: {namespaces: {}}, egress: [{action: Allow, to: [{networks: "
+      "[0.0.0.0/0]}]}]}");
+  EXPECT_EQ(Findings(*rules, open_admin),
+            std::vector<std::string>{
+                "deny [no-open-egress] egress rule allows every destination (network 0.0.0.0/0) "
+                "at spec.egress[0].to[0].networks[0] \u2014 use pod/namespace selectors or "
+                "narrower CIDRs; 53/UDP, 53/TCP alone are exempt"});
+  // The usual baseline: pods reach each other unless a NetworkPolicy says otherwise, and
+  // nothing outside the cluster.
+  const Object baseline = testing::ClusterPolicy(
+      "BaselineAdminNetworkPolicy", "default",
+      "{subject: {namespaces: {}}, egress: [{action: Allow, to: [{namespaces: {}}]}, {action: "
+      "Deny, to: [{networks: [0.0.0.0/0, '::/0']}]}]}");
+  EXPECT_TRUE(Findings(*rules, baseline).empty());
 }
 
 }  // namespace

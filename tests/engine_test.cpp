@@ -68,6 +68,45 @@ TEST(EngineTest, StructuralRulesSkipDelete) {
   EXPECT_EQ(Evaluate(*rules, Policy("x"), context).findings.size(), 1u);
 }
 
+// A cluster-scoped object is in no namespace: no exclusion leaves it out, and only the rules that
+// do not narrow themselves to some namespaces judge it.
+TEST(EngineTest, ClusterScopedObjectsAreJudgedByRulesOverEveryNamespace) {
+  const RuleSource source{
+      "rules.yaml",
+      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\nspec:\n"
+      "  exclude: {namespaces: [\"*\"]}\n  rules:\n"
+      "    - {id: everywhere, kind: NoOpenEgress, action: deny}\n"
+      "    - {id: but-dev, kind: NoOpenEgress, action: deny, match: {excludeNamespaces: [dev]}}\n"
+      "    - {id: shop, kind: NoOpenEgress, action: deny, match: {namespaces: [\"*\"]}}\n"
+      "    - {id: prod, kind: NoOpenEgress, action: deny, match: {namespaceSelector: {}}}\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  Object policy;
+  policy.api_version = "policy.networking.k8s.io/v1alpha1";
+  policy.kind = "AdminNetworkPolicy";
+  policy.metadata.name = "open";
+  ClusterPolicySpec spec;
+  spec.kind = ClusterPolicyKind::kAdminNetworkPolicy;
+  spec.subject.namespaces = LabelSelector{};
+  ClusterPolicyPeer everywhere;
+  everywhere.kind = ClusterPeerKind::kNetworks;
+  everywhere.networks = {"0.0.0.0/0"};
+  spec.egress.push_back(ClusterPolicyRule{"", ClusterRuleAction::kAllow, {everywhere}, {}});
+  policy.content = spec;
+  std::vector<std::string> judged;
+  for (const Finding& finding : Evaluate(**rules, policy, CheckContext{}).findings) {
+    judged.push_back(finding.rule_id);
+  }
+  EXPECT_EQ(judged, (std::vector<std::string>{"everywhere", "but-dev"}));
+  // A NetworkPolicy as open, in any namespace, is excluded by the rule set.
+  Object open_egress = Policy("shop");
+  NetworkPolicySpec open_spec;
+  open_spec.policy_types = std::vector<PolicyType>{PolicyType::kEgress};
+  open_spec.egress.emplace_back();
+  open_egress.content = open_spec;
+  EXPECT_TRUE(Evaluate(**rules, open_egress, CheckContext{}).findings.empty());
+}
+
 // A cluster view that knows one namespace and its labels.
 std::unique_ptr<ClusterCache> ClusterWithNamespace(const std::string& name, Labels labels) {
   auto cache = std::make_unique<ClusterCache>();

@@ -306,10 +306,127 @@ TEST(NoOpenEgressTest, IgnoresOtherObjects) {
   EXPECT_TRUE(RunCheck(check.get(), pod).empty());
 }
 
+Object Anp(const std::string& egress) {
+  return testing::ClusterPolicy(
+      "AdminNetworkPolicy", "guard",
+      "{priority: 10, subject: {namespaces: {}}, egress: " + egress + "}");
+}
+
+Object Banp(const std::string& egress) {
+  return testing::ClusterPolicy("BaselineAdminNetworkPolicy", "default",
+                                "{subject: {namespaces: {}}, egress: " + egress + "}");
+}
+
+Object Cnp(const std::string& tier, const std::string& egress) {
+  return testing::ClusterPolicy(
+      "ClusterNetworkPolicy", "guard",
+      "{tier: " + tier + ", priority: 10, subject: {namespaces: {}}, egress: " + egress + "}");
+}
+
+TEST(NoOpenEgressTest, ClusterPolicyAllowToEveryAddressIsReportedAtTheNetwork) {
+  const auto check = MustCompile(NoOpenEgressKind(), kDns);
+  const Object policy =
+      Anp("[{action: Allow, to: [{namespaces: {matchLabels: {team: a}}}, {networks: [10.0.0.0/8, "
+          "0.0.0.0/0]}]}]");
+  EXPECT_EQ(Messages("no-open-egress", RunCheck(check.get(), policy)),
+            std::vector<std::string>{
+                "[no-open-egress] egress rule allows every destination (network 0.0.0.0/0) at "
+                "spec.egress[0].to[1].networks[1] \u2014 use pod/namespace selectors or narrower "
+                "CIDRs; 53/UDP, 53/TCP alone are exempt"});
+}
+
+TEST(NoOpenEgressTest, JudgesTheAllowRulesOfClusterPolicies) {
+  ExpectPaths(
+      NoOpenEgressKind(),
+      {
+          {"Admin Allow to ::/0",
+           "",
+           Anp("[{action: Allow, to: [{networks: ['::/0']}]}]"),
+           {"spec.egress[0].to[0].networks[0]"}},
+          {"Deny to everything opens nothing",
+           "",
+           Anp("[{action: Deny, to: [{networks: [0.0.0.0/0, '::/0']}, {namespaces: {}}]}]"),
+           {}},
+          {"Pass to everything opens nothing",
+           "",
+           Anp("[{action: Pass, to: [{networks: [0.0.0.0/0]}, {namespaces: {}}]}]"),
+           {}},
+          {"ClusterNetworkPolicy Accept",
+           "",
+           Cnp("Admin",
+               "[{action: Deny, to: [{namespaces: {}}]}, {action: Accept, to: "
+               "[{networks: [0.0.0.0/0]}]}]"),
+           {"spec.egress[1].to[0].networks[0]"}},
+          {"Admin Allow to every namespace",
+           "",
+           Anp("[{action: Allow, to: [{namespaces: {}}]}]"),
+           {"spec.egress[0].to[0].namespaces"}},
+          {"Admin Allow to every pod of every namespace",
+           "",
+           Anp("[{action: Allow, to: [{pods: {namespaceSelector: {}, podSelector: {}}}]}]"),
+           {"spec.egress[0].to[0].pods"}},
+          {"Admin Allow to some pods of every namespace",
+           "",
+           Anp("[{action: Allow, to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: "
+               "{app: dns}}}}]}]"),
+           {}},
+          {"Baseline Allow to every namespace: as namespaceSelector: {} in a NetworkPolicy",
+           "",
+           Banp("[{action: Allow, to: [{namespaces: {}}]}, {action: Deny, to: [{networks: "
+                "[0.0.0.0/0]}]}]"),
+           {}},
+          {"Baseline Allow to every namespace with clusterWideIsOpen",
+           "{clusterWideIsOpen: true}",
+           Cnp("Baseline", "[{action: Accept, to: [{namespaces: {}}]}]"),
+           {"spec.egress[0].to[0].namespaces"}},
+          {"Baseline Allow to every address",
+           "",
+           Banp("[{action: Allow, to: [{networks: [0.0.0.0/0]}]}]"),
+           {"spec.egress[0].to[0].networks[0]"}},
+          {"network outside allowedCIDRs",
+           "{allowedCIDRs: [10.0.0.0/8]}",
+           Anp("[{action: Allow, to: [{networks: [10.1.0.0/16, 192.168.0.0/16]}]}]"),
+           {"spec.egress[0].to[0].networks[1]"}},
+          {"nodes and domain names are not judged",
+           "",
+           Anp("[{action: Allow, to: [{nodes: {}}, {domainNames: ['*.example.com']}]}]"),
+           {}},
+      });
+}
+
+TEST(NoOpenEgressTest, ClusterPolicyRulesOnAllowedPortsAreExempt) {
+  ExpectPaths(
+      NoOpenEgressKind(),
+      {
+          {"DNS by number",
+           kDns,
+           Anp("[{action: Allow, to: [{networks: [0.0.0.0/0]}], ports: [{portNumber: {protocol: "
+               "UDP, port: 53}}, {portNumber: {protocol: TCP, port: 53}}]}]"),
+           {}},
+          {"DNS in ClusterNetworkPolicy protocols",
+           kDns,
+           Cnp("Admin",
+               "[{action: Accept, to: [{networks: [0.0.0.0/0]}], protocols: [{udp: "
+               "{destinationPort: {number: 53}}}]}]"),
+           {}},
+          {"every UDP port is not DNS",
+           kDns,
+           Cnp("Admin",
+               "[{action: Accept, to: [{networks: [0.0.0.0/0]}], protocols: [{udp: "
+               "{}}]}]"),
+           {"spec.egress[0].to[0].networks[0]"}},
+          {"a range past the allowed port",
+           kDns,
+           Anp("[{action: Allow, to: [{networks: [0.0.0.0/0]}], ports: [{portRange: {protocol: "
+               "UDP, start: 53, end: 54}}]}]"),
+           {"spec.egress[0].to[0].networks[0]"}},
+      });
+}
+
 TEST(NoOpenEgressTest, Describes) {
   const RuleKind kind = NoOpenEgressKind();
   EXPECT_EQ(kind.name, "NoOpenEgress");
-  EXPECT_EQ(kind.target, Target::kNetworkPolicy);
+  EXPECT_EQ(kind.target, Target::kAnyNetworkPolicy);
   ASSERT_EQ(kind.params.size(), 3u);
   EXPECT_EQ(kind.params[0].name, "allowedCIDRs");
   EXPECT_EQ(kind.params[1].name, "allowedPorts");

@@ -136,10 +136,33 @@ TEST(NoOpenIngressTest, ParamErrors) {
   }
 }
 
+TEST(NoOpenIngressTest, JudgesTheAllowRulesOfClusterPolicies) {
+  const auto check = MustCompile(NoOpenIngressKind(), "{allowedNamespaces: ['*']}");
+  const Object policy = testing::ClusterPolicy(
+      "AdminNetworkPolicy", "open-web",
+      "{priority: 3, subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: "
+      "ingress-nginx}}}, ingress: [{action: Pass, from: [{namespaces: {}}]}, {action: Allow, "
+      "from: [{namespaces: {matchLabels: {team: a}}}, {pods: {namespaceSelector: {}, "
+      "podSelector: {}}}]}, {action: Deny, from: [{namespaces: {}}]}]}");
+  // A cluster policy is in no namespace: allowedNamespaces does not exempt it.
+  EXPECT_EQ(Messages("no-open-ingress", RunCheck(check.get(), policy)),
+            std::vector<std::string>{
+                "[no-open-ingress] ingress rule allows every pod in every namespace (pods: "
+                "{namespaceSelector: {}, podSelector: {}}) at spec.ingress[1].from[1].pods \u2014 "
+                "select namespaces by label, e.g. kubernetes.io/metadata.name"});
+  const Object baseline = testing::ClusterPolicy(
+      "BaselineAdminNetworkPolicy", "default",
+      "{subject: {namespaces: {}}, ingress: [{action: Allow, from: [{namespaces: {}}]}]}");
+  EXPECT_TRUE(RunCheck(check.get(), baseline).empty());
+  const auto strict = MustCompile(NoOpenIngressKind(), "{clusterWideIsOpen: true}");
+  EXPECT_EQ(testing::Paths(RunCheck(strict.get(), baseline)),
+            std::vector<std::string>{"spec.ingress[0].from[0].namespaces"});
+}
+
 TEST(NoOpenIngressTest, Describes) {
   const RuleKind kind = NoOpenIngressKind();
   EXPECT_EQ(kind.name, "NoOpenIngress");
-  EXPECT_EQ(kind.target, Target::kNetworkPolicy);
+  EXPECT_EQ(kind.target, Target::kAnyNetworkPolicy);
   ASSERT_EQ(kind.params.size(), 4u);
   EXPECT_EQ(kind.params[3].name, "allowedNamespaces");
 }

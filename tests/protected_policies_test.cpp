@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+
+#include "netadmit/codec/admission.h"
+#include "netadmit/rules/review.h"
+#include "netadmit/rules/rule_set.h"
 #include "rule_kind_testing.h"
 
 namespace netadmit {
@@ -75,6 +80,80 @@ TEST(ProtectedPoliciesTest, CreateIsNotChecked) {
                   .empty());
 }
 
+Object AdminPolicy(const std::string& name, const std::string& labels) {
+  return testing::ClusterPolicy(
+      "AdminNetworkPolicy", name,
+      "{priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: [{namespaces: "
+      "{}}]}]}",
+      labels);
+}
+
+TEST(ProtectedPoliciesTest, ClusterPoliciesAreProtectedByNameWithoutNamespace) {
+  const auto check = MustCompile(ProtectedPoliciesKind(),
+                                 "{names: [platform.deny-*, default], groups: [platform-team]}");
+  const UserInfo bob{"bob", {"developers"}};
+  const Object admin = AdminPolicy("platform.deny-all", "{}");
+  EXPECT_EQ(Messages("r", CheckAs(check.get(), Operation::kDelete, admin, bob)),
+            std::vector<std::string>{
+                "[r] deleting protected AdminNetworkPolicy platform.deny-all is reserved (user bob "
+                "is not among groups platform-team) at metadata.name \u2014 ask one of them to "
+                "make the change"});
+  const Object baseline = testing::ClusterPolicy(
+      "BaselineAdminNetworkPolicy", "default",
+      "{subject: {namespaces: {}}, egress: [{action: Deny, to: [{namespaces: {}}]}]}");
+  EXPECT_EQ(Messages("r", CheckAs(check.get(), Operation::kUpdate, baseline, bob, &baseline)),
+            std::vector<std::string>{
+                "[r] changing protected BaselineAdminNetworkPolicy default is reserved (user bob "
+                "is not among groups platform-team) at metadata.name \u2014 ask one of them to "
+                "make the change"});
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kDelete, AdminPolicy("team-a", "{}"), bob).empty());
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kDelete, admin, UserInfo{"carol", {"platform-team"}})
+                  .empty());
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kCreate, admin, bob).empty());
+}
+
+TEST(ProtectedPoliciesTest, ClusterPoliciesAreProtectedByTheirLabelsAsTheyWere) {
+  const auto check = MustCompile(ProtectedPoliciesKind(), kParams);
+  const UserInfo bob{"bob", {}};
+  const Object before = AdminPolicy("default-deny-all", "{owner: platform}");
+  const Object after = AdminPolicy("default-deny-all", "{owner: me}");
+  EXPECT_EQ(CheckAs(check.get(), Operation::kUpdate, after, bob, &before).size(), 1u);
+  EXPECT_TRUE(CheckAs(check.get(), Operation::kUpdate, before, bob, &after).empty());
+  // The namespace controller empties namespaces; a cluster policy is in none.
+  const UserInfo controller{"system:serviceaccount:kube-system:namespace-controller", {}};
+  EXPECT_EQ(CheckAs(check.get(), Operation::kDelete, before, controller).size(), 1u);
+}
+
+// The DELETE of an AdminNetworkPolicy, as the API server sends it: cluster-scoped, so no
+// namespace, and only oldObject. A rule that names namespaces in its match does not judge it.
+TEST(ProtectedPoliciesTest, AdmissionOfAClusterPolicyDelete) {
+  const RuleSource source{
+      "rules.yaml",
+      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: t}\nspec:\n"
+      "  exclude: {namespaces: [kube-system]}\n  rules:\n"
+      "    - {id: protect, kind: ProtectedPolicies, action: deny, params: {names: [deny-all], "
+      "groups: [platform-team]}}\n"
+      "    - {id: shop-only, kind: ProtectedPolicies, action: deny, match: {namespaces: [shop]}, "
+      "params: {groups: [shop-team]}}\n"};
+  auto rules = LoadRuleSet(std::span(&source, 1));
+  ASSERT_TRUE(rules.ok()) << rules.error().ToString();
+  auto request = DecodeAdmissionReview(
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1",)"
+      R"("kind":{"group":"policy.networking.k8s.io","version":"v1alpha1",)"
+      R"("kind":"AdminNetworkPolicy"},"name":"deny-all","operation":"DELETE",)"
+      R"("userInfo":{"username":"bob","groups":["devs"]},"object":null,"oldObject":{)"
+      R"("apiVersion":"policy.networking.k8s.io/v1alpha1","kind":"AdminNetworkPolicy",)"
+      R"("metadata":{"name":"deny-all"},"spec":{"priority":1,"subject":{"namespaces":{}},)"
+      R"("ingress":[{"action":"Deny","from":[{"namespaces":{}}]}]}}}})");
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  const ReviewResult result = Review(**rules, *request);
+  EXPECT_FALSE(result.response.allowed);
+  EXPECT_EQ(result.response.message,
+            "[protect] deleting protected AdminNetworkPolicy deny-all is reserved (user bob is not "
+            "among groups platform-team) at metadata.name \u2014 ask one of them to make the "
+            "change");
+}
+
 TEST(ProtectedPoliciesTest, ParamsNeedOwnersAndValidSelectors) {
   EXPECT_EQ(testing::CompileError(ProtectedPoliciesKind(), "{names: [default-deny]}").ToString(),
             "rules.yaml:1:1: spec.rules[0].params.users: give at least one of users and groups: "
@@ -88,6 +167,10 @@ TEST(ProtectedPoliciesTest, ParamsNeedOwnersAndValidSelectors) {
   EXPECT_FALSE(
       testing::CompileKind(ProtectedPoliciesKind(), "{users: [a], selector: {matchLables: {}}}")
           .ok());
+  EXPECT_EQ(
+      testing::CompileError(ProtectedPoliciesKind(), "{users: [a], names: [Default]}").ToString(),
+      "rules.yaml:1:22: spec.rules[0].params.names[0]: invalid name pattern \"Default\": "
+      "only lowercase letters, digits, '-', '.' and '*' are allowed");
 }
 
 }  // namespace

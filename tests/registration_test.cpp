@@ -26,14 +26,16 @@ TEST(RegistrationTest, BuiltinCatalogListsEveryKindOnce) {
       EXPECT_FALSE(param.description.empty()) << kind.name << "." << param.name;
     }
   }
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "NoOpenEgress", "NoOpenIngress", "RequirePorts", "ExplicitPolicyTypes",
-                       "RestrictNamespacePeers", "NoHostNetwork", "RequirePodLabels",
-                       "RequireDefaultDeny", "RequirePodSelected", "ProtectedPolicies", "Flows"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "NoOpenEgress", "NoOpenIngress", "RequirePorts", "ExplicitPolicyTypes",
+                "RestrictNamespacePeers", "NoHostNetwork", "RequirePodLabels", "RequireDefaultDeny",
+                "RequirePodSelected", "ProtectedPolicies", "DistinctPriorities", "Flows"}));
   ASSERT_NE(BuiltinCatalog().Find("NoHostNetwork"), nullptr);
   EXPECT_EQ(BuiltinCatalog().Find("NoHostNetwork")->target, Target::kPodTemplate);
   EXPECT_EQ(BuiltinCatalog().Find("RequirePodLabels")->target, Target::kPodTemplate);
-  EXPECT_EQ(BuiltinCatalog().Find("NoOpenEgress")->target, Target::kNetworkPolicy);
+  EXPECT_EQ(BuiltinCatalog().Find("NoOpenEgress")->target, Target::kAnyNetworkPolicy);
+  EXPECT_EQ(BuiltinCatalog().Find("DistinctPriorities")->target, Target::kClusterPolicy);
   // The stateful kinds say what they need, so that the engine and the server can tell.
   const RuleKind* default_deny = BuiltinCatalog().Find("RequireDefaultDeny");
   EXPECT_TRUE(default_deny->needs_cluster && default_deny->checks_delete &&

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -124,6 +125,63 @@ inline std::unique_ptr<ClusterCache> Cluster(const std::vector<PolicyEntry>& pol
   cache->Replace(ClusterKind::kNamespace, std::move(namespace_objects));
   cache->Replace(ClusterKind::kPod, {});
   cache->Replace(ClusterKind::kConfigMap, {});
+  return cache;
+}
+
+// A cluster-scoped policy of `kind` (AdminNetworkPolicy, BaselineAdminNetworkPolicy: v1alpha1;
+// ClusterNetworkPolicy: v1alpha2) named `name`, with the given spec and labels (YAML, flow style
+// is fine).
+inline Object ClusterPolicy(const std::string& kind, const std::string& name,
+                            const std::string& spec_yaml, const std::string& labels = "{}") {
+  const std::string version = kind == "ClusterNetworkPolicy" ? "v1alpha2" : "v1alpha1";
+  return DecodeYaml("apiVersion: policy.networking.k8s.io/" + version + "\nkind: " + kind +
+                    "\nmetadata: {name: " + name + ", labels: " + labels + "}\nspec: " + spec_yaml +
+                    "\n");
+}
+
+// A pod for a test cluster, without ports or IPs.
+inline CachedPod PodEntry(const std::string& namespace_name, const std::string& name,
+                          Labels labels) {
+  return CachedPod{namespace_name, name, std::move(labels), {}, {}};
+}
+
+// A namespace for a test cluster, with the label the API server sets to its name besides
+// `labels`.
+inline CachedNamespace NamespaceEntry(const std::string& name, Labels labels = {}) {
+  labels.emplace(std::string(kNamespaceNameLabel), name);
+  return CachedNamespace{name, std::move(labels)};
+}
+
+// Cluster(policies, namespaces) with `cluster_policies` (as ClusterPolicy() decodes them, each
+// listed under its kind) and `pods` besides.
+inline std::unique_ptr<ClusterCache> ClusterWith(const std::vector<PolicyEntry>& policies,
+                                                 const std::vector<CachedNamespace>& namespaces,
+                                                 const std::vector<Object>& cluster_policies,
+                                                 const std::vector<CachedPod>& pods = {}) {
+  auto cache = Cluster(policies, namespaces);
+  std::map<ClusterKind, std::vector<ClusterObject>> by_kind;
+  for (const Object& object : cluster_policies) {
+    const ClusterPolicySpec* spec = object.cluster_policy();
+    if (spec == nullptr) {
+      ADD_FAILURE() << object.Describe() << " is not a cluster policy";
+      continue;
+    }
+    const ClusterKind kind = spec->kind == ClusterPolicyKind::kAdminNetworkPolicy
+                                 ? ClusterKind::kAdminNetworkPolicy
+                             : spec->kind == ClusterPolicyKind::kBaselineAdminNetworkPolicy
+                                 ? ClusterKind::kBaselineAdminNetworkPolicy
+                                 : ClusterKind::kClusterNetworkPolicy;
+    by_kind[kind].push_back(ClusterObject{
+        kind, "1", CachedClusterPolicy{object.metadata.name, object.metadata.labels, *spec}});
+  }
+  for (const ClusterKind kind : kClusterPolicyKinds) {
+    cache->Replace(kind, std::move(by_kind[kind]));
+  }
+  std::vector<ClusterObject> pod_objects;
+  for (const auto& pod : pods) {
+    pod_objects.push_back(ClusterObject{ClusterKind::kPod, "1", pod});
+  }
+  cache->Replace(ClusterKind::kPod, std::move(pod_objects));
   return cache;
 }
 

@@ -13,6 +13,7 @@ set(RULE_TEST_SOURCES
   require_default_deny_test.cpp
   require_pod_selected_test.cpp
   protected_policies_test.cpp
+  distinct_priorities_test.cpp
   flows_kind_test.cpp
   registration_test.cpp
   default_rules_test.cpp)

@@ -26,21 +26,31 @@ const RuleKind* RuleCatalog::Find(std::string_view name) const {
   return found == kinds_.end() ? nullptr : &*found;
 }
 
+namespace {
+
+// "NetworkPolicies, Pods and pod templates": the contents a target includes, for the reference.
+std::string TargetText(Target target) {
+  std::string out;
+  const auto add = [&](Target part, const char* text) {
+    if (Includes(target, part)) {
+      out += out.empty() ? "" : ", ";
+      out += text;
+    }
+  };
+  add(Target::kNetworkPolicy, "NetworkPolicies");
+  add(Target::kClusterPolicy,
+      "cluster policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy)");
+  add(Target::kPodTemplate, "Pods and pod templates");
+  return out;
+}
+
+}  // namespace
+
 std::string KindsReferenceMarkdown(const RuleCatalog& catalog) {
   std::string out;
   for (const auto& kind : catalog.kinds()) {
     out += "### " + std::string(kind.name) + "\n\n" + std::string(kind.summary) + "\n\n";
-    switch (kind.target) {
-      case Target::kNetworkPolicy:
-        out += "Checks: NetworkPolicies";
-        break;
-      case Target::kPodTemplate:
-        out += "Checks: Pods and pod templates";
-        break;
-      case Target::kNetworkPolicyOrPodTemplate:
-        out += "Checks: NetworkPolicies, Pods and pod templates";
-        break;
-    }
+    out += "Checks: " + TargetText(kind.target);
     out += kind.checks_delete ? ", DELETE included.\n\n" : ".\n\n";
     if (kind.needs_cluster) {
       out +=

@@ -12,15 +12,9 @@ namespace netadmit {
 namespace {
 
 bool TargetMatches(Target target, const Object& object) {
-  switch (target) {
-    case Target::kNetworkPolicy:
-      return object.network_policy() != nullptr;
-    case Target::kPodTemplate:
-      return object.pod_template() != nullptr;
-    case Target::kNetworkPolicyOrPodTemplate:
-      return object.network_policy() != nullptr || object.pod_template() != nullptr;
-  }
-  return false;
+  return (object.network_policy() != nullptr && Includes(target, Target::kNetworkPolicy)) ||
+         (object.pod_template() != nullptr && Includes(target, Target::kPodTemplate)) ||
+         (object.cluster_policy() != nullptr && Includes(target, Target::kClusterPolicy));
 }
 
 bool OperationChecked(const RuleKind& kind, Operation operation) {
@@ -42,7 +36,8 @@ template <typename Visit>
 void ForEachApplicableRule(const RuleSet& rules, const Object& object, const CheckContext& context,
                            Visit visit) {
   const std::string& namespace_name = object.metadata.namespace_name;
-  if (rules.Excludes(namespace_name)) {
+  const bool cluster_scoped = ClusterScoped(object);
+  if (!cluster_scoped && rules.Excludes(namespace_name)) {
     return;
   }
   // Looked up once, and only when some rule selects namespaces by label.
@@ -52,6 +47,14 @@ void ForEachApplicableRule(const RuleSet& rules, const Object& object, const Che
     const RuleKind& kind = *rule.kind;
     if (!TargetMatches(kind.target, object) || !OperationChecked(kind, context.operation) ||
         (kind.needs_cluster && context.cluster == nullptr)) {
+      continue;
+    }
+    if (cluster_scoped) {
+      // In no namespace: excluded by no exclusion, and judged only by rules that do not narrow
+      // themselves to some namespaces.
+      if (rule.match.namespaces.empty() && !rule.match.namespace_selector && !visit(rule)) {
+        return;
+      }
       continue;
     }
     if (rule.match.namespace_selector && !namespace_labels) {
@@ -156,6 +159,8 @@ void ApplyExceptions(Evaluation& evaluation, std::span<const RuleException> exce
     }
   }
 }
+
+bool ClusterScoped(const Object& object) { return object.cluster_policy() != nullptr; }
 
 Labels NamespaceLabels(std::string_view namespace_name, const ClusterView* cluster) {
   if (cluster != nullptr) {

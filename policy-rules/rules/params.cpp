@@ -234,6 +234,11 @@ Result<NamespacePattern> ReadNamespace(const YAML::Node& item, const std::string
   return ReadScalar(item, file, path, "a namespace name or pattern", &NamespacePattern::Parse);
 }
 
+Result<NamePattern> ReadName(const YAML::Node& item, const std::string& file,
+                             const std::string& path) {
+  return ReadScalar(item, file, path, "an object name or pattern", &NamePattern::Parse);
+}
+
 Result<PortSpec> ReadPort(const YAML::Node& item, const std::string& file,
                           const std::string& path) {
   static const std::set<std::string, std::less<>> kFields = {"protocol", "port", "endPort"};
@@ -497,6 +502,13 @@ std::vector<NamespacePattern> ParamReader::NamespaceList(std::string_view key) {
                      return ReadList<NamespacePattern>(
                          node, file_, path, "namespace names or patterns", ReadNamespace);
                    });
+}
+
+std::vector<NamePattern> ParamReader::NameList(std::string_view key) {
+  return ReadValue(
+      key, std::vector<NamePattern>(), [&](const YAML::Node& node, const std::string& path) {
+        return ReadList<NamePattern>(node, file_, path, "object names or patterns", ReadName);
+      });
 }
 
 std::optional<LabelSelector> ParamReader::Selector(std::string_view key) {

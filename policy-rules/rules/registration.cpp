@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "rules/kinds/distinct_priorities.h"
 #include "rules/kinds/explicit_policy_types.h"
 #include "rules/kinds/flows.h"
 #include "rules/kinds/no_host_network.h"
@@ -44,6 +45,7 @@ void RegisterBuiltinKinds(RuleCatalog& catalog) {
   Register(catalog, RequireDefaultDenyKind());
   Register(catalog, RequirePodSelectedKind());
   Register(catalog, ProtectedPoliciesKind());
+  Register(catalog, DistinctPrioritiesKind());
   Register(catalog, FlowsKind());
 }
 

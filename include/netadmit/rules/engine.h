@@ -47,7 +47,9 @@ struct Evaluation {
 // The rules that apply to the object, in rule-set order: its kind's target matches the
 // object's content, the namespace is not excluded and matches the rule's `match`, the operation
 // is one the kind checks (only some kinds look at DELETE), and the kind has the cluster view it
-// needs. The pointers are into `rules`.
+// needs. A cluster-scoped object (ClusterScoped) is in no namespace: no exclusion leaves it out,
+// and only rules whose `match` has neither `namespaces` nor `namespaceSelector` judge it. The
+// pointers are into `rules`.
 std::vector<const CompiledRule*> ApplicableRules(const RuleSet& rules, const Object& object,
                                                  const CheckContext& context);
 
@@ -76,6 +78,11 @@ Evaluation EvaluateAgain(Evaluation first, std::span<const CompiledRule* const> 
 // warn: Evaluation::Denied and the review's decision skip them.
 void ApplyExceptions(Evaluation& evaluation, std::span<const RuleException> exceptions,
                      const Object& object, TimePoint now);
+
+// Whether the object lives outside namespaces: the cluster-scoped policies
+// (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy). Its
+// metadata.namespace_name means nothing then, whatever a decoder defaulted it to.
+bool ClusterScoped(const Object& object);
 
 // A namespace's labels as rules see them: the cluster view's when it knows the namespace, else
 // only kubernetes.io/metadata.name (the one label every namespace is known to have).

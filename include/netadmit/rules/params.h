@@ -40,6 +40,8 @@ class ParamReader {
   std::vector<Cidr> CidrList(std::string_view key);
   std::vector<PortSpec> PortList(std::string_view key);
   std::vector<NamespacePattern> NamespaceList(std::string_view key);
+  // Object names (metadata.name, DNS subdomains) or globs of them: as namespace patterns, plus '.'.
+  std::vector<NamePattern> NameList(std::string_view key);
   // A metav1.LabelSelector ({matchLabels, matchExpressions}); nullopt when absent.
   std::optional<LabelSelector> Selector(std::string_view key);
   // The whole params map, for a kind whose params have a grammar of their own (Flows): every

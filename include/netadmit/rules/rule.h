@@ -59,12 +59,24 @@ class RuleCheck {
                             std::vector<Violation>& /*violations*/) const {}
 };
 
-// Which objects a kind looks at. The engine calls Check only with those.
-enum class Target {
-  kNetworkPolicy,               // NetworkPolicies
-  kPodTemplate,                 // Pods and pod controllers' templates
-  kNetworkPolicyOrPodTemplate,  // both (e.g. a namespace's default-deny, and the pods it covers)
+// Which objects a kind looks at. The engine calls Check only with those. Each value is a set of
+// the three contents an object may hold (a bit each); the named unions are the sets kinds use.
+enum class Target : unsigned {
+  kNetworkPolicy = 1,  // NetworkPolicies
+  kPodTemplate = 2,    // Pods and pod controllers' templates
+  kNetworkPolicyOrPodTemplate =
+      3,  // both (e.g. a namespace's default-deny, and the pods it covers)
+  // AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies (cluster-scoped)
+  kClusterPolicy = 4,
+  kAnyNetworkPolicy = 5,  // NetworkPolicies and the cluster-scoped policies
+  kAnyPolicyOrPodTemplate = 7,
 };
+
+// Whether `target` includes every content of `part` (Includes(kAnyNetworkPolicy, kClusterPolicy)).
+constexpr bool Includes(Target target, Target part) {
+  return (static_cast<unsigned>(target) & static_cast<unsigned>(part)) ==
+         static_cast<unsigned>(part);
+}
 
 struct ParamDoc {
   std::string_view name;

@@ -102,6 +102,13 @@ std::string DescribePatterns(const std::vector<NamespacePattern>& patterns) {
   return JoinSome(items, kMaxListedParams);
 }
 
+std::string DescribeClusterPolicy(const ClusterPolicySpec& spec, std::string_view name) {
+  std::string out = ClusterPolicyKindName(spec.kind);
+  out += ' ';
+  out += name;
+  return out;
+}
+
 std::string JoinSome(const std::vector<std::string>& items, std::size_t max_items) {
   return JoinItems(items, max_items);
 }

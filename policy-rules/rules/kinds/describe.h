@@ -35,6 +35,9 @@ std::string DescribeCidrs(const std::vector<Cidr>& cidrs);
 // "monitoring, ingress-*".
 std::string DescribePatterns(const std::vector<NamespacePattern>& patterns);
 
+// "AdminNetworkPolicy deny-all": a cluster-scoped policy, by the kind its author wrote and name.
+std::string DescribeClusterPolicy(const ClusterPolicySpec& spec, std::string_view name);
+
 // Joins at most `max_items` items with ", ", ending in ", ..." when some are left out.
 std::string JoinSome(const std::vector<std::string>& items, std::size_t max_items);
 std::string JoinSome(const std::vector<std::string_view>& items, std::size_t max_items);

@@ -3,6 +3,7 @@
 set(NETADMIT_KIND_SOURCES
   rules/kinds/describe.cpp
   rules/kinds/open_peers.cpp
+  rules/kinds/cluster_coverage.cpp
   rules/kinds/no_open_egress.cpp
   rules/kinds/no_open_ingress.cpp
   rules/kinds/require_ports.cpp
@@ -15,4 +16,5 @@ set(NETADMIT_KIND_SOURCES
   rules/kinds/require_default_deny.cpp
   rules/kinds/require_pod_selected.cpp
   rules/kinds/protected_policies.cpp
+  rules/kinds/distinct_priorities.cpp
   rules/kinds/flows.cpp)

@@ -4,7 +4,11 @@
 // (inside allowedCIDRs when given), any rule whose ports all lie in allowedPorts, and every
 // rule of a policy in a namespace matching allowedNamespaces (e.g. the ingress controller's).
 // It flags rules without `from`, ipBlocks of 0.0.0.0/0 or ::/0, ipBlocks outside allowedCIDRs
-// and, with clusterWideIsOpen, peers that select every pod of every namespace.
+// and, with clusterWideIsOpen, peers that select every pod of every namespace. In
+// AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies it reads
+// spec.ingress[*] (action, from[*].namespaces, from[*].pods, from[*].networks, ports/protocols)
+// and flags the same in Allow (Accept) rules (peers selecting every pod of every namespace always
+// in the Admin tier). Those are in no namespace, so allowedNamespaces does not exempt them.
 
 #include "rules/kinds/no_open_ingress.h"
 
@@ -24,6 +28,10 @@ class NoOpenIngressCheck final : public RuleCheck {
 
   void Check(const Object& object, const CheckContext& /*context*/,
              std::vector<Violation>& violations) const override {
+    if (const ClusterPolicySpec* cluster_spec = object.cluster_policy()) {
+      CheckOpenClusterPeers(*cluster_spec, kIngress, params_, violations);
+      return;
+    }
     const NetworkPolicySpec* spec = object.network_policy();
     if (spec == nullptr || AnyMatches(allowed_namespaces_, object.metadata.namespace_name)) {
       return;
@@ -60,8 +68,9 @@ RuleKind NoOpenIngressKind() {
       "NoOpenIngress",
       "Ingress rules may not allow every source: no rule without `from`, no ipBlock of "
       "0.0.0.0/0 or ::/0 (or outside allowedCIDRs), unless all its ports are allowed ports or "
-      "the policy's namespace is an allowed one.",
-      Target::kNetworkPolicy,
+      "the policy's namespace is an allowed one; in the Allow rules of cluster policies, no such "
+      "`networks` and, in the Admin tier, no peer selecting every namespace.",
+      Target::kAnyNetworkPolicy,
       Docs(),
       Compile,
   };

@@ -3,7 +3,8 @@
 // The logic NoOpenEgress and NoOpenIngress share: finding the rules of one direction of a
 // NetworkPolicy that admit an unbounded set of peers (no `to`/`from`, an ipBlock of 0.0.0.0/0
 // or ::/0, an ipBlock outside the allowed CIDRs, optionally every pod of every namespace),
-// unless all the rule's ports lie in the allowed ports.
+// unless all the rule's ports lie in the allowed ports; and the same for the Allow (Accept)
+// rules of the cluster-scoped policies, whose `networks` are judged as ipBlocks are.
 
 #include <string_view>
 #include <vector>
@@ -46,5 +47,15 @@ bool PortsWithin(const std::vector<NetworkPolicyPort>& ports, const std::vector<
 // `direction`, if the policy's policy types put that direction in force.
 void CheckOpenPeers(const NetworkPolicySpec& spec, const PeerDirection& direction,
                     const OpenPeerParams& params, std::vector<Violation>& violations);
+
+// Appends one violation per open peer among the Allow (Accept) rules of `direction` of a
+// cluster-scoped policy: each of its `networks` that is 0.0.0.0/0 or ::/0, outside allowedCIDRs
+// or not a CIDR, and each peer that selects every pod of every namespace (`namespaces: {}`, or
+// `pods` with both selectors empty) — in the Admin tier always, since an Admin Allow is final and
+// no NetworkPolicy can narrow it, in the Baseline tier only with clusterWideIsOpen, as in a
+// NetworkPolicy. Deny and Pass rules open nothing. A rule whose ports all lie in the allowed
+// ports is exempt.
+void CheckOpenClusterPeers(const ClusterPolicySpec& spec, const PeerDirection& direction,
+                           const OpenPeerParams& params, std::vector<Violation>& violations);
 
 }  // namespace netadmit

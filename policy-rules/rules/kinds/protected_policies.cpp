@@ -1,7 +1,10 @@
-// ProtectedPolicies looks at NetworkPolicy UPDATE and DELETE and at who sends them
-// (request.userInfo). A policy is protected when its name matches one of `names` (globs) and its
-// labels match `selector`; an absent criterion matches every policy. On UPDATE the policy as it
-// was decides, so that nobody can unprotect a policy by relabelling it. CREATE is not checked: a
+// ProtectedPolicies looks at UPDATE and DELETE of NetworkPolicies and of the cluster-scoped
+// policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy), at their
+// metadata.name and metadata.labels, and at who sends the request (request.userInfo). A policy
+// is protected when its name matches one of `names` (globs on metadata.name alone: a
+// NetworkPolicy's namespace is the rule's `match`, a cluster policy has none) and its labels
+// match `selector`; an absent criterion matches every policy. On UPDATE the policy as it was
+// decides, so that nobody can unprotect a policy by relabelling it. CREATE is not checked: a
 // team writing its own default-deny is what the platform team wants, and taking over a name
 // that exists already is an UPDATE. Without userInfo (`netadmit check`) there is nobody to judge.
 
@@ -23,7 +26,7 @@ namespace {
 
 class ProtectedPoliciesCheck final : public RuleCheck {
  public:
-  ProtectedPoliciesCheck(std::vector<NamespacePattern> names, std::optional<LabelSelector> selector,
+  ProtectedPoliciesCheck(std::vector<NamePattern> names, std::optional<LabelSelector> selector,
                          std::vector<std::string> users, std::vector<std::string> groups)
       : names_(std::move(names)),
         selector_(std::move(selector)),
@@ -32,9 +35,11 @@ class ProtectedPoliciesCheck final : public RuleCheck {
 
   void Check(const Object& object, const CheckContext& context,
              std::vector<Violation>& violations) const override {
-    // The namespace controller deletes a terminating namespace's policies, protected or not.
+    // The namespace controller deletes a terminating namespace's policies, protected or not;
+    // cluster-scoped ones are in no namespace.
+    const ClusterPolicySpec* cluster_policy = object.cluster_policy();
     if (context.user == nullptr || context.operation == Operation::kCreate ||
-        NamespaceBeingEmptied(object, context)) {
+        (cluster_policy == nullptr && NamespaceBeingEmptied(object, context))) {
       return;
     }
     const Object& protected_object =
@@ -45,17 +50,20 @@ class ProtectedPoliciesCheck final : public RuleCheck {
       return;
     }
     const bool deleting = context.operation == Operation::kDelete;
-    violations.push_back(
-        Violation{"metadata.name",
-                  std::string(deleting ? "deleting" : "changing") + " protected NetworkPolicy " +
-                      object.metadata.namespace_name + "/" + object.metadata.name + " is reserved",
-                  "user " + context.user->username + " is not among " + Owners(),
-                  "ask one of them to make the change"});
+    const std::string described =
+        cluster_policy != nullptr
+            ? DescribeClusterPolicy(*cluster_policy, object.metadata.name)
+            : "NetworkPolicy " + object.metadata.namespace_name + "/" + object.metadata.name;
+    violations.push_back(Violation{"metadata.name",
+                                   std::string(deleting ? "deleting" : "changing") + " protected " +
+                                       described + " is reserved",
+                                   "user " + context.user->username + " is not among " + Owners(),
+                                   "ask one of them to make the change"});
   }
 
  private:
   bool Protects(const ObjectMeta& metadata) const {
-    if (!names_.empty() && !AnyMatches(names_, metadata.name)) {
+    if (!names_.empty() && !AnyNameMatches(names_, metadata.name)) {
       return false;
     }
     return !selector_ || selector_->Matches(metadata.labels);
@@ -82,14 +90,14 @@ class ProtectedPoliciesCheck final : public RuleCheck {
     return out;
   }
 
-  std::vector<NamespacePattern> names_;
+  std::vector<NamePattern> names_;
   std::optional<LabelSelector> selector_;
   std::vector<std::string> users_;
   std::vector<std::string> groups_;
 };
 
 Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
-  auto names = params.NamespaceList("names");
+  auto names = params.NameList("names");
   auto selector = params.Selector("selector");
   auto users = params.StringList("users");
   auto groups = params.StringList("groups");
@@ -109,11 +117,12 @@ Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
 RuleKind ProtectedPoliciesKind() {
   RuleKind kind{
       "ProtectedPolicies",
-      "NetworkPolicies chosen by name or label may be changed or deleted only by the users and "
-      "groups listed.",
-      Target::kNetworkPolicy,
+      "NetworkPolicies and cluster policies chosen by name or label may be changed or deleted "
+      "only by the users and groups listed.",
+      Target::kAnyNetworkPolicy,
       {{"names", "list of name patterns (`*` globs; default: every name)",
-        "the policy names protected"},
+        "the policy names protected: metadata.name alone, without namespace (a cluster policy "
+        "has none; the BaselineAdminNetworkPolicy is `default`)"},
        {"selector", "label selector (default: every policy)",
         "the labels of the policies protected"},
        {"users", "list of usernames", "who may change or delete them"},

@@ -1,7 +1,9 @@
-// RequireDefaultDeny reads the namespace's NetworkPolicies from the cluster view. A namespace is
-// covered for a direction when one of its policies selects every pod (`podSelector: {}`), is in
-// force for that direction (policyTypes, written or inferred) and has no rules for it: nothing
-// is allowed, so every other policy can only open what it names.
+// RequireDefaultDeny reads the namespace's NetworkPolicies, its labels and the cluster policies
+// from the cluster view. A namespace is covered for a direction when one of its policies selects
+// every pod (`podSelector: {}`), is in force for that direction (policyTypes, written or
+// inferred) and has no rules for it: nothing is allowed, so every other policy can only open what
+// it names. A Deny rule of a cluster policy that denies the direction to every pod of the
+// namespace covers it too, and so does the coveredNamespaces declaration (cluster_coverage.h).
 //
 // It refuses
 //   - Pod CREATE, and pod-controller CREATE/UPDATE, in a namespace not covered (pod UPDATE is
@@ -18,10 +20,12 @@
 #include "rules/kinds/require_default_deny.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "netadmit/cluster/cluster.h"
+#include "rules/kinds/cluster_coverage.h"
 #include "rules/kinds/lifecycle.h"
 #include "rules/kinds/policy_types.h"
 
@@ -64,7 +68,9 @@ std::string DefaultDenyYaml(const std::string& namespace_name,
 
 class RequireDefaultDenyCheck final : public RuleCheck {
  public:
-  explicit RequireDefaultDenyCheck(std::vector<PolicyType> types) : types_(std::move(types)) {}
+  RequireDefaultDenyCheck(std::vector<PolicyType> types,
+                          std::optional<LabelSelector> covered_namespaces)
+      : types_(std::move(types)), covered_namespaces_(std::move(covered_namespaces)) {}
 
   void Check(const Object& object, const CheckContext& context,
              std::vector<Violation>& violations) const override {
@@ -101,14 +107,20 @@ class RequireDefaultDenyCheck final : public RuleCheck {
     if (missing.empty()) {
       return;
     }
-    violations.push_back(Violation{"metadata.namespace",
-                                   "namespace " + namespace_name +
-                                       " has no default-deny NetworkPolicy for " +
-                                       DescribePolicyTypes(missing),
-                                   "no policy there selects every pod (podSelector: {}) with no " +
-                                       DescribePolicyTypes(missing) + " rules",
-                                   "create it first: kubectl apply -f - <<< '" +
-                                       DefaultDenyYaml(namespace_name, types_) + "'"});
+    // Asked only now: most namespaces have their default-deny NetworkPolicy.
+    const ClusterCoverage coverage(cluster, namespace_name, nullptr, covered_namespaces_);
+    const std::vector<PolicyType> covered = coverage.TakeCovered(missing);
+    if (missing.empty()) {
+      return;
+    }
+    violations.push_back(
+        Violation{"metadata.namespace",
+                  "namespace " + namespace_name + " has no default-deny NetworkPolicy for " +
+                      DescribePolicyTypes(missing),
+                  "no policy there selects every pod (podSelector: {}) with no " +
+                      DescribePolicyTypes(missing) + " rules" + DescribeCovered(coverage, covered),
+                  "create it first: kubectl apply -f - <<< '" +
+                      DefaultDenyYaml(namespace_name, types_) + "'"});
   }
 
   void CheckPolicyChange(const Object& object, const NetworkPolicySpec& spec,
@@ -146,6 +158,12 @@ class RequireDefaultDenyCheck final : public RuleCheck {
     if (uncovered.empty()) {
       return;
     }
+    // What the cluster keeps covering after the change.
+    const ClusterCoverage coverage(cluster, namespace_name, nullptr, covered_namespaces_);
+    const std::vector<PolicyType> covered = coverage.TakeCovered(uncovered);
+    if (uncovered.empty()) {
+      return;
+    }
     const bool deleting = context.operation == Operation::kDelete;
     violations.push_back(Violation{
         deleting ? "metadata.name" : "spec",
@@ -153,22 +171,24 @@ class RequireDefaultDenyCheck final : public RuleCheck {
             DescribePolicyTypes(uncovered) + " in namespace " + namespace_name,
         "NetworkPolicy " + object.metadata.name +
             " is the only policy there that selects every pod and allows no " +
-            DescribePolicyTypes(uncovered) + " traffic",
+            DescribePolicyTypes(uncovered) + " traffic" + DescribeCovered(coverage, covered),
         deleting ? "create another default-deny in the namespace first, or delete the namespace"
                  : "keep `podSelector: {}` with no " + DescribePolicyTypes(uncovered) +
                        " rules, or create another default-deny first"});
   }
 
   std::vector<PolicyType> types_;
+  std::optional<LabelSelector> covered_namespaces_;
 };
 
 Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
   auto types = ReadPolicyTypes(params, "policyTypes", {PolicyType::kIngress, PolicyType::kEgress});
+  auto covered_namespaces = ReadCoveredNamespaces(params);
   if (auto error = params.Finish()) {
     return *std::move(error);
   }
   return std::unique_ptr<const RuleCheck>(
-      std::make_unique<RequireDefaultDenyCheck>(std::move(types)));
+      std::make_unique<RequireDefaultDenyCheck>(std::move(types), std::move(covered_namespaces)));
 }
 
 }  // namespace
@@ -177,11 +197,12 @@ RuleKind RequireDefaultDenyKind() {
   RuleKind kind{
       "RequireDefaultDeny",
       "Every namespace keeps a NetworkPolicy that selects all its pods and denies everything in "
-      "the named directions: pods are refused until it exists, and its last copy cannot be "
-      "deleted or weakened.",
+      "the named directions, unless a cluster policy's Deny rule does so for it: pods are "
+      "refused until one exists, and the last copy cannot be deleted or weakened.",
       Target::kNetworkPolicyOrPodTemplate,
       {{"policyTypes", "list of Ingress, Egress (default both)",
-        "the directions that must be denied by default"}},
+        "the directions that must be denied by default"},
+       CoveredNamespacesDoc()},
       Compile,
   };
   kind.checks_delete = true;

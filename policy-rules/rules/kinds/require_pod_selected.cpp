@@ -2,16 +2,20 @@
 // the pods will carry (a Pod's own, a controller's template's). For each named direction, some
 // NetworkPolicy of the namespace that is in force for it must select those labels; otherwise
 // the pod would be reachable by (or could reach) anything, since Kubernetes isolates only the
-// pods some policy selects. A refusal rests on policies the cache may not have yet, so the
-// server confirms it with a fresh read before denying.
+// pods some policy selects. A Deny rule of a cluster policy whose subject selects the pod and
+// that denies the direction to every peer counts as well, and so does the coveredNamespaces
+// declaration (cluster_coverage.h). A refusal rests on policies the cache may not have yet, so
+// the server confirms it with a fresh read before denying.
 
 #include "rules/kinds/require_pod_selected.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "netadmit/cluster/cluster.h"
+#include "rules/kinds/cluster_coverage.h"
 #include "rules/kinds/describe.h"
 #include "rules/kinds/lifecycle.h"
 #include "rules/kinds/policy_types.h"
@@ -35,7 +39,9 @@ std::string FlowMap(const Labels& labels, std::size_t max_items) {
 
 class RequirePodSelectedCheck final : public RuleCheck {
  public:
-  explicit RequirePodSelectedCheck(std::vector<PolicyType> types) : types_(std::move(types)) {}
+  RequirePodSelectedCheck(std::vector<PolicyType> types,
+                          std::optional<LabelSelector> covered_namespaces)
+      : types_(std::move(types)), covered_namespaces_(std::move(covered_namespaces)) {}
 
   void Check(const Object& object, const CheckContext& context,
              std::vector<Violation>& violations) const override {
@@ -64,25 +70,35 @@ class RequirePodSelectedCheck final : public RuleCheck {
     if (unselected.empty()) {
       return;
     }
+    // Asked only now: most pods are selected by some NetworkPolicy.
+    const ClusterCoverage coverage(*context.cluster, namespace_name, &pod->labels,
+                                   covered_namespaces_);
+    const std::vector<PolicyType> covered = coverage.TakeCovered(unselected);
+    if (unselected.empty()) {
+      return;
+    }
     const std::string directions = DescribePolicyTypes(unselected);
     violations.push_back(Violation{
         pod->metadata_path + ".labels", "no NetworkPolicy selects this pod for " + directions,
-        "labels " + FlowMap(pod->labels, 4) + " in namespace " + namespace_name,
+        "labels " + FlowMap(pod->labels, 4) + " in namespace " + namespace_name +
+            DescribeCovered(coverage, covered),
         "add a NetworkPolicy for " + directions + " whose podSelector matches these labels, " +
             "e.g. podSelector: {matchLabels: " + FlowMap(pod->labels, 2) + "}"});
   }
 
  private:
   std::vector<PolicyType> types_;
+  std::optional<LabelSelector> covered_namespaces_;
 };
 
 Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
   auto types = ReadPolicyTypes(params, "policyTypes", {PolicyType::kIngress});
+  auto covered_namespaces = ReadCoveredNamespaces(params);
   if (auto error = params.Finish()) {
     return *std::move(error);
   }
   return std::unique_ptr<const RuleCheck>(
-      std::make_unique<RequirePodSelectedCheck>(std::move(types)));
+      std::make_unique<RequirePodSelectedCheck>(std::move(types), std::move(covered_namespaces)));
 }
 
 }  // namespace
@@ -90,11 +106,12 @@ Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
 RuleKind RequirePodSelectedKind() {
   RuleKind kind{
       "RequirePodSelected",
-      "Every pod is selected by at least one NetworkPolicy for the named directions, so that "
-      "none is left open to every other pod.",
+      "Every pod is selected by at least one NetworkPolicy for the named directions, or denied "
+      "them by a cluster policy's Deny rule, so that none is left open to every other pod.",
       Target::kPodTemplate,
       {{"policyTypes", "list of Ingress, Egress (default [Ingress])",
-        "the directions some policy must select the pod for"}},
+        "the directions some policy must select the pod for"},
+       CoveredNamespacesDoc()},
       Compile,
   };
   kind.needs_cluster = true;
