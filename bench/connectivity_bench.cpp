@@ -2,6 +2,9 @@
 // NetworkPolicies (20 per namespace: a default deny both ways, DNS egress, per-app ingress and
 // egress between neighbouring apps over named ports, traffic from the next team's namespace and
 // from a gateway namespace, monitoring from prod namespaces, ipBlocks with except).
+// The same with 50 cluster-scoped policies on top (AdminNetworkPolicies, ClusterNetworkPolicies of
+// both tiers and the BaselineAdminNetworkPolicy; Allow, Deny and Pass; namespace and pod
+// subjects; namespace, pod and `networks` peers; numbered, ranged and named ports).
 // Also the Flows rule kind at admission: one NetworkPolicy CREATE judged against that cluster,
 // held in the cluster cache as the webhook holds it.
 //   build/release/bench/connectivity_bench --benchmark_min_time=2
@@ -122,6 +125,78 @@ ClusterState SyntheticCluster(bool distinct = false) {
   return state;
 }
 
+ClusterPolicyPeer ClusterNamespaces(Labels labels) {
+  ClusterPolicyPeer peer;
+  peer.kind = ClusterPeerKind::kNamespaces;
+  peer.namespace_selector = Select(std::move(labels));
+  return peer;
+}
+
+// 50 cluster policies over the synthetic cluster: 20 AdminNetworkPolicies and 10 Admin-tier
+// ClusterNetworkPolicies (priorities 0..29), 19 Baseline-tier ClusterNetworkPolicies and the
+// BaselineAdminNetworkPolicy. Even ones select namespaces by env, odd ones an app of one team;
+// each has two ingress rules (from another env's namespaces on 8080, or every port for one in
+// four; from one team's app on the named port `metrics`) and two egress rules (to a team's pod
+// network on 8000-8100, which `networks` matches by pod address; DNS to kube-system), with the
+// actions turning through Allow, Deny and Pass (Baseline rules Allow and Deny).
+std::vector<ClusterPolicyInfo> SyntheticClusterPolicies() {
+  const char* envs[] = {"prod", "staging", "dev"};
+  std::vector<ClusterPolicyInfo> policies;
+  for (int i = 0; i < 50; ++i) {
+    ClusterPolicyInfo policy;
+    ClusterPolicySpec& spec = policy.spec;
+    if (i < 20) {
+      spec.kind = ClusterPolicyKind::kAdminNetworkPolicy;
+    } else if (i < 49) {
+      spec.kind = ClusterPolicyKind::kClusterNetworkPolicy;
+    } else {
+      spec.kind = ClusterPolicyKind::kBaselineAdminNetworkPolicy;
+    }
+    spec.tier = i < 30 ? ClusterPolicyTier::kAdmin : ClusterPolicyTier::kBaseline;
+    spec.priority = i < 49 ? i % 30 : 0;
+    policy.name = i == 49 ? "default" : "cluster-" + std::to_string(i);
+    const std::string team = "team-" + std::to_string(i * 7 % kNamespaces);
+    if (i % 2 == 0) {
+      spec.subject.namespaces = Select({{"env", envs[i % 3]}});
+    } else {
+      spec.subject.pods =
+          NamespacedPodSelector{Select({{"team", team}}), Select({{"app", App(i % kApps)}})};
+    }
+    const int turns = spec.tier == ClusterPolicyTier::kAdmin ? 3 : 2;
+    auto action = [&](int k) { return static_cast<ClusterRuleAction>((i + k) % turns); };
+    ClusterPolicyRule from_env{"from-" + std::string(envs[(i + 1) % 3]),
+                               action(0),
+                               {ClusterNamespaces({{"env", envs[(i + 1) % 3]}})},
+                               std::nullopt};
+    if (i % 4 != 0) {
+      from_env.ports = std::vector<ClusterPolicyPort>{{Protocol::kTCP, 8080, 8080, std::nullopt}};
+    }
+    ClusterPolicyPeer app;
+    app.kind = ClusterPeerKind::kPods;
+    app.namespace_selector = Select({{"team", "team-" + std::to_string(i % kNamespaces)}});
+    app.pod_selector = Select({{"app", App((i + 3) % kApps)}});
+    spec.ingress = {from_env,
+                    {"metrics",
+                     action(1),
+                     {app},
+                     std::vector<ClusterPolicyPort>{{Protocol::kTCP, 0, 0, "metrics"}}}};
+    ClusterPolicyPeer network;
+    network.kind = ClusterPeerKind::kNetworks;
+    network.networks = {"10." + std::to_string((i * 3) % kNamespaces) + ".0.0/16",
+                        "192.168.0.0/16"};
+    spec.egress = {{"to-team-network",
+                    action(2),
+                    {network},
+                    std::vector<ClusterPolicyPort>{{Protocol::kTCP, 8000, 8100, std::nullopt}}},
+                   {"dns",
+                    ClusterRuleAction::kAllow,
+                    {ClusterNamespaces({{"kubernetes.io/metadata.name", "kube-system"}})},
+                    std::vector<ClusterPolicyPort>{{Protocol::kUDP, 53, 53, std::nullopt}}}};
+    policies.push_back(std::move(policy));
+  }
+  return policies;
+}
+
 long MaxRssKilobytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -161,6 +236,30 @@ void BM_FullMatrix(benchmark::State& bench) {
 }
 BENCHMARK(BM_FullMatrix)->Arg(1)->Arg(3)->Unit(benchmark::kMillisecond);
 
+// BM_FullMatrix over the same cluster with the 50 cluster policies (side by side in
+// docs/PERFORMANCE.md).
+void BM_FullMatrixTiers(benchmark::State& bench) {
+  ClusterState state = SyntheticCluster();
+  state.cluster_policies = SyntheticClusterPolicies();
+  const std::vector<PortProtocol> all = {
+      {8080, Protocol::kTCP}, {9090, Protocol::kTCP}, {53, Protocol::kUDP}};
+  const std::vector<PortProtocol> ports(all.begin(), all.begin() + bench.range(0));
+  uint64_t allowed = 0;
+  std::size_t classes = 0;
+  for (auto _ : bench) {
+    auto engine = Connectivity::Build(state);
+    classes = engine->class_count();
+    const ReachMatrix matrix = engine->ComputeMatrix(ports);
+    allowed = matrix.AllowedPairs(0);
+    benchmark::DoNotOptimize(allowed);
+  }
+  bench.counters["cluster_policies"] = static_cast<double>(state.cluster_policies.size());
+  bench.counters["classes"] = static_cast<double>(classes);
+  bench.counters["allowed_pairs_port0"] = static_cast<double>(allowed);
+  bench.counters["max_rss_MiB"] = static_cast<double>(MaxRssKilobytes()) / 1024.0;
+}
+BENCHMARK(BM_FullMatrixTiers)->Arg(1)->Arg(3)->Unit(benchmark::kMillisecond);
+
 // The worst case: 10,000 classes, one pod each.
 void BM_FullMatrixDistinctPods(benchmark::State& bench) {
   const ClusterState state = SyntheticCluster(/*distinct=*/true);
@@ -176,6 +275,20 @@ void BM_FullMatrixDistinctPods(benchmark::State& bench) {
   bench.counters["max_rss_MiB"] = static_cast<double>(MaxRssKilobytes()) / 1024.0;
 }
 BENCHMARK(BM_FullMatrixDistinctPods)->Unit(benchmark::kMillisecond);
+
+// The worst case with the cluster policies: every subject and peer tested per class.
+void BM_FullMatrixDistinctPodsTiers(benchmark::State& bench) {
+  ClusterState state = SyntheticCluster(/*distinct=*/true);
+  state.cluster_policies = SyntheticClusterPolicies();
+  const PortProtocol port{8080, Protocol::kTCP};
+  for (auto _ : bench) {
+    auto engine = Connectivity::Build(state);
+    const ReachMatrix matrix = engine->ComputeMatrix(std::span(&port, 1));
+    benchmark::DoNotOptimize(matrix.AllowedPairs(0));
+  }
+  bench.counters["max_rss_MiB"] = static_cast<double>(MaxRssKilobytes()) / 1024.0;
+}
+BENCHMARK(BM_FullMatrixDistinctPodsTiers)->Unit(benchmark::kMillisecond);
 
 // The cluster cache filled with the synthetic cluster, as the watch would fill it.
 std::unique_ptr<ClusterCache> CacheOf(const ClusterState& state) {

@@ -60,6 +60,14 @@ ReachInput ReadInput(const std::vector<std::string>& paths, const std::string& d
   return kCommand.Must(ReadReachInput(paths, default_namespace));
 }
 
+// Text answers keep to standard output; the equal-priority warnings go to standard error, once.
+// (JSON answers carry them in "warnings".)
+void PrintWarnings(const std::vector<std::string>& warnings) {
+  for (const std::string& warning : warnings) {
+    std::cerr << "netadmit reach: warning: " << warning << '\n';
+  }
+}
+
 Endpoint One(const Connectivity& engine, const std::string& text) {
   std::vector<Endpoint> selected = kCommand.Must(SelectEndpoints(engine, text));
   if (selected.size() != 1) {
@@ -83,7 +91,12 @@ void Run(const ReachFlags& flags) {
     options.to = flags.to;
     options.ports = ParsePorts(flags.ports);
     const ReachDiff diff = kCommand.Must(DiffReach(old_input, new_input, options));
-    std::cout << (flags.output == "json" ? RenderDiffJson(diff) : RenderDiffText(diff));
+    if (flags.output == "json") {
+      std::cout << RenderDiffJson(diff);
+    } else {
+      PrintWarnings(diff.warnings);
+      std::cout << RenderDiffText(diff);
+    }
     return;
   }
   if (flags.inputs.empty()) {
@@ -95,6 +108,15 @@ void Run(const ReachFlags& flags) {
     const Endpoint from = One(engine, flags.explain[0]);
     const Endpoint to = One(engine, flags.explain[1]);
     const std::vector<PortProtocol> ports = PortsOrDeclared(flags, input, {to});
+    if (flags.output == "json") {
+      std::cout << RenderExplainJson(engine, from, to, ports);
+      return;
+    }
+    PrintWarnings(PriorityWarnings(engine));
+    // Which cluster policies select either end (and their rules outside pod-to-pod analysis),
+    // once, before the answers per port.
+    const std::string scope = engine.ExplainClusterPolicies(from, to);
+    std::cout << scope << (scope.empty() ? "" : "\n");
     for (std::size_t i = 0; i < ports.size(); ++i) {
       std::cout << (i > 0 ? "\n" : "") << engine.Explain(from, to, ports[i]);
     }
@@ -104,19 +126,22 @@ void Run(const ReachFlags& flags) {
   const std::vector<PortProtocol> ports = PortsOrDeclared(flags, input, destinations);
   if (flags.exposure) {
     const Exposure exposure = ComputeExposure(engine, destinations, ports);
-    std::cout << (flags.output == "json" ? RenderExposureJson(exposure)
-                                         : RenderExposureText(exposure));
+    if (flags.output == "json") {
+      std::cout << RenderExposureJson(exposure);
+    } else {
+      PrintWarnings(exposure.warnings);
+      std::cout << RenderExposureText(exposure);
+    }
     return;
   }
   const std::vector<Endpoint> sources = kCommand.Must(SelectEndpoints(engine, flags.from));
   const ReachTable table = ComputeReachTable(engine, sources, destinations, ports);
   if (flags.output == "json") {
     std::cout << RenderReachJson(table);
-  } else if (flags.output == "dot") {
-    std::cout << RenderReachDot(table);
-  } else {
-    std::cout << RenderReachText(table);
+    return;
   }
+  PrintWarnings(table.warnings);
+  std::cout << (flags.output == "dot" ? RenderReachDot(table) : RenderReachText(table));
 }
 
 }  // namespace
@@ -133,7 +158,10 @@ Result<ReachInput> ReadReachInput(const std::vector<std::string>& paths,
 void AddReachCommand(CLI::App& app) {
   auto flags = std::make_shared<ReachFlags>();
   CLI::App* reach = app.add_subcommand(
-      "reach", "Show which pods reach which under the NetworkPolicies of a set of manifests");
+      "reach",
+      "Show which pods reach which under the NetworkPolicies and the cluster-scoped policies "
+      "(AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) of a set of "
+      "manifests");
   reach
       ->add_option("-f,--filename", flags->inputs,
                    "Manifest file, directory, or - for standard input (repeatable); kubectl "
@@ -146,7 +174,9 @@ void AddReachCommand(CLI::App& app) {
   reach->add_option("--port", flags->ports,
                     "PORT/PROTOCOL to check, e.g. 80/TCP or 53/UDP (repeatable; default: the "
                     "container ports the destinations declare)");
-  reach->add_option("-o,--output", flags->output, "table, json or dot (Graphviz)")
+  reach
+      ->add_option("-o,--output", flags->output,
+                   "table, json or dot (Graphviz); --explain prints text or json")
       ->check(CLI::IsMember({"table", "json", "dot"}))
       ->capture_default_str();
   reach
@@ -160,7 +190,7 @@ void AddReachCommand(CLI::App& app) {
       ->expected(2);
   reach->add_flag("--exposure", flags->exposure,
                   "List pods reachable from outside the cluster or from every namespace, and pods "
-                  "no NetworkPolicy isolates");
+                  "some of whose connections no policy decides (allowed by default)");
   reach->add_option("--namespace", flags->namespace_name, "Namespace of objects that name none")
       ->capture_default_str();
   reach->callback([flags] {

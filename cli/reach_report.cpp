@@ -1,6 +1,7 @@
 #include "cli/reach_report.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
@@ -45,6 +46,106 @@ std::string Quote(const std::string& text) {
     out += c;
   }
   return out + '"';
+}
+
+void WriteStrings(JsonWriter& writer, std::string_view key, const std::vector<std::string>& items) {
+  WriteJsonString(writer, key);
+  writer.StartArray();
+  for (const std::string& item : items) {
+    WriteJsonString(writer, item);
+  }
+  writer.EndArray();
+}
+
+const char* ChangeName(ClusterPolicyChange::How how) {
+  switch (how) {
+    case ClusterPolicyChange::How::kAdded:
+      return "added";
+    case ClusterPolicyChange::How::kRemoved:
+      return "removed";
+    case ClusterPolicyChange::How::kChanged:
+      break;
+  }
+  return "changed";
+}
+
+const char* TierName(DecidingTier tier) {
+  switch (tier) {
+    case DecidingTier::kAdmin:
+      return "AdminTier";
+    case DecidingTier::kNetworkPolicy:
+      return "NetworkPolicy";
+    case DecidingTier::kBaseline:
+      return "BaselineTier";
+    case DecidingTier::kNone:
+      break;
+  }
+  return "default";
+}
+
+// {"kind", "name", "tier", "priority", "rule", "ruleName", "path", "action", "failClosed"}
+void WriteClusterRule(JsonWriter& writer, std::string_view key, const ClusterState& state,
+                      const ClusterRuleMatch& match, bool ingress) {
+  const ClusterPolicyInfo& policy = state.cluster_policies[match.policy];
+  const ClusterPolicyRule& rule = (ingress ? policy.spec.ingress : policy.spec.egress)[match.rule];
+  WriteJsonString(writer, key);
+  writer.StartObject();
+  WriteMember(writer, "kind", ClusterPolicyKindName(policy.spec.kind));
+  WriteMember(writer, "name", policy.name);
+  WriteMember(writer, "tier", ClusterPolicyTierName(policy.spec.tier));
+  WriteMember(writer, "priority", policy.spec.priority);
+  WriteMember(writer, "rule", static_cast<int>(match.rule));
+  WriteMember(writer, "ruleName", rule.name);
+  WriteMember(writer, "path", match.path);
+  WriteMember(writer, "action", ClusterRuleActionName(policy.spec.kind, match.action));
+  WriteJsonString(writer, "failClosed");
+  writer.Bool(match.fail_closed);
+  writer.EndObject();
+}
+
+void WriteDirection(JsonWriter& writer, std::string_view key, const Connectivity& engine,
+                    const DirectionDecision& decision, bool ingress) {
+  const ClusterState& state = engine.state();
+  WriteJsonString(writer, key);
+  writer.StartObject();
+  WriteJsonString(writer, "applies");
+  writer.Bool(decision.applies);
+  WriteJsonString(writer, "allowed");
+  writer.Bool(decision.Allowed());
+  const DecidingTier tier = decision.DecidedBy();
+  WriteMember(writer, "decidedBy", TierName(tier));
+  if (tier == DecidingTier::kAdmin) {
+    WriteClusterRule(writer, "clusterPolicy", state, *decision.admin, ingress);
+  } else if (tier == DecidingTier::kBaseline) {
+    WriteClusterRule(writer, "clusterPolicy", state, *decision.baseline, ingress);
+  }
+  if (decision.admin && tier != DecidingTier::kAdmin) {
+    WriteClusterRule(writer, "passedBy", state, *decision.admin, ingress);
+  }
+  if (decision.baseline && tier == DecidingTier::kNone) {
+    WriteClusterRule(writer, "baselinePassedBy", state, *decision.baseline, ingress);
+  }
+  std::vector<std::string> isolating;
+  for (std::size_t index : decision.isolating) {
+    isolating.push_back(state.policies[index].namespace_name + '/' + state.policies[index].name);
+  }
+  WriteStrings(writer, "isolatedBy", isolating);
+  WriteJsonString(writer, "allowedBy");
+  writer.StartArray();
+  for (const RuleMatch& match : decision.allowing) {
+    writer.StartObject();
+    const PolicyInfo& policy = state.policies[match.policy];
+    WriteMember(writer, "policy", policy.namespace_name + '/' + policy.name);
+    WriteMember(writer, "path", match.path);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  std::vector<std::string> conflicts;
+  for (const PriorityConflict& conflict : decision.conflicts) {
+    conflicts.push_back(DescribePriorityConflict(state, conflict));
+  }
+  WriteStrings(writer, "warnings", conflicts);
+  writer.EndObject();
 }
 
 std::string PortList(const std::vector<PortProtocol>& ports) {
@@ -127,6 +228,7 @@ std::string RenderReachJson(const ReachTable& table) {
     writer.EndObject();
   }
   writer.EndArray();
+  WriteStrings(writer, "warnings", table.warnings);
   writer.EndObject();
   return output.Text();
 }
@@ -183,9 +285,18 @@ std::string RenderDiffText(const ReachDiff& diff) {
     gained += change.gained ? 1 : 0;
   }
   const int lost = static_cast<int>(diff.changes.size()) - gained;
+  std::array<int, 3> counts{};
+  for (const ClusterPolicyChange& change : diff.cluster_policies) {
+    out += std::string("cluster policy ") + ChangeName(change.how) + ": " + change.policy + '\n';
+    ++counts[static_cast<std::size_t>(change.how)];
+  }
   out += std::to_string(gained) + " connection" + (gained == 1 ? "" : "s") + " gained, " +
-         std::to_string(lost) + " lost on " + PortList(diff.ports) + '\n';
-  return out;
+         std::to_string(lost) + " lost on " + PortList(diff.ports);
+  if (diff.any_cluster_policies) {
+    out += "; cluster policies: " + std::to_string(counts[0]) + " added, " +
+           std::to_string(counts[1]) + " removed, " + std::to_string(counts[2]) + " changed";
+  }
+  return out + '\n';
 }
 
 std::string RenderDiffJson(const ReachDiff& diff) {
@@ -210,6 +321,20 @@ std::string RenderDiffJson(const ReachDiff& diff) {
     }
     writer.EndArray();
   }
+  WriteJsonString(writer, "clusterPolicies");
+  writer.StartObject();
+  for (const auto how : {ClusterPolicyChange::How::kAdded, ClusterPolicyChange::How::kRemoved,
+                         ClusterPolicyChange::How::kChanged}) {
+    std::vector<std::string> names;
+    for (const ClusterPolicyChange& change : diff.cluster_policies) {
+      if (change.how == how) {
+        names.push_back(change.policy);
+      }
+    }
+    WriteStrings(writer, ChangeName(how), names);
+  }
+  writer.EndObject();
+  WriteStrings(writer, "warnings", diff.warnings);
   writer.EndObject();
   return output.Text();
 }
@@ -230,9 +355,9 @@ std::string RenderExposureText(const Exposure& exposure) {
   };
   pods_section("Reachable from outside the cluster", exposure.from_outside);
   pods_section("Reachable from every namespace", exposure.from_every_namespace);
-  names_section("Not isolated for ingress (no NetworkPolicy selects them)",
+  names_section("Not isolated for ingress (some connections allowed only by default)",
                 exposure.ingress_not_isolated);
-  names_section("Not isolated for egress (no NetworkPolicy selects them)",
+  names_section("Not isolated for egress (some connections allowed only by default)",
                 exposure.egress_not_isolated);
   return out;
 }
@@ -258,13 +383,36 @@ std::string RenderExposureJson(const Exposure& exposure) {
   }
   for (const auto& [key, names] : {std::pair{"ingressNotIsolated", &exposure.ingress_not_isolated},
                                    std::pair{"egressNotIsolated", &exposure.egress_not_isolated}}) {
-    WriteJsonString(writer, key);
-    writer.StartArray();
-    for (const std::string& name : *names) {
-      WriteJsonString(writer, name);
-    }
-    writer.EndArray();
+    WriteStrings(writer, key, *names);
   }
+  WriteStrings(writer, "warnings", exposure.warnings);
+  writer.EndObject();
+  return output.Text();
+}
+
+std::string RenderExplainJson(const Connectivity& engine, const Endpoint& from, const Endpoint& to,
+                              const std::vector<PortProtocol>& ports) {
+  JsonOutput output;
+  JsonWriter& writer = output.writer;
+  writer.StartObject();
+  WriteMember(writer, "from", engine.Describe(from));
+  WriteMember(writer, "to", engine.Describe(to));
+  WriteJsonString(writer, "connections");
+  writer.StartArray();
+  for (const PortProtocol& port : ports) {
+    const Decision decision = engine.Decide(from, to, port);
+    writer.StartObject();
+    WritePort(writer, port);
+    WriteJsonString(writer, "allowed");
+    writer.Bool(decision.Allowed());
+    WriteDirection(writer, "egress", engine, decision.egress, false);
+    WriteDirection(writer, "ingress", engine, decision.ingress, true);
+    WriteMember(writer, "explanation", engine.Explain(from, to, port));
+    writer.EndObject();
+  }
+  writer.EndArray();
+  WriteMember(writer, "clusterPolicies", engine.ExplainClusterPolicies(from, to));
+  WriteStrings(writer, "warnings", PriorityWarnings(engine));
   writer.EndObject();
   return output.Text();
 }

@@ -1,6 +1,9 @@
 # The connectivity engine and `netadmit reach`: conformance cases as data in
-# fixtures/connectivity/, explanations, and properties over random clusters.
-add_executable(netadmit_connectivity_tests connectivity_test.cpp flows_test.cpp)
+# fixtures/connectivity/, explanations, and properties over random clusters; the
+# cluster-scoped tiers (AdminNetworkPolicy and the rest) against the upstream conformance tests.
+add_executable(netadmit_connectivity_tests connectivity_test.cpp flows_test.cpp
+                                          cluster_policy_conformance_test.cpp
+                                          cluster_policy_connectivity_test.cpp)
 target_link_libraries(netadmit_connectivity_tests PRIVATE netadmit_core netadmit_files
                                                           GTest::gtest_main)
 target_compile_definitions(netadmit_connectivity_tests PRIVATE
@@ -34,6 +37,22 @@ if(TARGET netadmit)
            COMMAND netadmit reach --diff ${REACH_FIXTURES}/old ${REACH_FIXTURES}/new --port 5432)
   set_tests_properties(reach_cli.diff PROPERTIES PASS_REGULAR_EXPRESSION
     "^- prod/web-1 -> prod/db-0 5432/TCP\n\\+ dev/web-1 -> prod/db-0 5432/TCP\n1 connection gained, 1 lost on 5432/TCP\n$")
+  # The cluster-scoped tiers (fixtures/reach/tiers, the example of docs/reach.md): the deciding
+  # policy in text and JSON, and the equal-priority warning on standard error.
+  set(TIERS ${REACH_FIXTURES}/tiers)
+  add_test(NAME reach_cli.tiers_explain
+           COMMAND netadmit reach -f ${TIERS} --explain dev/web-1 prod/web-1)
+  set_tests_properties(reach_cli.tiers_explain PROPERTIES PASS_REGULAR_EXPRESSION
+    "^cluster policies selecting dev/web-1 for egress: AdminNetworkPolicy deny-dev-to-prod \\(priority 10\\)\n.*\n  egress of dev/web-1: blocked by AdminNetworkPolicy deny-dev-to-prod \\(priority 10\\) spec\\.egress\\[0\\] \"deny-to-prod\" \\(Deny, to\\[0\\] namespaces {env=prod}\\)\n")
+  add_test(NAME reach_cli.tiers_explain_json
+           COMMAND netadmit reach -f ${TIERS} --explain monitoring/prometheus-0 prod/web-1 -o json)
+  set_tests_properties(reach_cli.tiers_explain_json PROPERTIES PASS_REGULAR_EXPRESSION
+    "\"decidedBy\": \"BaselineTier\",\n *\"clusterPolicy\": {\n *\"kind\": \"BaselineAdminNetworkPolicy\",\n *\"name\": \"default\"")
+  add_test(NAME reach_cli.equal_priority_warning
+           COMMAND netadmit reach -f ${TIERS}/cluster.yaml
+                   -f ${REACH_FIXTURES}/tiers-changes/policies.yaml --to prod/db-0 --port 5432)
+  set_tests_properties(reach_cli.equal_priority_warning PROPERTIES PASS_REGULAR_EXPRESSION
+    "netadmit reach: warning: AdminNetworkPolicy monitoring and ClusterNetworkPolicy audit have the same priority \\(20\\)")
   add_test(NAME reach_cli.selects_nothing COMMAND netadmit reach ${REACH_INPUT} --to prod/nope)
   set_tests_properties(reach_cli.selects_nothing PROPERTIES WILL_FAIL TRUE)
   # The kinds listing and the reference come from the catalog (docs/rules.md includes the

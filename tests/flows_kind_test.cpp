@@ -96,6 +96,31 @@ TEST_F(FlowsKindTest, PolicyThatOpensAForbiddenFlowIsRefused) {
             "spec.ingress[0].from[0]");
 }
 
+// An AdminNetworkPolicy that denies dev's egress to prod decides before any NetworkPolicy: the
+// policy that would open the flow opens nothing, and the deny is named when a flow is required.
+TEST_F(FlowsKindTest, AdminTierDenyDecidesBeforeTheNetworkPolicies) {
+  ClusterPolicySpec spec;
+  spec.kind = ClusterPolicyKind::kAdminNetworkPolicy;
+  spec.priority = 5;
+  spec.subject.namespaces = LabelSelector{{{"env", "dev"}}, {}};
+  ClusterPolicyPeer prod;
+  prod.kind = ClusterPeerKind::kNamespaces;
+  prod.namespace_selector = LabelSelector{{{"env", "prod"}}, {}};
+  spec.egress.push_back({"no-prod", ClusterRuleAction::kDeny, {prod}, std::nullopt});
+  std::vector<ClusterObject> admin;
+  admin.push_back(ClusterObject{ClusterKind::kAdminNetworkPolicy, "1",
+                                CachedClusterPolicy{"dev-not-prod", {}, spec}});
+  cluster_.Replace(ClusterKind::kAdminNetworkPolicy, std::move(admin));
+  const Object open =
+      NamedPolicy("prod", "db-from-dev",
+                  "{podSelector: {matchLabels: {app: db}}, ingress: [{from: [{namespaceSelector: "
+                  "{matchLabels: {env: dev}}}]}]}");
+  EXPECT_TRUE(Judge(Operation::kCreate, open).empty());
+  // Without the deny, the same policy opens the forbidden flow.
+  cluster_.Replace(ClusterKind::kAdminNetworkPolicy, {});
+  EXPECT_EQ(Judge(Operation::kCreate, open).size(), 1u);
+}
+
 TEST_F(FlowsKindTest, PolicyThatKeepsFlowsAsTheyAreIsAllowed) {
   const Object narrow =
       NamedPolicy("prod", "db-from-prod",

@@ -223,9 +223,9 @@ TEST_F(ReachOld, Exposure) {
             "  dev/web-1 on 443/TCP, 5432/TCP, 8080/TCP\n"
             "  ingress-nginx/controller on 443/TCP\n"
             "Reachable from every namespace: 0\n"
-            "Not isolated for ingress (no NetworkPolicy selects them): 1\n"
+            "Not isolated for ingress (some connections allowed only by default): 1\n"
             "  dev/web-1\n"
-            "Not isolated for egress (no NetworkPolicy selects them): 2\n"
+            "Not isolated for egress (some connections allowed only by default): 2\n"
             "  dev/web-1\n"
             "  ingress-nginx/controller\n");
   rapidjson::Document document;
@@ -294,6 +294,173 @@ TEST(DiffReach, ListsGainedAndLostConnections) {
   diff = DiffReach(old_input, new_input, options);
   ASSERT_TRUE(diff.ok());
   EXPECT_EQ(RenderDiffText(*diff), "0 connections gained, 0 lost on 443/TCP\n");
+}
+
+// ---- The cluster-scoped tiers (fixtures/reach/tiers, the example of docs/reach.md) ----
+
+class ReachTiers : public testing::Test {
+ protected:
+  ReachTiers() : input_(MustRead({kReach + "tiers"})), engine_(MustBuild(input_.state)) {}
+
+  Endpoint Pod(const std::string& text) {
+    auto selected = SelectEndpoints(engine_, text);
+    EXPECT_TRUE(selected.ok() && selected->size() == 1) << text;
+    return selected.ok() && !selected->empty() ? selected->front() : Endpoint::Pod(0);
+  }
+
+  ReachInput input_;
+  Connectivity engine_;
+};
+
+TEST_F(ReachTiers, ReadsTheClusterPolicies) {
+  ASSERT_EQ(input_.state.cluster_policies.size(), 3U);
+  EXPECT_EQ(input_.state.cluster_policies[0].name, "deny-dev-to-prod");
+  EXPECT_EQ(input_.state.cluster_policies[0].spec.priority, 10);
+  EXPECT_EQ(input_.state.cluster_policies[2].spec.kind,
+            ClusterPolicyKind::kBaselineAdminNetworkPolicy);
+  EXPECT_TRUE(PriorityWarnings(engine_).empty());
+}
+
+TEST_F(ReachTiers, TableShowsEachTiersDecisions) {
+  const ReachTable table = ComputeReachTable(engine_, SelectEndpoints(engine_, "").value(),
+                                             SelectEndpoints(engine_, "prod/*").value(),
+                                             {{5432, Protocol::kTCP}, {8080, Protocol::kTCP}});
+  // dev is denied by the Admin tier, monitoring by the Baseline tier (web-1) and the NetworkPolicy
+  // (db-0) after the Admin tier's Pass; prod reaches its web pods by default.
+  EXPECT_EQ(RenderReachText(table),
+            "5432/TCP (rows: from, columns: to; . allowed, X blocked)\n"
+            "-                       prod/web-1 prod/db-0\n"
+            "dev/web-1               X          X\n"
+            "prod/web-1              .          .\n"
+            "prod/db-0               .          X\n"
+            "monitoring/prometheus-0 X          X\n"
+            "\n"
+            "8080/TCP (rows: from, columns: to; . allowed, X blocked)\n"
+            "-                       prod/web-1 prod/db-0\n"
+            "dev/web-1               X          X\n"
+            "prod/web-1              .          X\n"
+            "prod/db-0               .          X\n"
+            "monitoring/prometheus-0 X          X\n");
+  rapidjson::Document document;
+  document.Parse(RenderReachJson(table).c_str());
+  ASSERT_FALSE(document.HasParseError());
+  ASSERT_TRUE(document["warnings"].IsArray());
+  EXPECT_EQ(document["warnings"].Size(), 0U);
+}
+
+TEST_F(ReachTiers, ExplainJsonNamesTheDecidingClusterPolicy) {
+  const std::string json = RenderExplainJson(engine_, Pod("monitoring/prometheus-0"),
+                                             Pod("prod/web-1"), {{8080, Protocol::kTCP}});
+  rapidjson::Document document;
+  document.Parse(json.c_str());
+  ASSERT_FALSE(document.HasParseError()) << json;
+  EXPECT_STREQ(document["from"].GetString(), "monitoring/prometheus-0");
+  const auto& connection = document["connections"][0];
+  EXPECT_EQ(connection["port"].GetInt(), 8080);
+  EXPECT_FALSE(connection["allowed"].GetBool());
+  EXPECT_STREQ(connection["egress"]["decidedBy"].GetString(), "default");
+  const auto& ingress = connection["ingress"];
+  EXPECT_STREQ(ingress["decidedBy"].GetString(), "BaselineTier");
+  EXPECT_STREQ(ingress["clusterPolicy"]["kind"].GetString(), "BaselineAdminNetworkPolicy");
+  EXPECT_STREQ(ingress["clusterPolicy"]["name"].GetString(), "default");
+  EXPECT_STREQ(ingress["clusterPolicy"]["ruleName"].GetString(), "deny-other-namespaces");
+  EXPECT_STREQ(ingress["clusterPolicy"]["path"].GetString(), "spec.ingress[0].from[0]");
+  EXPECT_STREQ(ingress["clusterPolicy"]["action"].GetString(), "Deny");
+  EXPECT_STREQ(ingress["passedBy"]["name"].GetString(), "monitoring");
+  EXPECT_STREQ(ingress["passedBy"]["action"].GetString(), "Pass");
+  EXPECT_EQ(ingress["passedBy"]["priority"].GetInt(), 20);
+  EXPECT_EQ(ingress["isolatedBy"].Size(), 0U);
+  EXPECT_EQ(
+      std::string(connection["explanation"].GetString()),
+      engine_.Explain(Pod("monitoring/prometheus-0"), Pod("prod/web-1"), {8080, Protocol::kTCP}));
+  EXPECT_NE(std::string(document["clusterPolicies"].GetString())
+                .find("cluster policies selecting prod/web-1 for ingress: AdminNetworkPolicy "
+                      "monitoring (priority 20), BaselineAdminNetworkPolicy default"),
+            std::string::npos);
+
+  document.Parse(
+      RenderExplainJson(engine_, Pod("dev/web-1"), Pod("prod/db-0"), {{5432, Protocol::kTCP}})
+          .c_str());
+  const auto& egress = document["connections"][0]["egress"];
+  EXPECT_STREQ(egress["decidedBy"].GetString(), "AdminTier");
+  EXPECT_STREQ(egress["clusterPolicy"]["kind"].GetString(), "AdminNetworkPolicy");
+  EXPECT_STREQ(egress["clusterPolicy"]["name"].GetString(), "deny-dev-to-prod");
+  EXPECT_STREQ(egress["clusterPolicy"]["path"].GetString(), "spec.egress[0].to[0]");
+  EXPECT_STREQ(document["connections"][0]["ingress"]["decidedBy"].GetString(), "NetworkPolicy");
+  EXPECT_STREQ(document["connections"][0]["ingress"]["isolatedBy"][0].GetString(), "prod/db");
+}
+
+TEST(Exposure, PodsEveryConnectionOfWhichAClusterPolicyDeniesAreIsolated) {
+  ClusterState state;
+  state.pods.push_back(PodInfo{"a", "closed", {{"app", "closed"}}, {}, {"10.0.0.1"}});
+  state.pods.push_back(PodInfo{"a", "port-only", {{"app", "port-only"}}, {}, {"10.0.0.2"}});
+  state.pods.push_back(PodInfo{"b", "open", {}, {}, {"10.0.0.3"}});
+  auto peers = [] {
+    ClusterPolicyPeer namespaces;
+    namespaces.kind = ClusterPeerKind::kNamespaces;
+    ClusterPolicyPeer networks;
+    networks.kind = ClusterPeerKind::kNetworks;
+    networks.networks = {"0.0.0.0/0", "::/0"};
+    return std::vector<ClusterPolicyPeer>{namespaces, networks};
+  };
+  auto deny_all = [&](const std::string& app, std::optional<std::vector<ClusterPolicyPort>> ports) {
+    ClusterPolicyInfo policy;
+    policy.name = "deny-" + app;
+    policy.spec.kind = ClusterPolicyKind::kAdminNetworkPolicy;
+    policy.spec.priority = 1;
+    policy.spec.subject.pods = NamespacedPodSelector{{}, {{{"app", app}}, {}}};
+    policy.spec.ingress.push_back({"", ClusterRuleAction::kDeny, peers(), ports});
+    policy.spec.egress.push_back({"", ClusterRuleAction::kDeny, peers(), ports});
+    return policy;
+  };
+  state.cluster_policies.push_back(deny_all("closed", std::nullopt));
+  state.cluster_policies.push_back(
+      deny_all("port-only", std::vector<ClusterPolicyPort>{{Protocol::kTCP, 80, 80, {}}}));
+  const Connectivity engine = MustBuild(state);
+  const std::vector<Endpoint> pods = {Endpoint::Pod(0), Endpoint::Pod(1), Endpoint::Pod(2)};
+  const Exposure exposure = ComputeExposure(engine, pods, {{80, Protocol::kTCP}});
+  EXPECT_EQ(exposure.ingress_not_isolated, std::vector<std::string>{"b/open"});
+  EXPECT_EQ(exposure.egress_not_isolated, std::vector<std::string>{"b/open"});
+  // On another port too, port-only's connections fall to the default.
+  const Exposure more =
+      ComputeExposure(engine, pods, {{80, Protocol::kTCP}, {443, Protocol::kTCP}});
+  EXPECT_EQ(more.ingress_not_isolated, (std::vector<std::string>{"a/port-only", "b/open"}));
+  EXPECT_EQ(more.egress_not_isolated, (std::vector<std::string>{"a/port-only", "b/open"}));
+  EXPECT_TRUE(more.warnings.empty());
+}
+
+TEST(DiffReach, CountsClusterPolicyChangesAndWarnsOfEqualPriorities) {
+  const ReachInput old_input = MustRead({kReach + "tiers"});
+  const ReachInput new_input =
+      MustRead({kReach + "tiers/cluster.yaml", kReach + "tiers-changes/policies.yaml"});
+  DiffOptions options;
+  options.to = "prod/*";
+  options.ports = {{5432, Protocol::kTCP}, {8080, Protocol::kTCP}};
+  auto diff = DiffReach(old_input, new_input, options);
+  ASSERT_TRUE(diff.ok()) << diff.error().ToString();
+  // The monitoring policy's Allow opens prod to monitoring on both ports, prod/db-0 included
+  // (over its NetworkPolicy): the new ClusterNetworkPolicy has the same priority, and comes after
+  // it in kind order. Which applies is undefined upstream, hence the warning.
+  EXPECT_EQ(RenderDiffText(*diff),
+            "+ monitoring/prometheus-0 -> prod/db-0 5432/TCP\n"
+            "+ monitoring/prometheus-0 -> prod/web-1 5432/TCP\n"
+            "+ monitoring/prometheus-0 -> prod/db-0 8080/TCP\n"
+            "+ monitoring/prometheus-0 -> prod/web-1 8080/TCP\n"
+            "cluster policy changed: AdminNetworkPolicy monitoring\n"
+            "cluster policy removed: BaselineAdminNetworkPolicy default\n"
+            "cluster policy added: ClusterNetworkPolicy audit\n"
+            "4 connections gained, 0 lost on 5432/TCP, 8080/TCP; cluster policies: 1 added, 1 "
+            "removed, 1 changed\n");
+  ASSERT_EQ(diff->warnings.size(), 1U);
+  EXPECT_EQ(diff->warnings[0],
+            "AdminNetworkPolicy monitoring and ClusterNetworkPolicy audit have the same priority "
+            "(20): which one applies to a connection both match is undefined");
+  rapidjson::Document document;
+  document.Parse(RenderDiffJson(*diff).c_str());
+  ASSERT_FALSE(document.HasParseError());
+  EXPECT_STREQ(document["clusterPolicies"]["added"][0].GetString(), "ClusterNetworkPolicy audit");
+  EXPECT_EQ(document["clusterPolicies"]["changed"].Size(), 1U);
+  EXPECT_EQ(document["warnings"].Size(), 1U);
 }
 
 TEST(DiffReach, FailsOnMissingInput) {

@@ -1,7 +1,8 @@
 #pragma once
 
 // The compiled form of a ClusterState shared by the connectivity engine's files: namespaces and
-// pods by index, policies with parsed CIDRs, and the pod classes the matrix is computed over.
+// pods by index, policies with parsed CIDRs, the cluster-scoped policies in the order their tiers
+// evaluate them, and the pod classes the matrix is computed over.
 
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +43,25 @@ struct ConnPolicy {
   std::vector<ConnRule> egress;
 };
 
+// A peer of a cluster-scoped policy rule; `networks` holds the parsed CIDRs of a kNetworks peer.
+struct ConnClusterPeer {
+  const ClusterPolicyPeer* peer = nullptr;
+  std::vector<ConnIpBlock> networks;
+};
+
+struct ConnClusterRule {
+  const ClusterPolicyRule* rule = nullptr;
+  // Fail closed: a peer with no known field makes a Deny or Pass rule deny every connection of
+  // its subject, whatever its other peers and ports (upstream's "treat the rule as Deny all").
+  std::optional<std::size_t> deny_all_peer;
+  std::vector<ConnClusterPeer> peers;
+};
+
+struct ConnClusterPolicy {
+  std::vector<ConnClusterRule> ingress;
+  std::vector<ConnClusterRule> egress;
+};
+
 struct Connectivity::Compiled {
   ClusterState state;
   std::map<std::string, uint32_t, std::less<>> namespace_index;
@@ -51,6 +71,11 @@ struct Connectivity::Compiled {
   std::vector<ConnPolicy> policies;
   std::vector<std::vector<std::size_t>> policies_by_namespace;
   std::vector<const ConnIpBlock*> ip_blocks;
+  std::vector<ConnClusterPolicy> cluster_policies;  // by index into state.cluster_policies
+  // Evaluation order, indexes into cluster_policies: the Admin tier by priority, then kind and
+  // name; the Baseline tier by priority and name, BaselineAdminNetworkPolicies last.
+  std::vector<std::size_t> admin_order;
+  std::vector<std::size_t> baseline_order;
 
   // Classes: pods that no policy can tell apart.
   std::vector<uint32_t> class_of_pod;
@@ -65,10 +90,18 @@ struct Connectivity::Compiled {
 // Parses "10.0.0.1" or "fd00::1" into a host block; nullopt when it is not an address.
 std::optional<Cidr> ParseAddress(std::string_view text);
 
+// Whether the pod `to` has a container port named `name` that is `port`.
+bool NamedPortMatches(const Connectivity::Compiled& compiled, std::string_view name,
+                      const PortProtocol& port, const Endpoint& to);
 // Whether a policy port admits `port` towards `to` (named ports resolve on the pod `to`).
 bool PortMatches(const Connectivity::Compiled& compiled, const NetworkPolicyPort& policy_port,
                  const PortProtocol& port, const Endpoint& to);
 bool RulePortsMatch(const Connectivity::Compiled& compiled, const NetworkPolicyRule& rule,
                     const PortProtocol& port, const Endpoint& to);
+// The same for a cluster policy port and rule (no ports: every port of every protocol).
+bool ClusterPortMatches(const Connectivity::Compiled& compiled, const ClusterPolicyPort& rule_port,
+                        const PortProtocol& port, const Endpoint& to);
+bool ClusterRulePortsMatch(const Connectivity::Compiled& compiled, const ClusterPolicyRule& rule,
+                           const PortProtocol& port, const Endpoint& to);
 
 }  // namespace netadmit

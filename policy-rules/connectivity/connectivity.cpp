@@ -1,5 +1,6 @@
-// The connectivity engine: compiles namespaces, pods and NetworkPolicies, and decides single
-// connections with the policies and rules behind each answer. The matrix over pod classes is in
+// The connectivity engine: compiles namespaces, pods, NetworkPolicies and the cluster-scoped
+// policies (ordered by tier and priority), and decides single connections tier by tier with the
+// policies and rules behind each answer. The matrix over pod classes is in
 // connectivity/matrix.cpp.
 
 #include "netadmit/connectivity/connectivity.h"
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <iterator>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -58,6 +60,20 @@ std::string PolicyName(const PolicyInfo& policy) {
   return policy.namespace_name + '/' + policy.name;
 }
 
+// Equal blocks share an id, so that pods are tested once per distinct block; an ipBlock without
+// `except` and a `networks` CIDR of the same block are one block.
+uint32_t BlockId(const ConnIpBlock& block, std::map<std::string, uint32_t>& block_ids) {
+  std::string key = block.cidr.ToString();
+  for (const Cidr& except : block.except) {
+    key += ' ' + except.ToString();
+  }
+  return block_ids.try_emplace(key, static_cast<uint32_t>(block_ids.size())).first->second;
+}
+
+std::string Indexed(std::string_view name, std::size_t index) {
+  return std::string(name) + '[' + std::to_string(index) + ']';
+}
+
 // Compiles the peers of one rule; `list` is "from" or "to".
 Result<ConnRule> CompileRule(const NetworkPolicyRule& rule, const std::string& rule_path,
                              std::string_view list, std::map<std::string, uint32_t>& block_ids) {
@@ -83,12 +99,7 @@ Result<ConnRule> CompileRule(const NetworkPolicyRule& rule, const std::string& r
         }
         block.except.push_back(*except);
       }
-      // Equal blocks share an id, so that pods are tested once per distinct block.
-      std::string key = block.cidr.ToString();
-      for (const Cidr& except : block.except) {
-        key += ' ' + except.ToString();
-      }
-      block.id = block_ids.try_emplace(key, static_cast<uint32_t>(block_ids.size())).first->second;
+      block.id = BlockId(block, block_ids);
       out.ip_block = std::move(block);
     }
     compiled.peers.push_back(std::move(out));
@@ -96,7 +107,83 @@ Result<ConnRule> CompileRule(const NetworkPolicyRule& rule, const std::string& r
   return compiled;
 }
 
-// The class key of a pod: everything a policy can look at.
+// Compiles the peers of one cluster policy rule: parses `networks`, and notes the first peer with
+// no known field, which makes a Deny or Pass rule deny everything.
+Result<ConnClusterRule> CompileClusterRule(const ClusterPolicyRule& rule,
+                                           const std::string& rule_path, std::string_view list,
+                                           std::map<std::string, uint32_t>& block_ids) {
+  ConnClusterRule compiled;
+  compiled.rule = &rule;
+  for (std::size_t i = 0; i < rule.peers.size(); ++i) {
+    const ClusterPolicyPeer& peer = rule.peers[i];
+    ConnClusterPeer out;
+    out.peer = &peer;
+    if (peer.kind == ClusterPeerKind::kNetworks) {
+      for (std::size_t k = 0; k < peer.networks.size(); ++k) {
+        auto cidr = Cidr::Parse(peer.networks[k]);
+        if (!cidr) {
+          return StateError(rule_path + '.' + Indexed(list, i) + '.' + Indexed("networks", k),
+                            cidr.error().message);
+        }
+        ConnIpBlock block;
+        block.cidr = *cidr;
+        block.id = BlockId(block, block_ids);
+        out.networks.push_back(std::move(block));
+      }
+    }
+    if (peer.kind == ClusterPeerKind::kUnknown && rule.action != ClusterRuleAction::kAllow &&
+        !compiled.deny_all_peer) {
+      compiled.deny_all_peer = i;
+    }
+    compiled.peers.push_back(std::move(out));
+  }
+  return compiled;
+}
+
+Result<ConnClusterPolicy> CompileClusterPolicy(const ClusterPolicyInfo& policy,
+                                               std::map<std::string, uint32_t>& block_ids) {
+  ConnClusterPolicy out;
+  for (const bool ingress : {true, false}) {
+    const auto& rules = ingress ? policy.spec.ingress : policy.spec.egress;
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      auto rule = CompileClusterRule(rules[r], Indexed(ingress ? "spec.ingress" : "spec.egress", r),
+                                     ingress ? "from" : "to", block_ids);
+      if (!rule) {
+        Error error = rule.error();
+        error.message = std::string(ClusterPolicyKindName(policy.spec.kind)) + ' ' + policy.name +
+                        ": " + error.message;
+        return error;
+      }
+      (ingress ? out.ingress : out.egress).push_back(std::move(*rule));
+    }
+  }
+  return out;
+}
+
+// The evaluation order of each tier. Upstream leaves equal priorities undefined; kind and name
+// make the order deterministic (PriorityConflicts names the pairs it affects).
+void OrderTiers(Connectivity::Compiled& c) {
+  const auto& policies = c.state.cluster_policies;
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    (policies[i].spec.tier == ClusterPolicyTier::kAdmin ? c.admin_order : c.baseline_order)
+        .push_back(i);
+  }
+  auto key = [&](std::size_t i) {
+    const ClusterPolicyInfo& policy = policies[i];
+    const bool banp = policy.spec.kind == ClusterPolicyKind::kBaselineAdminNetworkPolicy;
+    return std::make_tuple(banp, policy.spec.priority,
+                           std::string_view(ClusterPolicyKindName(policy.spec.kind)),
+                           std::string_view(policy.name), i);
+  };
+  for (auto* order : {&c.admin_order, &c.baseline_order}) {
+    std::sort(order->begin(), order->end(),
+              [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  }
+}
+
+// The class key of a pod: everything a NetworkPolicy or a cluster policy can look at: its
+// namespace (and so that namespace's labels), its labels, its named ports, and the ipBlocks and
+// `networks` its addresses fall in.
 std::string ClassKey(const Connectivity::Compiled& compiled, std::size_t pod,
                      const std::vector<uint32_t>& blocks) {
   const PodInfo& info = compiled.state.pods[pod];
@@ -158,16 +245,22 @@ void BuildClasses(Connectivity::Compiled& compiled) {
   }
 }
 
+// Whether the endpoint's address lies in the block: the outside address, or any pod IP.
+bool InBlock(const Connectivity::Compiled& compiled, const ConnIpBlock& block,
+             const Endpoint& endpoint, const std::optional<Cidr>& external_address) {
+  if (!endpoint.pod) {
+    return external_address && block.Matches(*external_address);
+  }
+  const auto& addresses = compiled.pod_addresses[*endpoint.pod];
+  return std::any_of(addresses.begin(), addresses.end(),
+                     [&](const Cidr& host) { return block.Matches(host); });
+}
+
 bool PeerMatches(const Connectivity::Compiled& compiled, uint32_t policy_namespace,
                  const ConnPeer& peer, const Endpoint& endpoint,
                  const std::optional<Cidr>& external_address) {
   if (peer.ip_block) {
-    if (!endpoint.pod) {
-      return external_address && peer.ip_block->Matches(*external_address);
-    }
-    const auto& addresses = compiled.pod_addresses[*endpoint.pod];
-    return std::any_of(addresses.begin(), addresses.end(),
-                       [&](const Cidr& host) { return peer.ip_block->Matches(host); });
+    return InBlock(compiled, *peer.ip_block, endpoint, external_address);
   }
   const NetworkPolicyPeer& spec = *peer.peer;
   if (!endpoint.pod || (!spec.namespace_selector && !spec.pod_selector)) {
@@ -185,8 +278,119 @@ bool PeerMatches(const Connectivity::Compiled& compiled, uint32_t policy_namespa
   return !spec.pod_selector || spec.pod_selector->Matches(compiled.state.pods[pod].labels);
 }
 
+// Whether a peer of a cluster policy rule matches the other end. `nodes` and `domainNames` name
+// node addresses and DNS names, which pod-to-pod analysis does not see; a peer with no known
+// field matches nothing here (CompileClusterRule made a Deny or Pass rule with one deny all).
+bool ClusterPeerMatches(const Connectivity::Compiled& compiled, const ConnClusterPeer& peer,
+                        const Endpoint& endpoint, const std::optional<Cidr>& external_address) {
+  const ClusterPolicyPeer& spec = *peer.peer;
+  switch (spec.kind) {
+    case ClusterPeerKind::kNamespaces:
+    case ClusterPeerKind::kPods: {
+      if (!endpoint.pod) {
+        return false;
+      }
+      const std::size_t pod = *endpoint.pod;
+      return spec.namespace_selector.Matches(
+                 compiled.NamespaceLabels(compiled.pod_namespace[pod])) &&
+             (spec.kind == ClusterPeerKind::kNamespaces ||
+              spec.pod_selector.Matches(compiled.state.pods[pod].labels));
+    }
+    case ClusterPeerKind::kNetworks:
+      return std::any_of(peer.networks.begin(), peer.networks.end(), [&](const ConnIpBlock& block) {
+        return InBlock(compiled, block, endpoint, external_address);
+      });
+    case ClusterPeerKind::kNodes:
+    case ClusterPeerKind::kDomainNames:
+    case ClusterPeerKind::kUnknown:
+      return false;
+  }
+  return false;
+}
+
+// The rule as a match when it matches the connection (`peer` is the other end, `to` the
+// destination whose named ports resolve the rule's ports), naming the first peer that matches.
+std::optional<ClusterRuleMatch> MatchClusterRule(const Connectivity::Compiled& compiled,
+                                                 std::size_t policy, std::size_t index,
+                                                 bool ingress, const Endpoint& peer,
+                                                 const std::optional<Cidr>& peer_address,
+                                                 const Endpoint& to, const PortProtocol& port) {
+  const auto& rules = ingress ? compiled.cluster_policies[policy].ingress
+                              : compiled.cluster_policies[policy].egress;
+  const ConnClusterRule& rule = rules[index];
+  ClusterRuleMatch match;
+  match.policy = policy;
+  match.rule = index;
+  match.action = rule.rule->action;
+  if (rule.deny_all_peer) {
+    match.peer = *rule.deny_all_peer;
+    match.action = ClusterRuleAction::kDeny;
+    match.fail_closed = true;
+  } else {
+    if (!ClusterRulePortsMatch(compiled, *rule.rule, port, to)) {
+      return std::nullopt;
+    }
+    const auto found =
+        std::find_if(rule.peers.begin(), rule.peers.end(), [&](const ConnClusterPeer& candidate) {
+          return ClusterPeerMatches(compiled, candidate, peer, peer_address);
+        });
+    if (found == rule.peers.end()) {
+      return std::nullopt;
+    }
+    match.peer = static_cast<std::size_t>(found - rule.peers.begin());
+  }
+  match.path = Indexed(ingress ? "spec.ingress" : "spec.egress", index) + '.' +
+               Indexed(ingress ? "from" : "to", match.peer);
+  return match;
+}
+
+// The first rule of a tier that matches, in the tier's order, among the policies that select
+// the pod `subject`. With `conflicts` (the Admin tier), the other policies of the deciding
+// priority that match are paired with it there.
+std::optional<ClusterRuleMatch> DecideTier(const Connectivity::Compiled& compiled,
+                                           const std::vector<std::size_t>& order, bool ingress,
+                                           std::size_t subject, const Endpoint& peer,
+                                           const std::optional<Cidr>& peer_address,
+                                           const Endpoint& to, const PortProtocol& port,
+                                           std::vector<PriorityConflict>* conflicts) {
+  const Labels& namespace_labels = compiled.NamespaceLabels(compiled.pod_namespace[subject]);
+  const Labels& labels = compiled.state.pods[subject].labels;
+  const auto& policies = compiled.state.cluster_policies;
+  std::optional<ClusterRuleMatch> first;
+  std::vector<std::size_t> matched;
+  for (std::size_t index : order) {
+    const ClusterPolicySpec& spec = policies[index].spec;
+    if (first && (conflicts == nullptr || spec.priority != policies[first->policy].spec.priority)) {
+      break;
+    }
+    if (!spec.subject.Matches(namespace_labels, labels)) {
+      continue;
+    }
+    const std::size_t rules = (ingress ? spec.ingress : spec.egress).size();
+    for (std::size_t r = 0; r < rules; ++r) {
+      auto match = MatchClusterRule(compiled, index, r, ingress, peer, peer_address, to, port);
+      if (match) {
+        if (!first) {
+          first = std::move(match);
+        }
+        matched.push_back(index);
+        break;
+      }
+    }
+  }
+  if (conflicts != nullptr) {
+    for (std::size_t i = 0; i < matched.size(); ++i) {
+      for (std::size_t j = i + 1; j < matched.size(); ++j) {
+        conflicts->push_back(PriorityConflict{matched[i], matched[j]});
+      }
+    }
+  }
+  return first;
+}
+
 // One direction: `subject` is the pod the policies select, `peer` the other end, `to` the
-// destination whose named ports resolve the policy ports.
+// destination whose named ports resolve the policy ports. Each tier is asked only when the ones
+// before it left the connection undecided.
 DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool ingress,
                                   const Endpoint& subject, const Endpoint& peer, const Endpoint& to,
                                   const PortProtocol& port) {
@@ -200,6 +404,11 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
   std::optional<Cidr> peer_address;
   if (!peer.pod) {
     peer_address = ParseAddress(peer.ip);
+  }
+  decision.admin = DecideTier(compiled, compiled.admin_order, ingress, pod, peer, peer_address, to,
+                              port, &decision.conflicts);
+  if (decision.admin && decision.admin->action != ClusterRuleAction::kPass) {
+    return decision;
   }
   for (std::size_t index : compiled.policies_by_namespace[pod_namespace]) {
     const ConnPolicy& policy = compiled.policies[index];
@@ -229,6 +438,10 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
         }
       }
     }
+  }
+  if (decision.isolating.empty()) {
+    decision.baseline = DecideTier(compiled, compiled.baseline_order, ingress, pod, peer,
+                                   peer_address, to, port, nullptr);
   }
   return decision;
 }
@@ -283,6 +496,59 @@ std::string PolicyList(const Connectivity::Compiled& compiled,
   return out;
 }
 
+std::string JoinAll(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    Join(out, ", ", item);
+  }
+  return out;
+}
+
+std::string FormatClusterPeer(const ClusterPolicyPeer& peer) {
+  switch (peer.kind) {
+    case ClusterPeerKind::kNamespaces:
+      return "namespaces {" + FormatSelector(peer.namespace_selector) + '}';
+    case ClusterPeerKind::kPods:
+      return "pods {" + FormatSelector(peer.pod_selector) + "} in namespaces {" +
+             FormatSelector(peer.namespace_selector) + '}';
+    case ClusterPeerKind::kNetworks:
+      return "networks " + JoinAll(peer.networks);
+    case ClusterPeerKind::kNodes:
+      return "nodes {" + FormatSelector(peer.node_selector) + '}';
+    case ClusterPeerKind::kDomainNames:
+      return "domainNames " + JoinAll(peer.domain_names);
+    case ClusterPeerKind::kUnknown:
+      break;
+  }
+  return "a peer with no field netadmit knows";
+}
+
+const ClusterPolicyRule& RuleOf(const ClusterState& state, const ClusterRuleMatch& match,
+                                bool ingress) {
+  const ClusterPolicySpec& spec = state.cluster_policies[match.policy].spec;
+  return (ingress ? spec.ingress : spec.egress)[match.rule];
+}
+
+// `AdminNetworkPolicy deny-prod (priority 10) spec.egress[0] "deny-to-prod" (Deny, to[0]
+// namespaces {env=prod})`.
+std::string DescribeClusterMatch(const ClusterState& state, const ClusterRuleMatch& match,
+                                 bool ingress) {
+  const ClusterPolicyInfo& policy = state.cluster_policies[match.policy];
+  const ClusterPolicyRule& rule = RuleOf(state, match, ingress);
+  std::string out = DescribeClusterPolicy(policy) + ' ' +
+                    Indexed(ingress ? "spec.ingress" : "spec.egress", match.rule);
+  if (!rule.name.empty()) {
+    out += " \"" + rule.name + '"';
+  }
+  const std::string peer = Indexed(ingress ? "from" : "to", match.peer);
+  if (match.fail_closed) {
+    return out + " (" + ClusterRuleActionName(policy.spec.kind, rule.action) + ", " + peer +
+           " has no field netadmit knows: the rule fails closed and denies every connection)";
+  }
+  return out + " (" + ClusterRuleActionName(policy.spec.kind, match.action) + ", " + peer + ' ' +
+         FormatClusterPeer(rule.peers[match.peer]) + ')';
+}
+
 void ExplainDirection(const Connectivity::Compiled& compiled, const DirectionDecision& decision,
                       bool ingress, const std::string& subject, std::string& out) {
   const char* direction = ingress ? "ingress" : "egress";
@@ -293,14 +559,38 @@ void ExplainDirection(const Connectivity::Compiled& compiled, const DirectionDec
     out += "outside the cluster, no policy applies\n";
     return;
   }
-  if (decision.isolating.empty()) {
-    out += "allowed, not isolated (no NetworkPolicy selects it for ";
-    out += direction;
-    out += ")\n";
+  const ClusterState& state = compiled.state;
+  const DecidingTier tier = decision.DecidedBy();
+  const std::string verdict = decision.Allowed() ? "allowed" : "blocked";
+  std::string notes;  // lines under the first one
+  for (const PriorityConflict& conflict : decision.conflicts) {
+    notes += "    warning: " + DescribePriorityConflict(state, conflict) + "; both match, " +
+             ClusterPolicyKindName(state.cluster_policies[conflict.first].spec.kind) + ' ' +
+             state.cluster_policies[conflict.first].name + " was applied\n";
+  }
+  if (tier == DecidingTier::kAdmin) {
+    out += verdict + " by " + DescribeClusterMatch(state, *decision.admin, ingress) + '\n' + notes;
     return;
   }
-  out += decision.allowing.empty() ? "blocked" : "allowed";
-  out += ", isolated by " + PolicyList(compiled, decision.isolating) + '\n';
+  if (decision.admin) {
+    notes += "    passed on by " + DescribeClusterMatch(state, *decision.admin, ingress) + '\n';
+  }
+  const std::string not_isolated =
+      std::string("not isolated (no NetworkPolicy selects it for ") + direction + ')';
+  if (tier == DecidingTier::kBaseline) {
+    out += verdict + " by " + DescribeClusterMatch(state, *decision.baseline, ingress) + '\n' +
+           notes + "    " + not_isolated + '\n';
+    return;
+  }
+  if (tier == DecidingTier::kNone) {
+    out += "allowed, " + not_isolated + '\n' + notes;
+    if (decision.baseline) {
+      out += "    passed on to the default by " +
+             DescribeClusterMatch(state, *decision.baseline, ingress) + '\n';
+    }
+    return;
+  }
+  out += verdict + ", isolated by " + PolicyList(compiled, decision.isolating) + '\n' + notes;
   if (decision.allowing.empty()) {
     out += "    no ";
     out += direction;
@@ -308,7 +598,7 @@ void ExplainDirection(const Connectivity::Compiled& compiled, const DirectionDec
     return;
   }
   for (const RuleMatch& match : decision.allowing) {
-    const PolicyInfo& policy = compiled.state.policies[match.policy];
+    const PolicyInfo& policy = state.policies[match.policy];
     const auto& rules = ingress ? policy.spec.ingress : policy.spec.egress;
     const NetworkPolicyRule& rule = rules[match.rule];
     out += "    allowed by " + PolicyName(policy) + ' ' + match.path + " (";
@@ -319,7 +609,60 @@ void ExplainDirection(const Connectivity::Compiled& compiled, const DirectionDec
   }
 }
 
+// The classes whose pods a policy's subject selects.
+std::vector<uint32_t> SubjectClasses(const Connectivity::Compiled& compiled,
+                                     const ClusterPolicySubject& subject) {
+  std::vector<uint32_t> out;
+  for (uint32_t cls = 0; cls < compiled.class_representative.size(); ++cls) {
+    const std::size_t pod = compiled.class_representative[cls];
+    if (subject.Matches(compiled.NamespaceLabels(compiled.pod_namespace[pod]),
+                        compiled.state.pods[pod].labels)) {
+      out.push_back(cls);
+    }
+  }
+  return out;
+}
+
+// A rule no pod can match: every peer is `nodes` or `domainNames`.
+bool OutsidePodAnalysis(const ClusterPolicyRule& rule) {
+  return !rule.peers.empty() &&
+         std::all_of(rule.peers.begin(), rule.peers.end(), [](const ClusterPolicyPeer& peer) {
+           return peer.kind == ClusterPeerKind::kNodes ||
+                  peer.kind == ClusterPeerKind::kDomainNames;
+         });
+}
+
 }  // namespace
+
+DecidingTier DirectionDecision::DecidedBy() const {
+  if (!applies) {
+    return DecidingTier::kNone;
+  }
+  if (admin && admin->action != ClusterRuleAction::kPass) {
+    return DecidingTier::kAdmin;
+  }
+  if (!isolating.empty()) {
+    return DecidingTier::kNetworkPolicy;
+  }
+  if (baseline && baseline->action != ClusterRuleAction::kPass) {
+    return DecidingTier::kBaseline;
+  }
+  return DecidingTier::kNone;
+}
+
+bool DirectionDecision::Allowed() const {
+  switch (DecidedBy()) {
+    case DecidingTier::kAdmin:
+      return admin->action == ClusterRuleAction::kAllow;
+    case DecidingTier::kNetworkPolicy:
+      return !allowing.empty();
+    case DecidingTier::kBaseline:
+      return baseline->action == ClusterRuleAction::kAllow;
+    case DecidingTier::kNone:
+      return true;
+  }
+  return true;
+}
 
 bool ConnIpBlock::Matches(const Cidr& host) const {
   return cidr.Contains(host) && std::none_of(except.begin(), except.end(),
@@ -338,6 +681,17 @@ std::optional<Cidr> ParseAddress(std::string_view text) {
   return *parsed;
 }
 
+bool NamedPortMatches(const Connectivity::Compiled& compiled, std::string_view name,
+                      const PortProtocol& port, const Endpoint& to) {
+  if (!to.pod) {
+    return false;  // a named port resolves only on a pod
+  }
+  const auto& ports = compiled.state.pods[*to.pod].ports;
+  return std::any_of(ports.begin(), ports.end(), [&](const NamedPort& named) {
+    return named.name == name && named.protocol == port.protocol && named.port == port.port;
+  });
+}
+
 bool PortMatches(const Connectivity::Compiled& compiled, const NetworkPolicyPort& policy_port,
                  const PortProtocol& port, const Endpoint& to) {
   if (policy_port.protocol != port.protocol) {
@@ -351,14 +705,7 @@ bool PortMatches(const Connectivity::Compiled& compiled, const NetworkPolicyPort
     const int32_t last = policy_port.end_port ? *policy_port.end_port : first;
     return port.port >= first && port.port <= last;
   }
-  if (!to.pod) {
-    return false;  // a named port resolves only on a pod
-  }
-  const auto& ports = compiled.state.pods[*to.pod].ports;
-  return std::any_of(ports.begin(), ports.end(), [&](const NamedPort& named) {
-    return named.name == *policy_port.named_port && named.protocol == port.protocol &&
-           named.port == port.port;
-  });
+  return NamedPortMatches(compiled, *policy_port.named_port, port, to);
 }
 
 bool RulePortsMatch(const Connectivity::Compiled& compiled, const NetworkPolicyRule& rule,
@@ -366,6 +713,25 @@ bool RulePortsMatch(const Connectivity::Compiled& compiled, const NetworkPolicyR
   return rule.ports.empty() ||
          std::any_of(rule.ports.begin(), rule.ports.end(), [&](const NetworkPolicyPort& p) {
            return PortMatches(compiled, p, port, to);
+         });
+}
+
+bool ClusterPortMatches(const Connectivity::Compiled& compiled, const ClusterPolicyPort& rule_port,
+                        const PortProtocol& port, const Endpoint& to) {
+  if (rule_port.named_port) {
+    // The container port's own protocol decides, whatever `protocol` says.
+    return NamedPortMatches(compiled, *rule_port.named_port, port, to);
+  }
+  return rule_port.protocol == port.protocol && port.port >= rule_port.first &&
+         port.port <= std::max(rule_port.first, rule_port.last);
+}
+
+bool ClusterRulePortsMatch(const Connectivity::Compiled& compiled, const ClusterPolicyRule& rule,
+                           const PortProtocol& port, const Endpoint& to) {
+  // An empty list is not valid upstream (minItems 1); it is read as the absent field.
+  return !rule.ports || rule.ports->empty() ||
+         std::any_of(rule.ports->begin(), rule.ports->end(), [&](const ClusterPolicyPort& p) {
+           return ClusterPortMatches(compiled, p, port, to);
          });
 }
 
@@ -398,6 +764,36 @@ std::string PortProtocol::ToString() const {
   return std::to_string(port) + '/' + ProtocolName(protocol);
 }
 
+std::string DescribeClusterPolicy(const ClusterPolicyInfo& policy) {
+  const ClusterPolicySpec& spec = policy.spec;
+  std::string out = std::string(ClusterPolicyKindName(spec.kind)) + ' ' + policy.name;
+  switch (spec.kind) {
+    case ClusterPolicyKind::kAdminNetworkPolicy:
+      return out + " (priority " + std::to_string(spec.priority) + ')';
+    case ClusterPolicyKind::kBaselineAdminNetworkPolicy:
+      return out;
+    case ClusterPolicyKind::kClusterNetworkPolicy:
+      break;
+  }
+  return out + " (" + ClusterPolicyTierName(spec.tier) + " tier, priority " +
+         std::to_string(spec.priority) + ')';
+}
+
+std::string ClusterRuleName(const ClusterState& state, const ClusterRuleMatch& match) {
+  const ClusterPolicyInfo& policy = state.cluster_policies[match.policy];
+  return std::string(ClusterPolicyKindName(policy.spec.kind)) + ' ' + policy.name + ' ' +
+         match.path;
+}
+
+std::string DescribePriorityConflict(const ClusterState& state, const PriorityConflict& conflict) {
+  const ClusterPolicyInfo& first = state.cluster_policies[conflict.first];
+  const ClusterPolicyInfo& second = state.cluster_policies[conflict.second];
+  return std::string(ClusterPolicyKindName(first.spec.kind)) + ' ' + first.name + " and " +
+         ClusterPolicyKindName(second.spec.kind) + ' ' + second.name + " have the same priority (" +
+         std::to_string(first.spec.priority) +
+         "): which one applies to a connection both match is undefined";
+}
+
 std::string FormatSelector(const LabelSelector& selector) {
   std::string out;
   for (const auto& [key, value] : selector.match_labels) {
@@ -416,6 +812,7 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
   Compiled& c = *compiled;
   c.state.pods = std::move(state.pods);
   c.state.policies = std::move(state.policies);
+  c.state.cluster_policies = std::move(state.cluster_policies);
   for (NamespaceInfo& ns : state.namespaces) {
     auto found = c.namespace_index.find(ns.name);
     if (found != c.namespace_index.end()) {
@@ -468,6 +865,14 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
     }
     c.policies.push_back(std::move(out));
   }
+  for (const ClusterPolicyInfo& policy : c.state.cluster_policies) {
+    auto compiled_policy = CompileClusterPolicy(policy, blocks);
+    if (!compiled_policy) {
+      return compiled_policy.error();
+    }
+    c.cluster_policies.push_back(std::move(*compiled_policy));
+  }
+  OrderTiers(c);
   // The API server labels every namespace with its name.
   for (NamespaceInfo& ns : c.state.namespaces) {
     ns.labels.try_emplace(std::string(kNamespaceNameLabel), ns.name);
@@ -478,14 +883,28 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
   }
   // Peers hold their own copy of the block; the index points at those copies.
   c.ip_blocks.assign(blocks.size(), nullptr);
+  auto index_block = [&](const ConnIpBlock& block) {
+    if (c.ip_blocks[block.id] == nullptr) {
+      c.ip_blocks[block.id] = &block;
+    }
+  };
   for (ConnPolicy& policy : c.policies) {
     for (auto* rules : {&policy.ingress, &policy.egress}) {
       for (ConnRule& rule : *rules) {
         for (ConnPeer& peer : rule.peers) {
           if (peer.ip_block) {
-            if (c.ip_blocks[peer.ip_block->id] == nullptr) {
-              c.ip_blocks[peer.ip_block->id] = &*peer.ip_block;
-            }
+            index_block(*peer.ip_block);
+          }
+        }
+      }
+    }
+  }
+  for (ConnClusterPolicy& policy : c.cluster_policies) {
+    for (auto* rules : {&policy.ingress, &policy.egress}) {
+      for (ConnClusterRule& rule : *rules) {
+        for (ConnClusterPeer& peer : rule.peers) {
+          for (const ConnIpBlock& block : peer.networks) {
+            index_block(block);
           }
         }
       }
@@ -543,6 +962,76 @@ std::string Connectivity::Explain(const Endpoint& from, const Endpoint& to,
                     (decision.Allowed() ? "allowed" : "blocked") + '\n';
   ExplainDirection(*compiled_, decision.egress, false, Describe(from), out);
   ExplainDirection(*compiled_, decision.ingress, true, Describe(to), out);
+  return out;
+}
+
+std::vector<PriorityConflict> Connectivity::PriorityConflicts() const {
+  const Compiled& c = *compiled_;
+  const auto& policies = c.state.cluster_policies;
+  std::vector<std::vector<uint32_t>> subjects(policies.size());
+  for (std::size_t index : c.admin_order) {
+    subjects[index] = SubjectClasses(c, policies[index].spec.subject);
+  }
+  std::vector<PriorityConflict> conflicts;
+  for (std::size_t i = 0; i < c.admin_order.size(); ++i) {
+    const ClusterPolicySpec& a = policies[c.admin_order[i]].spec;
+    for (std::size_t j = i + 1; j < c.admin_order.size(); ++j) {
+      const ClusterPolicySpec& b = policies[c.admin_order[j]].spec;
+      if (b.priority != a.priority) {
+        break;  // the order is by priority first
+      }
+      const bool same_direction =
+          (!a.ingress.empty() && !b.ingress.empty()) || (!a.egress.empty() && !b.egress.empty());
+      const auto& x = subjects[c.admin_order[i]];
+      const auto& y = subjects[c.admin_order[j]];
+      std::vector<uint32_t> common;
+      std::set_intersection(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(common));
+      if (same_direction && !common.empty()) {
+        conflicts.push_back(PriorityConflict{c.admin_order[i], c.admin_order[j]});
+      }
+    }
+  }
+  return conflicts;
+}
+
+std::string Connectivity::ExplainClusterPolicies(const Endpoint& from, const Endpoint& to) const {
+  const Compiled& c = *compiled_;
+  if (c.state.cluster_policies.empty()) {
+    return "";
+  }
+  std::string out;
+  for (const bool ingress : {false, true}) {
+    const Endpoint& endpoint = ingress ? to : from;
+    if (!endpoint.pod) {
+      continue;
+    }
+    const std::size_t pod = *endpoint.pod;
+    std::string selecting;
+    std::string outside;
+    for (const auto* order : {&c.admin_order, &c.baseline_order}) {
+      for (std::size_t index : *order) {
+        const ClusterPolicyInfo& policy = c.state.cluster_policies[index];
+        const auto& rules = ingress ? policy.spec.ingress : policy.spec.egress;
+        if (rules.empty() || !policy.spec.subject.Matches(c.NamespaceLabels(c.pod_namespace[pod]),
+                                                          c.state.pods[pod].labels)) {
+          continue;
+        }
+        Join(selecting, ", ", DescribeClusterPolicy(policy));
+        for (std::size_t r = 0; r < rules.size(); ++r) {
+          if (OutsidePodAnalysis(rules[r])) {
+            outside += "  " + std::string(ClusterPolicyKindName(policy.spec.kind)) + ' ' +
+                       policy.name + ' ' + Indexed(ingress ? "spec.ingress" : "spec.egress", r) +
+                       (rules[r].name.empty() ? "" : " \"" + rules[r].name + '"') +
+                       ": only nodes or domainNames peers, outside pod-to-pod analysis (not "
+                       "evaluated)\n";
+          }
+        }
+      }
+    }
+    out += "cluster policies selecting " + Describe(endpoint) + " for " +
+           (ingress ? "ingress: " : "egress: ") + (selecting.empty() ? "none" : selecting) + '\n' +
+           outside;
+  }
   return out;
 }
 

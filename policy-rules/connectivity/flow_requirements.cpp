@@ -4,6 +4,7 @@
 #include "netadmit/connectivity/flow_requirements.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "netadmit/rules/params.h"
@@ -248,14 +249,36 @@ std::string PolicyNames(const Connectivity& engine, const std::vector<std::size_
   return out;
 }
 
+// The cluster policy rule that decided a direction, when one did.
+std::optional<std::string> ClusterDecider(const Connectivity& engine,
+                                          const DirectionDecision& decision) {
+  switch (decision.DecidedBy()) {
+    case DecidingTier::kAdmin:
+      return ClusterRuleName(engine.state(), *decision.admin);
+    case DecidingTier::kBaseline:
+      return ClusterRuleName(engine.state(), *decision.baseline);
+    case DecidingTier::kNetworkPolicy:
+    case DecidingTier::kNone:
+      break;
+  }
+  return std::nullopt;
+}
+
 // What opens an allowed connection, the ingress side first (where a forbidden flow is usually
-// meant to be stopped).
+// meant to be stopped): a cluster policy rule that allows it, else a NetworkPolicy rule, else
+// nothing isolates the pod.
 std::string Opening(const Connectivity& engine, const Decision& decision, const std::string& to) {
+  if (auto rule = ClusterDecider(engine, decision.ingress)) {
+    return "opened by " + *rule;
+  }
   if (decision.ingress.applies && !decision.ingress.allowing.empty()) {
     return "opened by " + RuleName(engine, decision.ingress.allowing.front());
   }
   if (decision.ingress.applies) {
     return "no NetworkPolicy isolates " + to + " for ingress";
+  }
+  if (auto rule = ClusterDecider(engine, decision.egress)) {
+    return "opened by " + *rule;
   }
   if (!decision.egress.allowing.empty()) {
     return "opened by " + RuleName(engine, decision.egress.allowing.front());
@@ -264,12 +287,14 @@ std::string Opening(const Connectivity& engine, const Decision& decision, const 
 }
 
 std::string Closing(const Connectivity& engine, const Decision& decision) {
-  if (!decision.egress.Allowed()) {
-    return "egress closed by " + PolicyNames(engine, decision.egress.isolating) +
-           " (no egress rule allows it)";
+  const bool egress = !decision.egress.Allowed();
+  const DirectionDecision& side = egress ? decision.egress : decision.ingress;
+  const std::string direction = egress ? "egress" : "ingress";
+  if (auto rule = ClusterDecider(engine, side)) {
+    return direction + " closed by " + *rule;
   }
-  return "ingress closed by " + PolicyNames(engine, decision.ingress.isolating) +
-         " (no ingress rule allows it)";
+  return direction + " closed by " + PolicyNames(engine, side.isolating) + " (no " + direction +
+         " rule allows it)";
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <utility>
 
 #include "netadmit/codec/decode.h"
@@ -193,19 +195,33 @@ std::optional<std::string> NextBlock(const Cidr& block) {
   return std::string(buffer);
 }
 
+// The first address of a CIDR ("10.0.0.0" for 10.0.0.0/8); nothing for one that does not parse.
+void AddFirstAddress(std::string_view cidr, std::set<std::string>& out) {
+  auto block = Cidr::Parse(cidr);
+  if (block) {
+    const std::string text = block->ToString();
+    out.insert(text.substr(0, text.find('/')));
+  }
+}
+
 std::vector<std::string> OutsideCandidates(const Connectivity& engine) {
   std::set<std::string> out = {"192.0.2.1", "2001:db8::1"};
+  for (const ClusterPolicyInfo& policy : engine.state().cluster_policies) {
+    for (const ClusterPolicyRule& rule : policy.spec.ingress) {
+      for (const ClusterPolicyPeer& peer : rule.peers) {
+        for (const std::string& cidr : peer.networks) {
+          AddFirstAddress(cidr, out);
+        }
+      }
+    }
+  }
   for (const PolicyInfo& policy : engine.state().policies) {
     for (const NetworkPolicyRule& rule : policy.spec.ingress) {
       for (const NetworkPolicyPeer& peer : rule.peers) {
         if (!peer.ip_block) {
           continue;
         }
-        auto cidr = Cidr::Parse(peer.ip_block->cidr);
-        if (cidr) {
-          const std::string text = cidr->ToString();
-          out.insert(text.substr(0, text.find('/')));
-        }
+        AddFirstAddress(peer.ip_block->cidr, out);
         for (const std::string& except : peer.ip_block->except) {
           auto block = Cidr::Parse(except);
           if (!block) {
@@ -221,7 +237,83 @@ std::vector<std::string> OutsideCandidates(const Connectivity& engine) {
   return {out.begin(), out.end()};
 }
 
+void WriteSelector(std::string& out, const LabelSelector& selector) {
+  out += '{' + FormatSelector(selector) + '}';
+}
+
+// Everything a cluster policy says, as text: two policies with equal fingerprints are the same.
+std::string Fingerprint(const ClusterPolicySpec& spec) {
+  std::string out = std::to_string(static_cast<int>(spec.tier)) + ' ' +
+                    std::to_string(spec.priority) + " subject ";
+  if (spec.subject.namespaces) {
+    WriteSelector(out, *spec.subject.namespaces);
+  }
+  if (spec.subject.pods) {
+    WriteSelector(out, spec.subject.pods->namespace_selector);
+    WriteSelector(out, spec.subject.pods->pod_selector);
+  }
+  for (const auto* rules : {&spec.ingress, &spec.egress}) {
+    out += "\n--";
+    for (const ClusterPolicyRule& rule : *rules) {
+      out += "\n" + rule.name + ' ' + std::to_string(static_cast<int>(rule.action));
+      for (const ClusterPolicyPeer& peer : rule.peers) {
+        out += " peer " + std::to_string(static_cast<int>(peer.kind));
+        WriteSelector(out, peer.namespace_selector);
+        WriteSelector(out, peer.pod_selector);
+        WriteSelector(out, peer.node_selector);
+        for (const auto* list : {&peer.networks, &peer.domain_names}) {
+          for (const std::string& item : *list) {
+            out += ' ' + item;
+          }
+          out += ';';
+        }
+      }
+      if (rule.ports) {
+        out += " ports";
+        for (const ClusterPolicyPort& port : *rule.ports) {
+          out += ' ' + (port.named_port
+                            ? *port.named_port
+                            : std::to_string(port.first) + '-' + std::to_string(port.last) + '/' +
+                                  ProtocolName(port.protocol));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// The cluster policies either side has that the other lacks or holds otherwise, by kind and name.
+std::vector<ClusterPolicyChange> ClusterPolicyChanges(const ClusterState& before,
+                                                      const ClusterState& after) {
+  std::map<std::string, std::array<std::optional<std::string>, 2>> policies;
+  for (std::size_t side = 0; side < 2; ++side) {
+    for (const ClusterPolicyInfo& policy : (side == 0 ? before : after).cluster_policies) {
+      policies[std::string(ClusterPolicyKindName(policy.spec.kind)) + ' ' + policy.name][side] =
+          Fingerprint(policy.spec);
+    }
+  }
+  std::vector<ClusterPolicyChange> changes;
+  for (const auto& [name, sides] : policies) {
+    if (sides[0] == sides[1]) {
+      continue;
+    }
+    const auto how = !sides[0]   ? ClusterPolicyChange::How::kAdded
+                     : !sides[1] ? ClusterPolicyChange::How::kRemoved
+                                 : ClusterPolicyChange::How::kChanged;
+    changes.push_back(ClusterPolicyChange{name, how});
+  }
+  return changes;
+}
+
 }  // namespace
+
+std::vector<std::string> PriorityWarnings(const Connectivity& engine) {
+  std::vector<std::string> warnings;
+  for (const PriorityConflict& conflict : engine.PriorityConflicts()) {
+    warnings.push_back(DescribePriorityConflict(engine.state(), conflict));
+  }
+  return warnings;
+}
 
 Result<ReachInput> BuildReachInput(const std::vector<ManifestObject>& manifests,
                                    std::string_view default_namespace) {
@@ -251,6 +343,10 @@ Result<ReachInput> BuildReachInput(const std::vector<ManifestObject>& manifests,
       if (const NetworkPolicySpec* spec = object->network_policy()) {
         input.state.policies.push_back(
             PolicyInfo{object->metadata.namespace_name, object->metadata.name, *spec});
+        continue;
+      }
+      if (const ClusterPolicySpec* spec = object->cluster_policy()) {
+        input.state.cluster_policies.push_back(ClusterPolicyInfo{object->metadata.name, *spec});
         continue;
       }
       const PodTemplate* pod_template = object->pod_template();
@@ -312,6 +408,7 @@ ReachTable ComputeReachTable(const Connectivity& engine, const std::vector<Endpo
                              const std::vector<PortProtocol>& ports) {
   ReachTable table;
   table.ports = ports;
+  table.warnings = PriorityWarnings(engine);
   for (const Endpoint& endpoint : sources) {
     table.sources.push_back(engine.Describe(endpoint));
   }
@@ -420,6 +517,10 @@ Result<ReachDiff> DiffReach(const ReachInput& old_input, const ReachInput& new_i
     }
   }
   diff.changes.insert(diff.changes.end(), gained.begin(), gained.end());
+  diff.cluster_policies = ClusterPolicyChanges(old_input.state, new_input.state);
+  diff.any_cluster_policies =
+      !old_input.state.cluster_policies.empty() || !new_input.state.cluster_policies.empty();
+  diff.warnings = PriorityWarnings(*sides[1].engine);
   return diff;
 }
 
@@ -427,6 +528,7 @@ Exposure ComputeExposure(const Connectivity& engine, const std::vector<Endpoint>
                          const std::vector<PortProtocol>& ports) {
   Exposure exposure;
   exposure.ports = ports;
+  exposure.warnings = PriorityWarnings(engine);
   const std::vector<PodInfo>& all = engine.state().pods;
   const std::vector<std::string> outside = OutsideCandidates(engine);
   // A representative pod per class, and the namespaces that have pods.
@@ -440,9 +542,14 @@ Exposure ComputeExposure(const Connectivity& engine, const std::vector<Endpoint>
   struct ClassExposure {
     std::vector<PortProtocol> outside;
     std::vector<PortProtocol> every_namespace;
-    bool ingress_isolated = false;
-    bool egress_isolated = false;
+    bool ingress_open = false;  // some connection allowed only by default
+    bool egress_open = false;
   };
+  // Isolation is asked on the ports given, or on one when none is.
+  const std::vector<PortProtocol> isolation_ports =
+      ports.empty() ? std::vector<PortProtocol>{{1, Protocol::kTCP}} : ports;
+  const ReachMatrix isolation =
+      ports.empty() ? engine.ComputeMatrix(isolation_ports) : ReachMatrix();
   std::map<std::size_t, ClassExposure> cache;
   for (const Endpoint& endpoint : pods) {
     if (!endpoint.pod) {
@@ -453,10 +560,21 @@ Exposure ComputeExposure(const Connectivity& engine, const std::vector<Endpoint>
     ClassExposure& result = found->second;
     if (inserted) {
       const Endpoint self = Endpoint::Pod(pod);
-      const Endpoint somewhere = Endpoint::External("192.0.2.1");
-      const PortProtocol any{1, Protocol::kTCP};
-      result.ingress_isolated = !engine.Decide(somewhere, self, any).ingress.isolating.empty();
-      result.egress_isolated = !engine.Decide(self, somewhere, any).egress.isolating.empty();
+      const ReachMatrix& by_default = ports.empty() ? isolation : matrix;
+      for (std::size_t p = 0; p < isolation_ports.size(); ++p) {
+        for (const std::string& address : outside) {
+          const Endpoint somewhere = Endpoint::External(address);
+          const PortProtocol& port = isolation_ports[p];
+          result.ingress_open =
+              result.ingress_open ||
+              engine.Decide(somewhere, self, port).ingress.DecidedBy() == DecidingTier::kNone;
+          result.egress_open =
+              result.egress_open ||
+              engine.Decide(self, somewhere, port).egress.DecidedBy() == DecidingTier::kNone;
+        }
+        result.ingress_open = result.ingress_open || by_default.AllowedByDefault(p, pod, true);
+        result.egress_open = result.egress_open || by_default.AllowedByDefault(p, pod, false);
+      }
       for (std::size_t p = 0; p < ports.size(); ++p) {
         if (std::any_of(outside.begin(), outside.end(), [&](const std::string& address) {
               return engine.Decide(Endpoint::External(address), self, ports[p]).Allowed();
@@ -481,10 +599,10 @@ Exposure ComputeExposure(const Connectivity& engine, const std::vector<Endpoint>
     if (!result.every_namespace.empty()) {
       exposure.from_every_namespace.push_back(ExposedPod{name, result.every_namespace});
     }
-    if (!result.ingress_isolated) {
+    if (result.ingress_open) {
       exposure.ingress_not_isolated.push_back(name);
     }
-    if (!result.egress_isolated) {
+    if (result.egress_open) {
       exposure.egress_not_isolated.push_back(name);
     }
   }

@@ -1,10 +1,15 @@
 #pragma once
 
-// The connectivity engine: given namespaces, pods and NetworkPolicies, decides whether a
-// connection from a source (a pod, or an address outside the cluster) to a destination on a port
-// and protocol is allowed, following the Kubernetes NetworkPolicy specification, and says why.
+// The connectivity engine: given namespaces, pods, NetworkPolicies and the cluster-scoped
+// policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy), decides
+// whether a connection from a source (a pod, or an address outside the cluster) to a destination
+// on a port and protocol is allowed, and says why. Each direction (the source's egress, the
+// destination's ingress) goes through the tiers of SIG Network's network-policy-api: the Admin
+// tier (first matching rule by priority: Allow and Deny are final, Pass skips the rest of the
+// tier), then the NetworkPolicies exactly as the Kubernetes specification says (when any selects
+// the pod for that direction, they decide), then the Baseline tier, then the default: allowed.
 // The full matrix groups pods that behave the same (namespace, labels, named ports, the ipBlocks
-// their addresses fall in) into classes, so that it costs classes², not pods².
+// and `networks` their addresses fall in) into classes, so that it costs classes², not pods².
 
 #include <compare>
 #include <cstddef>
@@ -84,13 +89,44 @@ struct RuleMatch {
   std::string path;                 // "spec.ingress[0].from[1]" or "spec.egress[2]"
 };
 
+// The rule of a cluster-scoped policy that matched a connection, and the peer in it.
+struct ClusterRuleMatch {
+  std::size_t policy = 0;  // index into ClusterState::cluster_policies
+  std::size_t rule = 0;    // index into spec.ingress or spec.egress
+  std::size_t peer = 0;    // index into from/to
+  // What the rule does to the connection: its action, except that a Deny or Pass rule with a peer
+  // netadmit does not know (`fail_closed`) denies every connection of its subject.
+  ClusterRuleAction action = ClusterRuleAction::kDeny;
+  bool fail_closed = false;
+  std::string path;  // "spec.ingress[0].from[1]"
+};
+
+// Two Admin-tier policies of the same priority that both match: upstream leaves undefined which
+// one applies (netadmit applies `first`, the one before in kind and name order).
+struct PriorityConflict {
+  std::size_t first = 0;  // indexes into ClusterState::cluster_policies
+  std::size_t second = 0;
+  auto operator<=>(const PriorityConflict&) const = default;
+};
+
+// Which tier decided a direction; kNone is the default (allowed), nothing decided.
+enum class DecidingTier { kNone, kAdmin, kNetworkPolicy, kBaseline };
+
 // One direction of a connection: the source's egress or the destination's ingress.
 struct DirectionDecision {
-  bool applies = true;                 // false for an address outside the cluster
+  bool applies = true;  // false for an address outside the cluster
+  // The first Admin-tier rule that matched: Allow or Deny decided, Pass handed the connection on.
+  std::optional<ClusterRuleMatch> admin;
+  // The NetworkPolicy tier, when the Admin tier did not decide.
   std::vector<std::size_t> isolating;  // policies that select the pod for this direction
   std::vector<RuleMatch> allowing;     // rules of those policies that allow the connection
+  // The first Baseline-tier rule that matched, when no NetworkPolicy isolates the pod.
+  std::optional<ClusterRuleMatch> baseline;
+  // Admin-tier policies of the deciding priority that matched too (undefined upstream).
+  std::vector<PriorityConflict> conflicts;
 
-  bool Allowed() const { return !applies || isolating.empty() || !allowing.empty(); }
+  DecidingTier DecidedBy() const;
+  bool Allowed() const;
 };
 
 struct Decision {
@@ -108,6 +144,9 @@ class ReachMatrix {
   bool Allowed(std::size_t port_index, std::size_t from_pod, std::size_t to_pod) const;
   // Ordered pod pairs allowed on one port (pairs of a pod with itself included).
   uint64_t AllowedPairs(std::size_t port_index) const;
+  // Whether some connection between pods on the port, into (`ingress`) or out of the pod, is
+  // allowed only by default: no Admin, NetworkPolicy or Baseline rule decides it.
+  bool AllowedByDefault(std::size_t port_index, std::size_t pod, bool ingress) const;
 
  private:
   friend class Connectivity;
@@ -117,12 +156,15 @@ class ReachMatrix {
   std::size_t classes_ = 0;
   std::size_t words_ = 0;                       // 64-bit words per row
   std::vector<std::vector<uint64_t>> allowed_;  // per port: row per source class, bit per dest
+  // Per port, per class: bit 0 when some source class reaches its ingress only through the
+  // default (no tier decided), bit 1 the same for some destination class of its egress.
+  std::vector<std::vector<uint8_t>> by_default_;
 };
 
 class Connectivity {
  public:
-  // Checks and compiles the state. Fails naming the policy and field of an invalid ipBlock
-  // CIDR, or the pod of an invalid IP address.
+  // Checks and compiles the state. Fails naming the policy and field of an invalid ipBlock or
+  // `networks` CIDR, or the pod of an invalid IP address.
   static Result<Connectivity> Build(ClusterState state);
 
   Connectivity(Connectivity&&) noexcept;
@@ -147,6 +189,15 @@ class Connectivity {
   std::size_t class_count() const;
   std::size_t ClassOf(std::size_t pod) const;
 
+  // Pairs of Admin-tier policies with the same priority whose subjects select a common pod of
+  // the state and that both have rules for one direction: which applies to a connection both
+  // match is undefined upstream. Sorted; empty without cluster policies.
+  std::vector<PriorityConflict> PriorityConflicts() const;
+  // For `reach --explain`: the cluster policies that select the source for egress and the
+  // destination for ingress, and their rules whose peers are only `nodes` or `domainNames`
+  // (outside pod-to-pod analysis, never evaluated). Empty without cluster policies.
+  std::string ExplainClusterPolicies(const Endpoint& from, const Endpoint& to) const;
+
   struct Compiled;
 
  private:
@@ -156,5 +207,13 @@ class Connectivity {
 
 // "ns=x,app in (a,b),!tier" — a selector as kubectl writes one; "{}" for the empty selector.
 std::string FormatSelector(const LabelSelector& selector);
+
+// "AdminNetworkPolicy deny-prod (priority 10)", "BaselineAdminNetworkPolicy default",
+// "ClusterNetworkPolicy x (Baseline tier, priority 3)".
+std::string DescribeClusterPolicy(const ClusterPolicyInfo& policy);
+// "AdminNetworkPolicy deny-prod spec.egress[0].to[1]": the policy's kind and name and the path.
+std::string ClusterRuleName(const ClusterState& state, const ClusterRuleMatch& match);
+// "warning: AdminNetworkPolicy a and ClusterNetworkPolicy b have the same priority (10) ..."
+std::string DescribePriorityConflict(const ClusterState& state, const PriorityConflict& conflict);
 
 }  // namespace netadmit

@@ -37,9 +37,10 @@ namespace netadmit {
 namespace {
 
 // The pods the entries can name: those some entry's `from` or `to` selects. Whether one pod
-// reaches another depends only on the two pods, their namespaces and the NetworkPolicies of those
-// namespaces, so an engine built over the pods in scope answers every entry exactly as one built
-// over the whole cluster would. Pods no entry names, and namespaces without pods in scope, are
+// reaches another depends only on the two pods, their namespaces, the NetworkPolicies of those
+// namespaces and the cluster-scoped policies (which look at the same pods and namespaces), so an
+// engine built over the pods in scope answers every entry exactly as one built over the whole
+// cluster would. Pods no entry names, and namespaces without pods in scope, are
 // left out; a change that touches neither cannot change what an entry sees.
 class FlowScope {
  public:
@@ -186,6 +187,10 @@ ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& sco
       state.pods.push_back(std::move(info));
     }
     state.namespaces.push_back(std::move(ns));
+  }
+  // The Admin and Baseline tiers apply to every pod their subjects select.
+  for (const auto& policy : cluster.ClusterPolicies()) {
+    state.cluster_policies.push_back(ClusterPolicyInfo{policy->name, policy->spec});
   }
   return state;
 }
