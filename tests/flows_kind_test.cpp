@@ -151,6 +151,86 @@ TEST_F(FlowsKindTest, EgressDefaultDenyClosesTheRequiredDnsFlow) {
   EXPECT_TRUE(Judge(Operation::kCreate, with_dns).empty());
 }
 
+Object ClusterPolicy(const std::string& yaml) { return DecodeYaml(yaml); }
+
+ClusterObject CachedClusterPolicyOf(const Object& object, ClusterKind kind) {
+  return ClusterObject{kind, "1",
+                       CachedClusterPolicy{object.metadata.name, {}, *object.cluster_policy()}};
+}
+
+constexpr char kAllowDevToProd[] = R"(apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: dev-to-prod}
+spec:
+  priority: 10
+  subject: {namespaces: {matchLabels: {env: prod}}}
+  ingress:
+  - {name: from-dev, action: Allow, from: [{namespaces: {matchLabels: {env: dev}}}]}
+)";
+
+TEST_F(FlowsKindTest, AdminAllowOpensAForbiddenFlowOverTheNamespacesPolicy) {
+  // prod/db's own NetworkPolicy keeps dev out; an Admin Allow comes before it.
+  const auto violations = Judge(Operation::kCreate, ClusterPolicy(kAllowDevToProd));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].path, "spec");
+  EXPECT_EQ(violations[0].problem,
+            "this change opens a flow forbidden by spec.rules[0].params.forbid[0]");
+  EXPECT_NE(violations[0].detail.find("AdminNetworkPolicy dev-to-prod spec.ingress[0]"),
+            std::string::npos)
+      << violations[0].detail;
+}
+
+TEST_F(FlowsKindTest, AdminPassLeavesTheDecisionToTheNamespacesPolicy) {
+  std::string pass = kAllowDevToProd;
+  pass.replace(pass.find("action: Allow"), 13, "action: Pass");
+  EXPECT_TRUE(Judge(Operation::kCreate, ClusterPolicy(pass)).empty());
+}
+
+TEST_F(FlowsKindTest, BaselineDenyClosesTheRequiredDnsFlowOfPodsNoPolicySelects) {
+  const Object baseline = ClusterPolicy(R"(apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {namespaces: {matchLabels: {env: dev}}}
+  egress:
+  - {action: Deny, to: [{namespaces: {}}]}
+)");
+  const auto violations = Judge(Operation::kCreate, baseline);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].problem,
+            "this change closes a flow required by spec.rules[0].params.require[0]");
+  EXPECT_NE(violations[0].detail.find("BaselineAdminNetworkPolicy default spec.egress[0]"),
+            std::string::npos)
+      << violations[0].detail;
+  // A NetworkPolicy of dev's that allows its egress decides before the Baseline tier.
+  cluster_.Apply(EventType::kAdded,
+                 PolicyObject("dev", "egress", "{podSelector: {}, egress: [{}]}"));
+  EXPECT_TRUE(Judge(Operation::kCreate, baseline).empty());
+}
+
+TEST_F(FlowsKindTest, DeletingAnAdminDenyOpensWhatItClosed) {
+  const Object deny = ClusterPolicy(R"(apiVersion: policy.networking.k8s.io/v1beta1
+kind: ClusterNetworkPolicy
+metadata: {name: no-dev-to-prod}
+spec:
+  tier: Admin
+  priority: 5
+  subject: {namespaces: {matchLabels: {env: prod}}}
+  ingress:
+  - {action: Deny, from: [{namespaces: {matchLabels: {env: dev}}}]}
+)");
+  // dev may reach prod's db once prod's own NetworkPolicy is gone, but the Admin deny holds.
+  cluster_.Apply(EventType::kDeleted, PolicyObject("prod", "db-own-namespace", kOwnNamespace));
+  cluster_.Apply(EventType::kAdded,
+                 CachedClusterPolicyOf(deny, ClusterKind::kClusterNetworkPolicy));
+  EXPECT_TRUE(Judge(Operation::kCreate, ClusterPolicy(kAllowDevToProd)).empty())
+      << "the Admin deny of priority 5 comes before the Allow of priority 10";
+  const auto violations = Judge(Operation::kDelete, deny);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].problem,
+            "this change opens a flow forbidden by spec.rules[0].params.forbid[0]");
+}
+
 // The evaluator says how each entry is broken as a value, which the kind's wording follows; its
 // own problem text is for people and plays no part.
 TEST(FindBrokenFlowsTest, SaysWhichEntryIsBrokenAndHow) {

@@ -6,11 +6,13 @@
 // everyone, including the person fixing it.
 //
 // Changes judged: NetworkPolicy CREATE, UPDATE and DELETE (the namespace's policies as they
-// would be after it), and Pod CREATE (a new pod's labels decide which policies select it and
-// which flows it takes part in). "Before" is the view with the object as it was (absent on
-// CREATE, the old version on UPDATE); "after" has the object as requested (absent on DELETE). So
-// in `netadmit check`, where the view already holds every manifest, each object is judged as the
-// last one applied.
+// would be after it), the same for the cluster-scoped policies (AdminNetworkPolicy,
+// BaselineAdminNetworkPolicy, ClusterNetworkPolicy: every one of them is in the engine's input,
+// since any may decide any connection before or after the NetworkPolicies), and Pod CREATE (a new
+// pod's labels decide which policies select it and which flows it takes part in). "Before" is the
+// view with the object as it was (absent on CREATE, the old version on UPDATE); "after" has the
+// object as requested (absent on DELETE). So in `netadmit check`, where the view already holds
+// every manifest, each object is judged as the last one applied.
 //
 // Only the pods some entry names, and the policies that select them, take part (FlowScope). A
 // change that touches neither is let through without a build, and so is a new replica of a pod
@@ -149,6 +151,13 @@ ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& sco
     namespaces.push_back(NamespaceOf(ns->name, ns->labels));
   }
   const bool is_policy = object != nullptr && object->network_policy() != nullptr;
+  const ClusterPolicySpec* cluster_policy = object != nullptr ? object->cluster_policy() : nullptr;
+  const std::string cluster_name =
+      cluster_policy != nullptr ? object->metadata.name : std::string();
+  if (cluster_policy != nullptr) {
+    // Cluster-scoped: it neither belongs to a namespace nor takes a pod out of the scope.
+    object = nullptr;
+  }
   const std::string object_namespace =
       object != nullptr ? object->metadata.namespace_name : std::string();
   if (object != nullptr &&
@@ -190,6 +199,10 @@ ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& sco
   }
   // The Admin and Baseline tiers apply to every pod their subjects select.
   for (const auto& policy : cluster.ClusterPolicies()) {
+    if (cluster_policy != nullptr && policy->spec.kind == cluster_policy->kind &&
+        policy->name == cluster_name) {
+      continue;
+    }
     state.cluster_policies.push_back(ClusterPolicyInfo{policy->name, policy->spec});
   }
   return state;
@@ -208,8 +221,12 @@ std::vector<NamedPort> NamedPortsOf(const PodTemplate& pod) {
   return ports;
 }
 
-// Puts the object (a NetworkPolicy, or a Pod) into the state.
+// Puts the object (a NetworkPolicy, a cluster-scoped policy, or a Pod) into the state.
 void Put(ClusterState& state, const Object& object) {
+  if (const ClusterPolicySpec* spec = object.cluster_policy()) {
+    state.cluster_policies.push_back(ClusterPolicyInfo{object.metadata.name, *spec});
+    return;
+  }
   if (const NetworkPolicySpec* spec = object.network_policy()) {
     state.policies.push_back(
         PolicyInfo{object.metadata.namespace_name, object.metadata.name, *spec});
@@ -267,7 +284,7 @@ class FlowsCheck final : public RuleCheck {
     if (!NeedsEngine(object, context)) {
       return;
     }
-    const bool is_policy = object.network_policy() != nullptr;
+    const bool is_policy = object.network_policy() != nullptr || object.cluster_policy() != nullptr;
     ClusterState before = ScopedStateWithout(*context.cluster, scope_, &object);
     ClusterState after = before;
     switch (context.operation) {
@@ -325,10 +342,16 @@ class FlowsCheck final : public RuleCheck {
   bool NeedsEngine(const Object& object, const CheckContext& context) const {
     const bool is_policy = object.network_policy() != nullptr;
     const bool is_pod = object.kind == "Pod" && object.pod_template() != nullptr;
-    if (context.cluster == nullptr || (!is_policy && !is_pod) ||
+    const bool is_cluster_policy = object.cluster_policy() != nullptr;
+    if (context.cluster == nullptr || (!is_policy && !is_pod && !is_cluster_policy) ||
         (is_pod && context.operation != Operation::kCreate) ||
         context.operation == Operation::kConnect) {
       return false;
+    }
+    // A cluster-scoped policy may decide any connection of any namespace; they change seldom
+    // and only by cluster administrators, so each change is judged.
+    if (is_cluster_policy) {
+      return true;
     }
     if (!TouchesScope(*context.cluster, scope_, object, context.old_object)) {
       return false;
@@ -381,10 +404,11 @@ Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
 RuleKind FlowsKind() {
   RuleKind kind{
       "Flows",
-      "Flow requirements over the cluster's NetworkPolicies: a change that opens a `forbid` flow "
+      "Flow requirements over the cluster's NetworkPolicies and cluster-scoped policies: a change "
+      "that opens a `forbid` flow "
       "or closes a `require` flow is refused, naming one source, destination and the rule "
       "responsible.",
-      Target::kNetworkPolicyOrPodTemplate,
+      Target::kAnyPolicyOrPodTemplate,
       {{"forbid", "list of {from, to, ports}",
         "flows that must stay closed; from/to are {namespaceSelector, podSelector} or {cidrs}, "
         "ports like \"5432/TCP\""},
