@@ -110,6 +110,21 @@ TEST(ClusterPoliciesE2e, CrdsInstalledAreWatchedAndCrdsDeletedAreForgotten) {
        {"adminnetworkpolicies", "baselineadminnetworkpolicies", "clusternetworkpolicies"}) {
     EXPECT_TRUE(WaitForExactly(netadmit, Objects(kind), 1, 5s)) << kind << "\n" << netadmit.Log();
   }
+  // The webhook judges them with what the view holds: an Admin policy may not share priority 5
+  // with e2e-pass-dns, whose subject (every namespace) overlaps its own.
+  const testing::RunResult refused = cluster.Kubectl({"apply", "-f", "-"}, R"(
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: e2e-same-priority}
+spec:
+  priority: 5
+  subject: {namespaces: {}}
+  egress: [{action: Deny, to: [{namespaces: {matchLabels: {env: prod}}}]}]
+)");
+  EXPECT_NE(refused.exit_code, 0) << Printed(refused);
+  EXPECT_NE(refused.err.find("denied the request"), std::string::npos) << Printed(refused);
+  EXPECT_NE(refused.err.find("[distinct-priorities]"), std::string::npos) << Printed(refused);
+  EXPECT_NE(refused.err.find("e2e-pass-dns"), std::string::npos) << Printed(refused);
   EXPECT_TRUE(netadmit.WaitForMetric("netadmit_audit_objects{kind=\"AdminNetworkPolicy\"}", 1, 10s))
       << netadmit.Log();
   EXPECT_EQ(netadmit.Get("/readyz"), 200);
