@@ -11,7 +11,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "netadmit/codec/decode.h"
 #include "netadmit/codec/manifest.h"
@@ -531,13 +533,19 @@ Exposure ComputeExposure(const Connectivity& engine, const std::vector<Endpoint>
   exposure.warnings = PriorityWarnings(engine);
   const std::vector<PodInfo>& all = engine.state().pods;
   const std::vector<std::string> outside = OutsideCandidates(engine);
-  // A representative pod per class, and the namespaces that have pods.
+  // A representative pod per class with its namespace's number, and how many namespaces have
+  // pods (numbers, not names: the count below runs classes² times).
   std::map<std::size_t, std::size_t> representative;
-  std::set<std::string> namespaces;
+  std::map<std::string_view, std::size_t> namespace_numbers;
   for (std::size_t i = 0; i < all.size(); ++i) {
     representative.try_emplace(engine.ClassOf(i), i);
-    namespaces.insert(all[i].namespace_name);
+    namespace_numbers.try_emplace(all[i].namespace_name, namespace_numbers.size());
   }
+  std::vector<std::pair<std::size_t, std::size_t>> sources;  // (pod, namespace number)
+  for (const auto& [cls, pod] : representative) {
+    sources.emplace_back(pod, namespace_numbers.at(all[pod].namespace_name));
+  }
+  const std::size_t namespace_count = namespace_numbers.size();
   const ReachMatrix matrix = engine.ComputeMatrix(ports);
   struct ClassExposure {
     std::vector<PortProtocol> outside;
@@ -581,13 +589,15 @@ Exposure ComputeExposure(const Connectivity& engine, const std::vector<Endpoint>
             })) {
           result.outside.push_back(ports[p]);
         }
-        std::set<std::string> reaching;
-        for (const auto& [cls, source] : representative) {
-          if (matrix.Allowed(p, source, pod)) {
-            reaching.insert(all[source].namespace_name);
+        std::vector<uint8_t> reached(namespace_count, 0);
+        std::size_t reaching = 0;
+        for (const auto& [source, number] : sources) {
+          if (reached[number] == 0 && matrix.Allowed(p, source, pod)) {
+            reached[number] = 1;
+            ++reaching;
           }
         }
-        if (namespaces.size() > 1 && reaching.size() == namespaces.size()) {
+        if (namespace_count > 1 && reaching == namespace_count) {
           result.every_namespace.push_back(ports[p]);
         }
       }
