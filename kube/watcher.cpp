@@ -620,6 +620,9 @@ void Watcher::Impl::Adopt(std::vector<Resource> served, bool first) {
     return std::any_of(served.begin(), served.end(),
                        [kind](const Resource& resource) { return resource.kind == kind; });
   };
+  // Forgotten last, once everything else says the kind is gone: whoever sees its objects go sees
+  // the rest of the change too.
+  std::vector<ClusterKind> gone;
   std::erase_if(discovered_tasks, [&](const std::shared_ptr<Task>& task) {
     if (std::find(served.begin(), served.end(), task->resource) != served.end()) {
       return false;
@@ -632,7 +635,7 @@ void Watcher::Impl::Adopt(std::vector<Resource> served, bool first) {
       Log(LogLevel::kInfo, "watch_version_changed", kind,
           "no longer read at " + std::string(kPolicyApiGroup) + "/" + task->resource.version);
     } else {
-      state.Forget(kind);
+      gone.push_back(kind);
       Log(LogLevel::kInfo, "watch_kind_gone", kind,
           "no longer served (its CustomResourceDefinition is gone): its objects are forgotten");
     }
@@ -661,8 +664,13 @@ void Watcher::Impl::Adopt(std::vector<Resource> served, bool first) {
   std::vector<ClusterKind> watched = base_kinds;
   watched.insert(watched.end(), awaited_policy_kinds.begin(), awaited_policy_kinds.end());
   state.SetWatched(std::move(watched));
-  std::lock_guard lock(mutex);
-  discovered = std::move(served);
+  {
+    std::lock_guard lock(mutex);
+    discovered = std::move(served);
+  }
+  for (ClusterKind kind : gone) {
+    state.Forget(kind);
+  }
 }
 
 void Watcher::Impl::Rediscover() {
