@@ -340,6 +340,67 @@ TEST_F(FlowsKindTest, OnlyChangesTheEngineMustJudgeMayBeSlow) {
   EXPECT_FALSE(check_->MayBeSlow(pod("prod", "queue"), context));
 }
 
+// prod's db also accepts the migrator pods of every namespace; a workload whose pods carry that
+// label in dev opens the forbidden flow, and is refused at its own CREATE or UPDATE.
+class FlowsTemplateTest : public FlowsKindTest {
+ protected:
+  void SetUp() override {
+    FlowsKindTest::SetUp();
+    cluster_.Apply(EventType::kAdded,
+                   PolicyObject("prod", "db-from-migrators",
+                                "{podSelector: {matchLabels: {app: db}}, ingress: [{from: "
+                                "[{namespaceSelector: {}, podSelector: {matchLabels: {role: "
+                                "migrator}}}]}]}"));
+  }
+
+  static Object Deployment(const std::string& role, const std::string& image) {
+    return DecodeYaml(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: migrate, namespace: dev}\n"
+        "spec:\n  template:\n    metadata: {labels: {app: tool, role: " +
+        role + "}}\n    spec: {containers: [{name: c, image: " + image + "}]}\n");
+  }
+};
+
+TEST_F(FlowsTemplateTest, AWorkloadWhosePodsWouldOpenAForbiddenFlowIsRefused) {
+  const auto violations = Judge(Operation::kCreate, Deployment("migrator", "tool:1"));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].path, "spec.template.metadata.labels");
+  EXPECT_EQ(violations[0].detail,
+            "dev/migrate -> prod/db on 5432/TCP, opened by NetworkPolicy prod/db-from-migrators "
+            "spec.ingress[0].from[0]");
+  EXPECT_TRUE(Judge(Operation::kCreate, Deployment("reporter", "tool:1")).empty());
+
+  const Object cron = DecodeYaml(R"(apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: dev}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {role: migrator}}
+        spec: {containers: [{name: c}]}
+)");
+  const auto cron_violations = Judge(Operation::kCreate, cron);
+  ASSERT_EQ(cron_violations.size(), 1u);
+  EXPECT_EQ(cron_violations[0].path, "spec.jobTemplate.spec.template.metadata.labels");
+}
+
+TEST_F(FlowsTemplateTest, AnUpdateIsJudgedWhenItChangesWhatPoliciesSee) {
+  const Object before = Deployment("reporter", "tool:1");
+  EXPECT_EQ(Judge(Operation::kUpdate, Deployment("migrator", "tool:1"), &before).size(), 1u);
+  // A new image changes nothing policies look at: not even the engine is asked.
+  const Object was_migrator = Deployment("migrator", "tool:1");
+  CheckContext context;
+  context.operation = Operation::kUpdate;
+  context.cluster = &cluster_;
+  context.old_object = &was_migrator;
+  EXPECT_FALSE(check_->MayBeSlow(Deployment("migrator", "tool:2"), context));
+  context.operation = Operation::kDelete;
+  context.old_object = nullptr;
+  EXPECT_FALSE(check_->MayBeSlow(Deployment("migrator", "tool:1"), context));
+}
+
 // The kind judges a change over the pods its entries name only. That must not change a single
 // answer: on random clusters and changes, the entries it reports broken are exactly those a
 // whole-cluster engine finds broken after the change and not before.

@@ -9,7 +9,8 @@
 // would be after it), the same for the cluster-scoped policies (AdminNetworkPolicy,
 // BaselineAdminNetworkPolicy, ClusterNetworkPolicy: every one of them is in the engine's input,
 // since any may decide any connection before or after the NetworkPolicies), and Pod CREATE (a new
-// pod's labels decide which policies select it and which flows it takes part in). "Before" is the
+// pod's labels decide which policies select it and which flows it takes part in), and a pod
+// controller's CREATE and UPDATE (its template, as the pod it will create). "Before" is the
 // view with the object as it was (absent on CREATE, the old version on UPDATE); "after" has the
 // object as requested (absent on DELETE). So in `netadmit check`, where the view already holds
 // every manifest, each object is judged as the last one applied.
@@ -237,6 +238,22 @@ void Put(ClusterState& state, const Object& object) {
       object.metadata.namespace_name, object.metadata.name, pod->labels, NamedPortsOf(*pod), {}});
 }
 
+// Whether policies see two pod templates alike: the same labels and named ports (an image or
+// resources change, a rollout restart).
+bool SeenAlike(const PodTemplate& a, const PodTemplate& b) {
+  const auto key = [](const NamedPort& port) {
+    return std::tie(port.name, port.port, port.protocol);
+  };
+  const auto by_key = [&](const NamedPort& x, const NamedPort& y) { return key(x) < key(y); };
+  auto a_ports = NamedPortsOf(a);
+  auto b_ports = NamedPortsOf(b);
+  std::sort(a_ports.begin(), a_ports.end(), by_key);
+  std::sort(b_ports.begin(), b_ports.end(), by_key);
+  return a.labels == b.labels &&
+         std::equal(a_ports.begin(), a_ports.end(), b_ports.begin(), b_ports.end(),
+                    [&](const NamedPort& x, const NamedPort& y) { return key(x) == key(y); });
+}
+
 // Whether the namespace already has a pod with the new pod's labels and named ports, like the
 // replicas of one Deployment. Such a twin is selected by the same policies and peers and resolves
 // the same named ports, so everything the new pod may reach or be reached by, the twin may too
@@ -341,11 +358,23 @@ class FlowsCheck final : public RuleCheck {
   // Whether the change can change what an entry sees, so that the engine must judge it.
   bool NeedsEngine(const Object& object, const CheckContext& context) const {
     const bool is_policy = object.network_policy() != nullptr;
-    const bool is_pod = object.kind == "Pod" && object.pod_template() != nullptr;
+    const bool is_template = object.pod_template() != nullptr;
+    const bool is_pod = is_template && object.kind == "Pod";
+    // A pod controller's template is judged as the pod it will create, at the controller's
+    // CREATE and at an UPDATE that changes what policies see of it; otherwise the pods would be
+    // refused later, one by one, where nobody looks.
+    const bool is_controller = is_template && !is_pod;
     const bool is_cluster_policy = object.cluster_policy() != nullptr;
-    if (context.cluster == nullptr || (!is_policy && !is_pod && !is_cluster_policy) ||
+    if (context.cluster == nullptr || (!is_policy && !is_template && !is_cluster_policy) ||
         (is_pod && context.operation != Operation::kCreate) ||
+        (is_controller && context.operation != Operation::kCreate &&
+         context.operation != Operation::kUpdate) ||
         context.operation == Operation::kConnect) {
+      return false;
+    }
+    if (is_controller && context.operation == Operation::kUpdate && context.old_object != nullptr &&
+        context.old_object->pod_template() != nullptr &&
+        SeenAlike(*context.old_object->pod_template(), *object.pod_template())) {
       return false;
     }
     // A cluster-scoped policy may decide any connection of any namespace; they change seldom
@@ -358,7 +387,7 @@ class FlowsCheck final : public RuleCheck {
     }
     // A new replica can open no forbidden flow its twin has not opened already; only `require`
     // entries it takes part in (it may reach less than its twin) need the engine.
-    return !(is_pod && !TouchesScope(*context.cluster, require_scope_, object, nullptr) &&
+    return !(is_template && !TouchesScope(*context.cluster, require_scope_, object, nullptr) &&
              HasTwin(*context.cluster, object));
   }
 
