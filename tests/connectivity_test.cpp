@@ -405,6 +405,41 @@ TEST(Properties, MatrixAgreesWithDecideOnEveryPair) {
   }
 }
 
+// Flows judge a port range by one port of each stretch DistinctPorts gives: every port of the
+// range must be decided as that stretch's port is, for every pair.
+TEST(Properties, EveryPortIsDecidedAsItsStretchsRepresentative) {
+  for (unsigned seed = 1; seed <= 30; ++seed) {
+    RandomCluster random(seed);
+    ClusterState state = random.State(16);
+    for (int i = 0; i < 6; ++i) {
+      state.policies.push_back(random.Policy("p" + std::to_string(i)));
+    }
+    const Connectivity engine = MustBuild(std::move(state));
+    const std::size_t pods = engine.state().pods.size();
+    for (const Protocol protocol : {Protocol::kTCP, Protocol::kUDP}) {
+      const std::vector<PortProtocol> distinct = engine.DistinctPorts(protocol, 70, 90);
+      ASSERT_FALSE(distinct.empty());
+      EXPECT_EQ(distinct.front().port, 70);
+      for (int32_t port = 70; port <= 90; ++port) {
+        // The stretch of `port`: the last representative at or below it.
+        auto stretch = std::upper_bound(
+            distinct.begin(), distinct.end(), port,
+            [](int32_t value, const PortProtocol& start) { return value < start.port; });
+        ASSERT_NE(stretch, distinct.begin());
+        const PortProtocol representative = *std::prev(stretch);
+        for (std::size_t from = 0; from < pods; ++from) {
+          for (std::size_t to = 0; to < pods; ++to) {
+            ASSERT_EQ(
+                engine.Decide(Endpoint::Pod(from), Endpoint::Pod(to), {port, protocol}).Allowed(),
+                engine.Decide(Endpoint::Pod(from), Endpoint::Pod(to), representative).Allowed())
+                << "seed " << seed << ", port " << port << " against " << representative.port;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(Properties, AddingAnAllowPolicyNeverRemovesAConnection) {
   for (unsigned seed = 100; seed < 140; ++seed) {
     RandomCluster random(seed);

@@ -103,12 +103,37 @@ struct BadParams {
   std::string error;
 };
 
+// A range is judged on every port in it: the flow opens on 5432 only, and an entry whose range
+// holds 5432 is broken there, one that stops short of it is not.
+TEST(EvaluateFlows, RangesAreJudgedOnEveryPortInThem) {
+  const Connectivity engine = Engine("new/policies.yaml");
+  const auto broken = [&](const std::string& ports) {
+    return EvaluateFlows(engine, Parse("forbid:\n  - from: {namespaceSelector: {matchLabels: "
+                                       "{env: dev}}}\n    to: {namespaceSelector: {matchLabels: "
+                                       "{env: prod}}}\n    ports: [" +
+                                       ports + "]\n"));
+  };
+  const auto opened = broken("5000-6000/TCP");
+  ASSERT_EQ(opened.size(), 1U);
+  EXPECT_NE(opened[0].detail.find("on 5432/TCP"), std::string::npos) << opened[0].detail;
+  EXPECT_EQ(broken("all").size(), 1U);
+  EXPECT_TRUE(broken("5433-6000/TCP").empty());
+  EXPECT_TRUE(broken("5000-5431/TCP").empty());
+  EXPECT_TRUE(broken("all/UDP").empty());
+}
+
 TEST(ParseFlows, RejectsBadParamsWithPositions) {
   const BadParams cases[] = {
       {"{}", "rules.yaml:1:1: spec.rules[0].params: give at least one forbid or require entry"},
       {"forbid: [{from: {}, to: {}, ports: [80/ICMP]}]",
        "rules.yaml:1:37: spec.rules[0].params.forbid[0].ports[0]: invalid protocol in "
        "\"80/ICMP\": use TCP, UDP or SCTP"},
+      {"forbid: [{from: {}, to: {}, ports: [9000-80/TCP]}]",
+       "rules.yaml:1:37: spec.rules[0].params.forbid[0].ports[0]: invalid port range "
+       "\"9000-80/TCP\": the last port must be a port from the first to 65535"},
+      {"forbid: [{from: {}, to: {}, ports: [all/ICMP]}]",
+       "rules.yaml:1:37: spec.rules[0].params.forbid[0].ports[0]: invalid protocol in "
+       "\"all/ICMP\": use TCP, UDP or SCTP"},
       {"forbid: [{from: {}, to: {}}]",
        "rules.yaml:1:10: spec.rules[0].params.forbid[0].ports: missing: list the ports, e.g. "
        "[53/UDP, 53/TCP]"},
@@ -168,7 +193,7 @@ require:
     to:
       namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
       podSelector: {matchLabels: {k8s-app: kube-dns}}
-    ports: [53/UDP, {port: 53, protocol: TCP}]
+    ports: [53/UDP, {port: 53, protocol: TCP}, 8000-8100/TCP, {port: 9000, endPort: 9010}, all/SCTP]
 forbid:
   - from: {cidrs: ["0.0.0.0/0", "::/0"]}
     to: {podSelector: {matchExpressions: [{key: tier, operator: Exists}]}}
@@ -177,8 +202,13 @@ forbid:
   ASSERT_EQ(flows.require.size(), 1U);
   EXPECT_FALSE(flows.require[0].from.namespace_selector.has_value());
   EXPECT_EQ(FormatSelector(*flows.require[0].to.pod_selector), "k8s-app=kube-dns");
-  EXPECT_EQ(flows.require[0].ports,
-            (std::vector<PortProtocol>{{53, Protocol::kUDP}, {53, Protocol::kTCP}}));
+  EXPECT_EQ(flows.require[0].ports, (std::vector<FlowPorts>{{Protocol::kUDP, 53, 53},
+                                                            {Protocol::kTCP, 53, 53},
+                                                            {Protocol::kTCP, 8000, 8100},
+                                                            {Protocol::kTCP, 9000, 9010},
+                                                            {Protocol::kSCTP, 1, 65535}}));
+  EXPECT_EQ(flows.require[0].ports[2].ToString(), "8000-8100/TCP");
+  EXPECT_EQ(flows.require[0].ports[4].ToString(), "all/SCTP");
   ASSERT_EQ(flows.forbid.size(), 1U);
   EXPECT_EQ(flows.forbid[0].path, "spec.rules[0].params.forbid[0]");
   ASSERT_EQ(flows.forbid[0].from.cidrs.size(), 2U);

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <iterator>
 #include <map>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -1033,6 +1034,56 @@ std::string Connectivity::ExplainClusterPolicies(const Endpoint& from, const End
            outside;
   }
   return out;
+}
+
+std::vector<PortProtocol> Connectivity::DistinctPorts(Protocol protocol, int32_t first,
+                                                      int32_t last) const {
+  // Where a stretch starts: a rule's port or range admits a stretch's ports all or none.
+  std::set<int32_t> starts{first};
+  const auto cut = [&](int32_t from, int32_t to) {
+    for (const int32_t start : {from, to + 1}) {
+      if (start > first && start <= last) {
+        starts.insert(start);
+      }
+    }
+  };
+  const ClusterState& state = compiled_->state;
+  for (const PolicyInfo& policy : state.policies) {
+    for (const auto* rules : {&policy.spec.ingress, &policy.spec.egress}) {
+      for (const NetworkPolicyRule& rule : *rules) {
+        for (const NetworkPolicyPort& port : rule.ports) {
+          if (port.protocol == protocol && port.port) {
+            cut(*port.port, port.end_port ? *port.end_port : *port.port);
+          }
+        }
+      }
+    }
+  }
+  for (const ClusterPolicyInfo& policy : state.cluster_policies) {
+    for (const auto* rules : {&policy.spec.ingress, &policy.spec.egress}) {
+      for (const ClusterPolicyRule& rule : *rules) {
+        for (const ClusterPolicyPort& port :
+             rule.ports.value_or(std::vector<ClusterPolicyPort>{})) {
+          if (port.protocol == protocol && !port.named_port) {
+            cut(port.first, port.last);
+          }
+        }
+      }
+    }
+  }
+  // A named port admits only the number it resolves to on each pod.
+  for (const PodInfo& pod : state.pods) {
+    for (const NamedPort& port : pod.ports) {
+      if (port.protocol == protocol) {
+        cut(port.port, port.port);
+      }
+    }
+  }
+  std::vector<PortProtocol> ports;
+  for (const int32_t start : starts) {
+    ports.push_back(PortProtocol{start, protocol});
+  }
+  return ports;
 }
 
 std::size_t Connectivity::class_count() const { return compiled_->class_representative.size(); }

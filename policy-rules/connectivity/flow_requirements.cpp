@@ -13,6 +13,60 @@ namespace netadmit {
 
 namespace {
 
+constexpr int32_t kLastPort = 65535;
+
+Error PortsError(std::string message) {
+  Error error;
+  error.message = std::move(message);
+  return error;
+}
+
+// "5432/TCP", "8000-8100/TCP", "all", "all/UDP" (a missing protocol is TCP, or every protocol
+// for "all").
+Result<std::vector<FlowPorts>> ParseFlowPorts(std::string_view text) {
+  const auto slash = text.find('/');
+  const std::string_view numbers = text.substr(0, slash);
+  const std::string_view protocol =
+      slash == std::string_view::npos ? std::string_view() : text.substr(slash + 1);
+  std::vector<FlowPorts> out;
+  if (numbers == "all") {
+    if (protocol.empty()) {
+      for (const Protocol each : {Protocol::kTCP, Protocol::kUDP, Protocol::kSCTP}) {
+        out.push_back(FlowPorts{each, 1, kLastPort});
+      }
+      return out;
+    }
+    auto parsed = PortProtocol::Parse("1/" + std::string(protocol));
+    if (!parsed) {
+      return PortsError("invalid protocol in \"" + std::string(text) + "\": use TCP, UDP or SCTP");
+    }
+    out.push_back(FlowPorts{parsed->protocol, 1, kLastPort});
+    return out;
+  }
+  const auto dash = numbers.find('-');
+  const std::string suffix = protocol.empty() ? std::string() : '/' + std::string(protocol);
+  auto first = PortProtocol::Parse(std::string(numbers.substr(0, dash)) + suffix);
+  if (!first && dash == std::string_view::npos) {
+    return first.error();
+  }
+  if (!first) {
+    return PortsError("invalid port range \"" + std::string(text) +
+                      "\": write FIRST-LAST/PROTOCOL with ports from 1 to 65535, e.g. "
+                      "8000-8100/TCP");
+  }
+  FlowPorts ports{first->protocol, first->port, first->port};
+  if (dash != std::string_view::npos) {
+    auto last = PortProtocol::Parse(std::string(numbers.substr(dash + 1)) + suffix);
+    if (!last || last->port < first->port) {
+      return PortsError("invalid port range \"" + std::string(text) +
+                        "\": the last port must be a port from the first to 65535");
+    }
+    ports.last = last->port;
+  }
+  out.push_back(ports);
+  return out;
+}
+
 class FlowParser {
  public:
   explicit FlowParser(std::string file) : file_(std::move(file)) {}
@@ -141,8 +195,8 @@ class FlowParser {
     return peer;
   }
 
-  std::vector<PortProtocol> Ports(const YAML::Node& node, const std::string& path) {
-    std::vector<PortProtocol> ports;
+  std::vector<FlowPorts> Ports(const YAML::Node& node, const std::string& path) {
+    std::vector<FlowPorts> ports;
     if (!node || !node.IsSequence() || node.size() == 0) {
       Fail(node, path, "expected a non-empty list of ports, e.g. [53/UDP, 53/TCP]");
       return ports;
@@ -152,22 +206,28 @@ class FlowParser {
       const YAML::Node port = node[i];
       std::string text;
       if (port.IsMap()) {
-        if (!Map(port, at, {"port", "protocol"})) {
+        if (!Map(port, at, {"port", "endPort", "protocol"})) {
           return ports;
         }
         text = Scalar(port["port"], at + ".port");
+        if (port["endPort"]) {
+          text += '-' + Scalar(port["endPort"], at + ".endPort");
+        }
         if (port["protocol"]) {
           text += '/' + Scalar(port["protocol"], at + ".protocol");
         }
       } else {
         text = Scalar(port, at);
       }
-      auto parsed = PortProtocol::Parse(text);
+      if (error_) {
+        return ports;
+      }
+      auto parsed = ParseFlowPorts(text);
       if (!parsed) {
         Fail(port, at, parsed.error().message);
         return ports;
       }
-      ports.push_back(*parsed);
+      ports.insert(ports.end(), parsed->begin(), parsed->end());
     }
     return ports;
   }
@@ -299,6 +359,17 @@ std::string Closing(const Connectivity& engine, const Decision& decision) {
 
 }  // namespace
 
+std::string FlowPorts::ToString() const {
+  const std::string protocol_name = ProtocolName(protocol);
+  if (first == 1 && last == kLastPort) {
+    return "all/" + protocol_name;
+  }
+  if (first == last) {
+    return std::to_string(first) + '/' + protocol_name;
+  }
+  return std::to_string(first) + '-' + std::to_string(last) + '/' + protocol_name;
+}
+
 Result<FlowsParams> ParseFlows(const YAML::Node& params, const std::string& file,
                                const std::string& path) {
   FlowParser parser(file);
@@ -326,23 +397,28 @@ std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsP
     for (const FlowEntry& entry : forbid ? flows.forbid : flows.require) {
       const std::vector<Endpoint> sources = Choose(engine, entry.from);
       const std::vector<Endpoint> destinations = Choose(engine, entry.to);
-      const ReachMatrix matrix = engine.ComputeMatrix(entry.ports);
+      // Ranges judged exactly: one port of each stretch the policies cannot tell apart.
+      std::vector<PortProtocol> ports;
+      for (const FlowPorts& range : entry.ports) {
+        const auto distinct = engine.DistinctPorts(range.protocol, range.first, range.last);
+        ports.insert(ports.end(), distinct.begin(), distinct.end());
+      }
+      const ReachMatrix matrix = engine.ComputeMatrix(ports);
       bool found = false;
-      for (std::size_t p = 0; p < entry.ports.size() && !found; ++p) {
+      for (std::size_t p = 0; p < ports.size() && !found; ++p) {
         for (const Endpoint& from : sources) {
           for (const Endpoint& to : destinations) {
             if (from.pod && to.pod && *from.pod == *to.pod && !forbid) {
               continue;  // a pod need not reach itself to satisfy a requirement
             }
-            const bool allowed = from.pod && to.pod
-                                     ? matrix.Allowed(p, *from.pod, *to.pod)
-                                     : engine.Decide(from, to, entry.ports[p]).Allowed();
+            const bool allowed = from.pod && to.pod ? matrix.Allowed(p, *from.pod, *to.pod)
+                                                    : engine.Decide(from, to, ports[p]).Allowed();
             if (allowed != forbid) {
               continue;
             }
-            const Decision decision = engine.Decide(from, to, entry.ports[p]);
-            const std::string pair = engine.Describe(from) + " -> " + engine.Describe(to) + " on " +
-                                     entry.ports[p].ToString();
+            const Decision decision = engine.Decide(from, to, ports[p]);
+            const std::string pair =
+                engine.Describe(from) + " -> " + engine.Describe(to) + " on " + ports[p].ToString();
             if (forbid) {
               broken.push_back(
                   BrokenFlow{&entry, FlowBreak::kForbiddenOpen,

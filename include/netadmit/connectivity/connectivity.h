@@ -189,6 +189,12 @@ class Connectivity {
   std::size_t class_count() const;
   std::size_t ClassOf(std::size_t pod) const;
 
+  // One port of every stretch of `first`..`last` on `protocol` within which no policy of the
+  // state can tell ports apart (the ends of every port range, port and named port its rules
+  // name or resolve to): every decision on a port of the range is the decision on one of these.
+  // Ascending, `first` always among them.
+  std::vector<PortProtocol> DistinctPorts(Protocol protocol, int32_t first, int32_t last) const;
+
   // Pairs of Admin-tier policies with the same priority whose subjects select a common pod of
   // the state and that both have rules for one direction: which applies to a connection both
   // match is undefined upstream. Sorted; empty without cluster policies.

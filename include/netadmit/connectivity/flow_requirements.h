@@ -26,11 +26,21 @@ struct FlowPeer {
   std::vector<Cidr> cidrs;                          // when not empty: these addresses instead
 };
 
+// A port, or an inclusive range of ports, of one protocol.
+struct FlowPorts {
+  Protocol protocol = Protocol::kTCP;
+  int32_t first = 0;
+  int32_t last = 0;  // == first for one port
+
+  std::string ToString() const;  // "5432/TCP", "8000-8100/TCP", "all/UDP"
+  bool operator==(const FlowPorts&) const = default;
+};
+
 struct FlowEntry {
   std::string path;  // "params.forbid[0]"
   FlowPeer from;
   FlowPeer to;
-  std::vector<PortProtocol> ports;  // at least one
+  std::vector<FlowPorts> ports;  // at least one
 };
 
 struct FlowsParams {
@@ -40,8 +50,10 @@ struct FlowsParams {
 
 // Parses {forbid: [{from, to, ports}], require: [...]}, where from/to are
 // {namespaceSelector, podSelector} (metav1.LabelSelector) or {cidrs: [...]}, and ports a list of
-// "53/UDP" or {port, protocol}. Fails at the first wrong type, unknown field or invalid value,
-// with line and column; `path` is where the params sit ("spec.rules[0].params").
+// "53/UDP", "8000-8100/TCP", "all" (every port of TCP, UDP and SCTP), "all/UDP", or
+// {port, endPort, protocol}. A range is judged exactly: a `forbid` entry is broken when any port
+// of it is open, a `require` entry when any is closed. Fails at the first wrong type, unknown field
+// or invalid value, with line and column; `path` is where the params sit ("spec.rules[0].params").
 Result<FlowsParams> ParseFlows(const YAML::Node& params, const std::string& file,
                                const std::string& path);
 

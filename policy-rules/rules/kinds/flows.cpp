@@ -440,7 +440,7 @@ RuleKind FlowsKind() {
       Target::kAnyPolicyOrPodTemplate,
       {{"forbid", "list of {from, to, ports}",
         "flows that must stay closed; from/to are {namespaceSelector, podSelector} or {cidrs}, "
-        "ports like \"5432/TCP\""},
+        "ports like \"5432/TCP\", \"8000-8100/TCP\" or \"all\""},
        {"require", "list of {from, to, ports}", "flows that must stay open"}},
       Compile,
   };
