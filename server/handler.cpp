@@ -1,9 +1,15 @@
 #include "server/handler.h"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
+#include <iterator>
 #include <memory>
+#include <string_view>
 #include <utility>
 
 namespace netadmit::server {
@@ -57,6 +63,56 @@ RequestHandler::RequestHandler(const RuleStore& rules, ErrorPolicy on_error, Met
       metrics_(metrics),
       logger_(logger),
       ready_(std::move(ready)) {}
+
+std::chrono::milliseconds ReviewBudget(std::string_view target) {
+  constexpr std::chrono::milliseconds kDefault{10'000};
+  const auto query = target.find('?');
+  if (query == std::string_view::npos) {
+    return kDefault * 4 / 5;
+  }
+  std::string_view text;
+  std::string_view rest = target.substr(query + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.starts_with("timeout=")) {
+      text = pair.substr(8);
+    }
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+  }
+  // A Go duration: numbers each followed by a unit, "1m0s", "10s", "500ms".
+  double total_ms = 0;
+  bool read_any = false;
+  while (!text.empty()) {
+    std::size_t digits = 0;
+    while (digits < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.')) {
+      ++digits;
+    }
+    std::size_t unit = digits;
+    while (unit < text.size() && std::isalpha(static_cast<unsigned char>(text[unit])) != 0) {
+      ++unit;
+    }
+    double number = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + digits, number);
+    const std::string_view name = text.substr(digits, unit - digits);
+    static constexpr std::pair<std::string_view, double> kUnits[] = {
+        {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}, {"us", 0.001}, {"ns", 1e-6}};
+    const auto* found = std::find_if(std::begin(kUnits), std::end(kUnits),
+                                     [&](const auto& known) { return known.first == name; });
+    if (digits == 0 || error != std::errc() || end != text.data() + digits ||
+        found == std::end(kUnits)) {
+      return kDefault * 4 / 5;
+    }
+    total_ms += number * found->second;
+    read_any = true;
+    text = text.substr(unit);
+  }
+  if (!read_any || total_ms > 3'600'000) {
+    return kDefault * 4 / 5;
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(total_ms * 4 / 5));
+}
 
 HttpResponse RequestHandler::Handle(const HttpRequest& request) const {
   DeferredResponse deferred;
@@ -135,11 +191,12 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
   // The rest of the work, for another thread: evaluating unless `evaluated` is given, confirming
   // a denial that needs it, answering. The review (holding the request) moves to the heap only
   // then: most requests are answered here, without it.
+  std::shared_ptr<const PendingReview> pending;
   const auto rest = [&](std::optional<ReviewResult> evaluated) {
-    auto pending = std::make_shared<const PendingReview>(
+    pending = std::make_shared<const PendingReview>(
         PendingReview{std::move(review), std::move(in_force)});
-    return [this, pending = std::move(pending), started, version = request.version(),
-            keep_alive = request.keep_alive(), evaluated = std::move(evaluated)] {
+    return [this, pending, started, version = request.version(), keep_alive = request.keep_alive(),
+            evaluated = std::move(evaluated)] {
       ReviewResult result = evaluated ? *evaluated : EvaluateReview(pending->review);
       if (NeedsConfirming(result)) {
         result = Confirm(pending->review, std::move(result));
@@ -155,6 +212,25 @@ std::optional<HttpResponse> RequestHandler::Validate(const HttpRequest& request,
     metrics_.RecordOffloadedReview();
     deferred.computes = true;
     deferred.finish = rest(std::nullopt);
+    const std::chrono::milliseconds budget = ReviewBudget(request.target());
+    deferred.deadline = started + budget;
+    deferred.overdue = [this, pending, started, budget, version = request.version(),
+                        keep_alive = request.keep_alive()](Overdue why) {
+      const std::string seconds = std::to_string(budget.count() / 1000) + '.' +
+                                  std::to_string(budget.count() % 1000 / 100) + " s";
+      const std::string reason =
+          why == Overdue::kDeadline
+              ? "could not finish judging this request within " + seconds +
+                    " (of the API server's timeout): the connectivity engine was still busy"
+              : "could not start judging this request: too many reviews that build the "
+                "connectivity engine are waiting";
+      metrics_.RecordOverdueReview(why == Overdue::kDeadline ? "deadline" : "queue_full");
+      HttpResponse response =
+          Answer(pending->review.request(),
+                 OverdueReview(pending->review.request(), on_error_, reason), version, started);
+      response.keep_alive(keep_alive);
+      return response;
+    };
     return std::nullopt;
   }
   ReviewResult result = EvaluateReview(review);

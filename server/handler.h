@@ -64,6 +64,11 @@ struct ExceptionSettings {
   int max_days = kDefaultMaxExceptionDays;
 };
 
+// How long a review may take: four fifths of the `timeout` the API server puts in the request
+// target ("/validate?timeout=10s", a Go duration: 10s, 1m0s, 500ms), leaving the rest for the
+// answer's way back; 10 s (the API server's default) when absent or unreadable.
+std::chrono::milliseconds ReviewBudget(std::string_view target);
+
 class RequestHandler {
  public:
   // `ready` says whether the server should be in a load balancer's rotation.
@@ -84,11 +89,21 @@ class RequestHandler {
   HttpResponse Handle(const HttpRequest& request) const;
 
   // Work left for another thread, which yields the response; see HandleOrDefer.
+  // Why a computing review is answered before it ends.
+  enum class Overdue {
+    kDeadline,   // the API server would stop waiting first
+    kQueueFull,  // too many such reviews wait already
+  };
   struct DeferredResponse {
     std::function<HttpResponse()> finish;
     // It computes for long (a review that builds the connectivity engine), rather than waiting
     // on the API server: to run where it takes only the CPU that serving requests leaves.
     bool computes = false;
+    // With `computes`: when the answer is due (from the request's ?timeout=, see ReviewBudget),
+    // and the answer to give instead of `finish`'s when it cannot be had by then: the error
+    // policy's, saying why.
+    std::chrono::steady_clock::time_point deadline{};
+    std::function<HttpResponse(Overdue)> overdue;
   };
   // As Handle, except that a review needing a fresh read from the API server (rare: a denial
   // resting on a policy the cache lacks), or one that may take milliseconds

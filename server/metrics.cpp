@@ -142,6 +142,12 @@ Metrics::Metrics()
                                    "instead of a connection thread.")
                              .Register(*registry_)
                              .Add({})),
+      overdue_reviews_(BuildCounter()
+                           .Name("netadmit_overdue_reviews_total")
+                           .Help("Offloaded reviews answered by the error policy before they "
+                                 "ended, by reason: deadline (the API server's timeout would "
+                                 "have come first), queue_full.")
+                           .Register(*registry_)),
       open_connections_(BuildGauge()
                             .Name("netadmit_connections_open")
                             .Help("Connections currently open.")
@@ -252,6 +258,10 @@ void Metrics::RecordFreshRead(FreshRead result) {
 }
 
 void Metrics::RecordOffloadedReview() { offloaded_reviews_.Increment(); }
+
+void Metrics::RecordOverdueReview(const std::string& reason) {
+  overdue_reviews_.Add({{"reason", reason}}).Increment();
+}
 
 void Metrics::ConnectionOpened() { open_connections_.Increment(); }
 

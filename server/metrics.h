@@ -62,6 +62,9 @@ class Metrics {
   void RecordFreshRead(FreshRead result);
   // A review that may take milliseconds, run away from the connection threads.
   void RecordOffloadedReview();
+  // A review that builds the connectivity engine answered by the error policy before it ended:
+  // "deadline" (the API server would have stopped waiting) or "queue_full".
+  void RecordOverdueReview(const std::string& reason);
   void RecordRefusedConnection();
   void RecordHandshakeError();
   void ConnectionOpened();
@@ -96,6 +99,7 @@ class Metrics {
   prometheus::Counter& handshake_errors_;
   prometheus::Family<prometheus::Counter>& fresh_reads_;
   prometheus::Counter& offloaded_reviews_;
+  prometheus::Family<prometheus::Counter>& overdue_reviews_;
   prometheus::Gauge& open_connections_;
   prometheus::Gauge& in_flight_;
 

@@ -2,9 +2,11 @@
 
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_range.hpp>
@@ -15,7 +17,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <chrono>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -47,6 +52,17 @@ bool IsHttpError(const beast::error_code& ec) {
   return ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category();
 }
 
+// Adds one to `count` unless it has reached `limit`.
+bool TryTakePlace(std::atomic<std::size_t>& count, std::size_t limit) {
+  std::size_t current = count.load();
+  do {
+    if (current >= limit) {
+      return false;
+    }
+  } while (!count.compare_exchange_weak(current, current + 1));
+  return true;
+}
+
 }  // namespace
 
 SessionHub::SessionHub(const RequestHandler& handler, Metrics& metrics, Logger& logger,
@@ -64,15 +80,18 @@ std::size_t SessionHub::Count() const {
 }
 
 bool SessionHub::TryEnterRequest() {
-  std::size_t current = in_flight_.load();
-  do {
-    if (current >= options_.max_in_flight) {
-      return false;
-    }
-  } while (!in_flight_.compare_exchange_weak(current, current + 1));
+  if (!TryTakePlace(in_flight_, options_.max_in_flight)) {
+    return false;
+  }
   metrics_.RequestStarted();
   return true;
 }
+
+bool SessionHub::TryEnterBackground() {
+  return TryTakePlace(background_, options_.max_background_reviews);
+}
+
+void SessionHub::LeaveBackground() { background_.fetch_sub(1); }
 
 void SessionHub::LeaveRequest() {
   in_flight_.fetch_sub(1);
@@ -385,27 +404,69 @@ void Session::HandleRequest() {
   }
   // The rest waits on the API server, or computes for long: run it off this thread, then answer
   // on the strand.
-  const bool computes = deferred.computes;
+  if (deferred.computes) {
+    DeferComputing(std::move(deferred), request.version());
+    return;
+  }
   auto rest = [self = shared_from_this(), finish = std::move(deferred.finish),
-               version = request.version(), computes] {
-    if (computes) {
-      [[maybe_unused]] static thread_local const bool idle = RunThisThreadWhenIdle();
-    }
-    HttpResponse answer;
-    try {
-      answer = finish();
-    } catch (const std::exception& e) {
-      self->hub_.logger().Error("handler_failed", {{"error", e.what()}, {"peer", self->peer_}});
-      answer = TextResponse(beast::http::status::internal_server_error, version, "internal error");
-    }
+               version = request.version()] {
+    HttpResponse answer = self->Finish(finish, version);
     net::post(self->stream_.get_executor(),
               [self, answer = std::move(answer)]() mutable { self->Respond(std::move(answer)); });
   };
-  if (computes) {
-    net::post(hub_.background_pool(), std::move(rest));
-  } else {
-    net::post(hub_.blocking_pool(), std::move(rest));
+  net::post(hub_.blocking_pool(), std::move(rest));
+}
+
+HttpResponse Session::Finish(const std::function<HttpResponse()>& finish, unsigned version) {
+  try {
+    return finish();
+  } catch (const std::exception& e) {
+    hub_.logger().Error("handler_failed", {{"error", e.what()}, {"peer", peer_}});
+    return TextResponse(beast::http::status::internal_server_error, version, "internal error");
   }
+}
+
+// A review that computes for long runs on the background pool, whose threads get the CPU only
+// when the connection threads leave it idle. Under load it could wait there past the API
+// server's timeout, and the webhook's failurePolicy would decide instead of the rules and
+// without a word; so it is answered by the error policy, saying why, when its deadline comes
+// first, or at once when too many wait already. Whichever answer comes first is sent.
+void Session::DeferComputing(RequestHandler::DeferredResponse deferred, unsigned version) {
+  using Overdue = RequestHandler::Overdue;
+  if (deferred.deadline <= std::chrono::steady_clock::now()) {
+    Respond(deferred.overdue(Overdue::kDeadline));
+    return;
+  }
+  if (!hub_.TryEnterBackground()) {
+    Respond(deferred.overdue(Overdue::kQueueFull));
+    return;
+  }
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto deadline = std::make_shared<net::steady_timer>(stream_.get_executor(), deferred.deadline);
+  deadline->async_wait([self = shared_from_this(), answered,
+                        overdue = deferred.overdue](const beast::error_code& ec) {
+    if (!ec && !answered->exchange(true)) {
+      self->Respond(overdue(Overdue::kDeadline));
+    }
+  });
+  auto rest = [self = shared_from_this(), finish = std::move(deferred.finish), version, answered,
+               deadline] {
+    [[maybe_unused]] static thread_local const bool idle = RunThisThreadWhenIdle();
+    if (answered->load()) {
+      self->hub_.LeaveBackground();  // answered while it waited: nothing left to do
+      return;
+    }
+    HttpResponse answer = self->Finish(finish, version);
+    self->hub_.LeaveBackground();
+    net::post(self->stream_.get_executor(),
+              [self, answer = std::move(answer), answered, deadline]() mutable {
+                if (!answered->exchange(true)) {
+                  deadline->cancel();
+                  self->Respond(std::move(answer));
+                }
+              });
+  };
+  net::post(hub_.background_pool(), std::move(rest));
 }
 
 void Session::Respond(HttpResponse response) {

@@ -39,6 +39,10 @@ struct SessionOptions {
   std::chrono::milliseconds idle_timeout{120'000};
   // Requests to /validate being read or answered at once; past it, 503.
   std::size_t max_in_flight = 256;
+  // Reviews that build the connectivity engine, running or waiting for a background thread;
+  // past it, the next is answered at once by the error policy (RequestHandler::Overdue). Each
+  // holds its request and cluster snapshot while it waits.
+  std::size_t max_background_reviews = 64;
 };
 
 class Session;
@@ -75,6 +79,10 @@ class SessionHub {
   // Takes a place for a request to /validate; false when max_in_flight are already in flight.
   bool TryEnterRequest();
   void LeaveRequest();
+  // Takes a place for a review on the background pool; false when max_background_reviews are
+  // there already.
+  bool TryEnterBackground();
+  void LeaveBackground();
 
   // From now on every session, open or yet to come, closes as soon as it is idle: a request
   // being read or answered finishes first. `on_empty` runs (on the thread closing the last
@@ -93,6 +101,7 @@ class SessionHub {
   Logger& logger_;
   const SessionOptions options_;
   std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::size_t> background_{0};
   std::atomic<bool> draining_{false};
   mutable std::mutex mutex_;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
@@ -133,6 +142,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // True when that end was reached; false with `ec` clear when more must be read.
   bool ParseBuffered(bool eager, boost::beast::error_code& ec);
   void HandleRequest();
+  // Runs deferred work, an exception becoming a 500.
+  HttpResponse Finish(const std::function<HttpResponse()>& finish, unsigned version);
+  // Runs a computing review on the background pool, within its deadline (see session.cpp).
+  void DeferComputing(RequestHandler::DeferredResponse deferred, unsigned version);
   void Respond(HttpResponse response);
   void DoWrite(HttpResponse response);
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);

@@ -562,6 +562,27 @@ TEST_F(ConfirmReviewTest, FreshPolicyOverturnsTheDenialThatRestedOnItsLack) {
   EXPECT_EQ(Called().checks, (std::map<std::string, int>{{"LacksPolicy", 2}, {"PolicyCount", 1}}));
 }
 
+TEST(ReviewTest, OverdueReviewFollowsTheErrorPolicyAndSaysWhy) {
+  auto request = DecodeAdmissionReview(Request(
+      "admission.k8s.io/v1",
+      R"("uid":"u","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","namespace":"a","name":"p",)"
+      R"("object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}})"));
+  ASSERT_TRUE(request.ok());
+  const ReviewResult denied = OverdueReview(*request, ErrorPolicy::kDeny, "ran out of time");
+  EXPECT_EQ(denied.response.uid, "u");
+  EXPECT_FALSE(denied.response.allowed);
+  EXPECT_EQ(denied.response.code, 504);
+  EXPECT_EQ(denied.response.reason, "Timeout");
+  EXPECT_EQ(denied.response.message, "netadmit ran out of time");
+  EXPECT_EQ(denied.outcome, Outcome::kError);
+  EXPECT_EQ(denied.object_description, "Pod a/p");
+  const ReviewResult allowed = OverdueReview(*request, ErrorPolicy::kAllow, "ran out of time");
+  EXPECT_TRUE(allowed.response.allowed);
+  EXPECT_EQ(allowed.outcome, Outcome::kError);
+  EXPECT_EQ(allowed.response.warnings,
+            std::vector<std::string>{"netadmit ran out of time (allowed)"});
+}
+
 TEST_F(ConfirmReviewTest, FailedReadKeepsTheDenialOrAdmitsAsTheOptionsSay) {
   const Error unreachable{"", 0, 0, "", "connection refused\nretry"};
   {

@@ -598,19 +598,28 @@ int IdleThreads() {
 // A Flows judgement that must build the connectivity engine may take milliseconds: it runs on
 // the background pool, whose threads get the CPU only when the connection threads leave it idle,
 // and is answered from there; one that needs no build is answered at once.
-TEST_F(ServerStatefulTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionThreads) {
-  api_.Add(FakeApiServer::Namespaces(), R"({"metadata":{"name":"dev","labels":{"env":"dev"}}})");
-  api_.Add(FakeApiServer::Namespaces(), R"({"metadata":{"name":"prod","labels":{"env":"prod"}}})");
+// Namespaces dev (with pod app) and prod, and a rule set whose Flows rule forbids dev to reach
+// prod on 5432/TCP: a new pod in prod that no policy isolates breaks it.
+class FlowsServerTest : public ServerStatefulTest {
+ protected:
+  std::string DevNotProd() {
+    api_.Add(FakeApiServer::Namespaces(), R"({"metadata":{"name":"dev","labels":{"env":"dev"}}})");
+    api_.Add(FakeApiServer::Namespaces(),
+             R"({"metadata":{"name":"prod","labels":{"env":"prod"}}})");
+    api_.Add(FakeApiServer::Pods(),
+             R"({"metadata":{"name":"app","namespace":"dev","labels":{"app":"app"}},)"
+             R"("spec":{"containers":[{"name":"c"}]}})");
+    return "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: flows}\nspec:\n"
+           "  rules:\n    - id: dev-not-prod\n      kind: Flows\n      action: deny\n"
+           "      params:\n        forbid:\n"
+           "          - {from: {namespaceSelector: {matchLabels: {env: dev}}},\n"
+           "             to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: [5432/TCP]}\n";
+  }
+};
+
+TEST_F(FlowsServerTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionThreads) {
+  const std::string rules = DevNotProd();
   AddNamespace("tools");
-  api_.Add(FakeApiServer::Pods(),
-           R"({"metadata":{"name":"app","namespace":"dev","labels":{"app":"app"}},)"
-           R"("spec":{"containers":[{"name":"c"}]}})");
-  const std::string rules =
-      "apiVersion: netadmit.io/v1alpha1\nkind: RuleSet\nmetadata: {name: flows}\nspec:\n"
-      "  rules:\n    - id: dev-not-prod\n      kind: Flows\n      action: deny\n"
-      "      params:\n        forbid:\n"
-      "          - {from: {namespaceSelector: {matchLabels: {env: dev}}},\n"
-      "             to: {namespaceSelector: {matchLabels: {env: prod}}}, ports: [5432/TCP]}\n";
   TestServer server(WithCluster(rules));
   ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
   const std::string offloaded = "netadmit_offloaded_reviews_total";
@@ -631,6 +640,51 @@ TEST_F(ServerStatefulTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionT
   // Nothing in "tools" is named by the entry: answered on the connection thread.
   EXPECT_TRUE(Validate(server, PodCreate("tools", "web-1")).allowed);
   EXPECT_EQ(Count(Metrics(server), offloaded), 1);
+}
+
+// A judged review that cannot be had before the API server stops waiting is answered at once by
+// the error policy, saying why, instead of being left to the webhook's failurePolicy: when too
+// many wait already, and when its deadline (from ?timeout=) has passed.
+TEST_F(FlowsServerTest, JudgementsThatCannotEndInTimeAreAnsweredByTheErrorPolicy) {
+  const std::string rules = DevNotProd();
+  TestServer server(WithCluster(
+      rules, [](server::ServerOptions& options) { options.session.max_background_reviews = 0; }));
+  ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
+  const Answer full = Validate(server, PodCreate("prod", "web-1"));
+  EXPECT_FALSE(full.allowed);
+  EXPECT_EQ(full.message,
+            "netadmit could not start judging this request: too many reviews that build the "
+            "connectivity engine are waiting");
+  EXPECT_EQ(Count(Metrics(server), "netadmit_overdue_reviews_total{reason=\"queue_full\"}"), 1);
+
+  // No time left at all (?timeout=0s): answered at once, saying so.
+  auto client = server.Connect();
+  ASSERT_TRUE(client);
+  const char* uid = "5e1f0000-0000-4000-8000-00000000dead";
+  auto request = ValidateRequest(PodCreate("prod", "web-2").Json(uid));
+  request.target("/validate?timeout=0s");
+  Answer late;
+  EXPECT_EQ(ReadAnswer(client->Send(request), uid, late), "");
+  EXPECT_FALSE(late.allowed);
+  EXPECT_EQ(late.message,
+            "netadmit could not finish judging this request within 0.0 s (of the API server's "
+            "timeout): the connectivity engine was still busy");
+  EXPECT_EQ(Count(Metrics(server), "netadmit_overdue_reviews_total{reason=\"deadline\"}"), 1);
+}
+
+TEST(ReviewBudgetTest, FourFifthsOfTheApiServersTimeout) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(server::ReviewBudget("/validate?timeout=10s"), milliseconds(8000));
+  EXPECT_EQ(server::ReviewBudget("/validate?timeout=30s"), milliseconds(24000));
+  EXPECT_EQ(server::ReviewBudget("/validate?x=1&timeout=1m0s"), milliseconds(48000));
+  EXPECT_EQ(server::ReviewBudget("/validate?timeout=500ms"), milliseconds(400));
+  EXPECT_EQ(server::ReviewBudget("/validate?timeout=0s"), milliseconds(0));
+  // Absent or unreadable: the API server's default of 10 s.
+  for (const char* target :
+       {"/validate", "/validate?timeout=", "/validate?timeout=10", "/validate?timeout=10parsecs",
+        "/validate?timeout=-1s", "/validate?timeout=99999h"}) {
+    EXPECT_EQ(server::ReviewBudget(target), milliseconds(8000)) << target;
+  }
 }
 
 }  // namespace

@@ -220,24 +220,32 @@ void Decide(ReviewResult& result, TimePoint now, int exception_warning_days) {
   }
 }
 
-// The answer to a request whose object cannot be decoded, as `on_error` says.
-ReviewResult Undecodable(const AdmissionRequest& request, const Error& error,
-                         ErrorPolicy on_error) {
+// The answer to a request that could not be evaluated (`error` says why), as `on_error` says:
+// denied with `code` and `reason`, or allowed with a warning. Never a pass.
+ReviewResult ErrorPolicyAnswer(const AdmissionRequest& request, std::string error,
+                               ErrorPolicy on_error, int code, const char* reason) {
   ReviewResult result;
   result.response.uid = request.uid;
-  const std::string field = request.operation == Operation::kDelete ? "oldObject" : "object";
-  result.error = "cannot evaluate request." + field + ": " + error.ToString();
+  result.error = std::move(error);
   result.object_description = request.kind.kind + " " + request.namespace_name + "/" + request.name;
   result.outcome = Outcome::kError;
   if (on_error == ErrorPolicy::kDeny) {
     result.response.allowed = false;
-    result.response.code = 400;
-    result.response.reason = "BadRequest";
+    result.response.code = code;
+    result.response.reason = reason;
     result.response.message = "netadmit " + result.error;
   } else {
     result.response.warnings = BoundWarnings({"netadmit " + result.error + " (allowed)"});
   }
   return result;
+}
+
+// The answer to a request whose object cannot be decoded, as `on_error` says.
+ReviewResult Undecodable(const AdmissionRequest& request, const Error& error,
+                         ErrorPolicy on_error) {
+  const std::string field = request.operation == Operation::kDelete ? "oldObject" : "object";
+  return ErrorPolicyAnswer(request, "cannot evaluate request." + field + ": " + error.ToString(),
+                           on_error, 400, "BadRequest");
 }
 
 // A denial whose confirming read failed: it stands with a note, or, when `admit`, the request is
@@ -433,6 +441,11 @@ ReviewResult EvaluateReview(const PreparedReview& review) {
   ApplyExceptions(result.evaluation, review.exceptions_, *review.object(), review.now_);
   Decide(result, review.now_, review.exception_warning_days_);
   return result;
+}
+
+ReviewResult OverdueReview(const AdmissionRequest& request, ErrorPolicy on_error,
+                           std::string_view why) {
+  return ErrorPolicyAnswer(request, std::string(why), on_error, 504, "Timeout");
 }
 
 ReviewResult ConfirmReview(const PreparedReview& review, ReviewResult denied,

@@ -158,6 +158,12 @@ PreparedReview PrepareReview(const RuleSet& rules, AdmissionRequest&& request,
 // `evaluation`. Returns the early answer when there is one.
 ReviewResult EvaluateReview(const PreparedReview& review);
 
+// The answer to a request whose evaluation cannot end before the API server stops waiting for
+// it (`why` says so: its timeout, or too many such evaluations waiting), as `on_error` says:
+// denied with that reason (504 Timeout), or allowed with it as a warning. Never a pass.
+ReviewResult OverdueReview(const AdmissionRequest& request, ErrorPolicy on_error,
+                           std::string_view why);
+
 // Confirms `denied`, EvaluateReview's result for `review`, over `fresh`, a fresh read of the
 // NetworkPolicies of denied.evaluation.UnconfirmedNamespaces() (called only when there are some):
 // runs again only the rules whose findings asked for it, on the review's snapshot with those
