@@ -238,20 +238,25 @@ void Put(ClusterState& state, const Object& object) {
       object.metadata.namespace_name, object.metadata.name, pod->labels, NamedPortsOf(*pod), {}});
 }
 
-// Whether policies see two pod templates alike: the same labels and named ports (an image or
-// resources change, a rollout restart).
-bool SeenAlike(const PodTemplate& a, const PodTemplate& b) {
+// Whether two lists of named ports hold the same ports, in any order.
+bool SameNamedPorts(std::vector<NamedPort> a, std::vector<NamedPort> b) {
   const auto key = [](const NamedPort& port) {
     return std::tie(port.name, port.port, port.protocol);
   };
   const auto by_key = [&](const NamedPort& x, const NamedPort& y) { return key(x) < key(y); };
-  auto a_ports = NamedPortsOf(a);
-  auto b_ports = NamedPortsOf(b);
-  std::sort(a_ports.begin(), a_ports.end(), by_key);
-  std::sort(b_ports.begin(), b_ports.end(), by_key);
-  return a.labels == b.labels &&
-         std::equal(a_ports.begin(), a_ports.end(), b_ports.begin(), b_ports.end(),
+  if (a.size() != b.size()) {
+    return false;
+  }
+  std::sort(a.begin(), a.end(), by_key);
+  std::sort(b.begin(), b.end(), by_key);
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                     [&](const NamedPort& x, const NamedPort& y) { return key(x) == key(y); });
+}
+
+// Whether policies see two pod templates alike: the same labels and named ports (an image or
+// resources change, a rollout restart).
+bool SeenAlike(const PodTemplate& a, const PodTemplate& b) {
+  return a.labels == b.labels && SameNamedPorts(NamedPortsOf(a), NamedPortsOf(b));
 }
 
 // Whether the namespace already has a pod with the new pod's labels and named ports, like the
@@ -261,21 +266,12 @@ bool SeenAlike(const PodTemplate& a, const PodTemplate& b) {
 // flow the new pod would open is therefore open already, through the twin.
 bool HasTwin(const ClusterView& cluster, const Object& object) {
   const PodTemplate& pod = *object.pod_template();
-  auto ports = NamedPortsOf(pod);
-  const auto key = [](const auto& port) { return std::tie(port.name, port.port, port.protocol); };
-  const auto by_key = [&](const auto& a, const auto& b) { return key(a) < key(b); };
-  std::sort(ports.begin(), ports.end(), by_key);
+  const std::vector<NamedPort> ports = NamedPortsOf(pod);
   LabelSelector same_labels;
   same_labels.match_labels = pod.labels;
   for (const auto& other : cluster.Pods(object.metadata.namespace_name, same_labels)) {
-    if (other->name == object.metadata.name || other->labels != pod.labels ||
-        other->named_ports.size() != ports.size()) {
-      continue;
-    }
-    auto other_ports = other->named_ports;
-    std::sort(other_ports.begin(), other_ports.end(), by_key);
-    if (std::equal(ports.begin(), ports.end(), other_ports.begin(), other_ports.end(),
-                   [&](const auto& a, const auto& b) { return key(a) == key(b); })) {
+    if (other->name != object.metadata.name && other->labels == pod.labels &&
+        SameNamedPorts(ports, other->named_ports)) {
       return true;
     }
   }
