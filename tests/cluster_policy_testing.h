@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "netadmit/connectivity/connectivity.h"
+#include "random_cluster.h"
 
 namespace netadmit::testing {
 
@@ -141,6 +142,79 @@ inline void ExpectMatrixAgrees(const Connectivity& engine, const PortProtocol& p
           << engine.Explain(a, b, port);
     }
   }
+}
+
+// A random cluster policy over RandomCluster's labels: any kind and tier, priorities from few
+// values (so that equal priorities happen), namespaces or pods subjects, rules with every action,
+// every kind of peer (now and then one with no known field) and ports of every form.
+inline ClusterPolicyInfo RandomClusterPolicy(RandomCluster& random, const std::string& name) {
+  ClusterPolicyInfo policy;
+  policy.name = name;
+  switch (random.Pick(4)) {
+    case 0:
+      policy.spec.kind = ClusterPolicyKind::kAdminNetworkPolicy;
+      policy.spec.tier = ClusterPolicyTier::kAdmin;
+      break;
+    case 1:
+      policy.spec.kind = ClusterPolicyKind::kBaselineAdminNetworkPolicy;
+      policy.spec.tier = ClusterPolicyTier::kBaseline;
+      break;
+    default:
+      policy.spec.kind = ClusterPolicyKind::kClusterNetworkPolicy;
+      policy.spec.tier =
+          random.Pick(2) == 0 ? ClusterPolicyTier::kAdmin : ClusterPolicyTier::kBaseline;
+      break;
+  }
+  if (policy.spec.kind != ClusterPolicyKind::kBaselineAdminNetworkPolicy) {
+    policy.spec.priority = random.Pick(3);
+  }
+  if (random.Pick(2) == 0) {
+    policy.spec.subject.namespaces = random.RandomSelector();
+  } else {
+    policy.spec.subject.pods =
+        NamespacedPodSelector{random.RandomSelector(), random.RandomSelector()};
+  }
+  const ClusterPeerKind kinds[] = {ClusterPeerKind::kNamespaces,  ClusterPeerKind::kPods,
+                                   ClusterPeerKind::kNetworks,    ClusterPeerKind::kNodes,
+                                   ClusterPeerKind::kDomainNames, ClusterPeerKind::kUnknown};
+  for (auto* rules : {&policy.spec.ingress, &policy.spec.egress}) {
+    for (int r = random.Pick(4); r > 0; --r) {
+      ClusterPolicyRule rule;
+      rule.action = static_cast<ClusterRuleAction>(random.Pick(3));
+      for (int p = 1 + random.Pick(2); p > 0; --p) {
+        // Mostly namespaces and pods; networks often; the rest rarely.
+        const int pick = random.Pick(16);
+        ClusterPolicyPeer peer;
+        peer.kind = kinds[pick < 5 ? 0 : pick < 10 ? 1 : pick < 13 ? 2 : pick - 10];
+        peer.namespace_selector = random.RandomSelector();
+        peer.pod_selector = random.RandomSelector();
+        if (peer.kind == ClusterPeerKind::kNetworks) {
+          peer.networks = {"10.0." + std::to_string(random.Pick(4)) + ".0/" +
+                           std::to_string(23 + random.Pick(2))};
+        }
+        rule.peers.push_back(peer);
+      }
+      if (random.Pick(3) != 0) {
+        rule.ports = std::vector<ClusterPolicyPort>{};
+        for (int p = 1 + random.Pick(2); p > 0; --p) {
+          const auto protocol = static_cast<Protocol>(random.Pick(3));
+          switch (random.Pick(3)) {
+            case 0:
+              rule.ports->push_back(PortNumber(protocol, random.Pick(2) == 0 ? 80 : 9003));
+              break;
+            case 1:
+              rule.ports->push_back(PortRange(protocol, 79, 80));
+              break;
+            default:
+              rule.ports->push_back(NamedClusterPort("http"));
+              break;
+          }
+        }
+      }
+      rules->push_back(rule);
+    }
+  }
+  return policy;
 }
 
 }  // namespace netadmit::testing

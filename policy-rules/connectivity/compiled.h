@@ -6,9 +6,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -77,15 +79,44 @@ struct Connectivity::Compiled {
   std::vector<std::size_t> admin_order;
   std::vector<std::size_t> baseline_order;
 
-  // Classes: pods that no policy can tell apart.
+  // Classes: pods that no policy can tell apart, by ClassKey.
+  std::unordered_map<std::string, uint32_t> class_ids;
   std::vector<uint32_t> class_of_pod;
   std::vector<std::size_t> class_representative;  // a pod of the class
   std::vector<uint64_t> class_size;
   std::vector<std::vector<uint32_t>> classes_by_namespace;
   std::vector<std::vector<uint32_t>> classes_in_ip_block;  // per ip block id
 
+  // What in-place updates (update.cpp) need besides: ipBlock and `networks` ids by their text,
+  // where each NetworkPolicy and cluster policy is, and which entries an update removed. A
+  // removed pod or policy keeps its index (decisions name policies by index), out of every
+  // lookup and evaluation order; a removed pod's class keeps it as its representative.
+  std::map<std::string, uint32_t> block_ids;
+  std::map<std::pair<std::string, std::string>, std::size_t, std::less<>> policy_index;
+  std::map<std::pair<int, std::string>, std::size_t, std::less<>> cluster_policy_index;
+  std::vector<uint8_t> pod_live;             // per pod: 0 once removed
+  std::vector<uint8_t> policy_live;          // per NetworkPolicy
+  std::vector<uint8_t> cluster_policy_live;  // per cluster policy
+  std::size_t removed = 0;                   // pods and policies removed since the build
+
   const Labels& NamespaceLabels(uint32_t index) const { return state.namespaces[index].labels; }
 };
+
+// Compile steps Build and the in-place updates share (connectivity.cpp).
+uint32_t AddNamespace(Connectivity::Compiled& compiled, const std::string& name);
+// The policy compiled against its place in compiled.state.policies (its rules are pointed at).
+Result<ConnPolicy> CompilePolicy(const PolicyInfo& policy, Connectivity::Compiled& compiled,
+                                 std::map<std::string, uint32_t>& block_ids);
+Result<ConnClusterPolicy> CompileClusterPolicy(const ClusterPolicyInfo& policy,
+                                               std::map<std::string, uint32_t>& block_ids);
+// Sets admin_order and baseline_order from the cluster policies that are not removed.
+void OrderTiers(Connectivity::Compiled& compiled);
+// Puts the pod into the class of its key, making the class when it is new.
+void AssignClass(Connectivity::Compiled& compiled, std::size_t pod);
+// Every ipBlock and `networks` block of the policy, for Compiled::ip_blocks.
+void ForEachBlock(const ConnPolicy& policy, const std::function<void(const ConnIpBlock&)>& each);
+void ForEachBlock(const ConnClusterPolicy& policy,
+                  const std::function<void(const ConnIpBlock&)>& each);
 
 // Parses "10.0.0.1" or "fd00::1" into a host block; nullopt when it is not an address.
 std::optional<Cidr> ParseAddress(std::string_view text);

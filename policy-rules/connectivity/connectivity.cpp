@@ -46,17 +46,6 @@ Error StateError(std::string path, std::string message) {
   return error;
 }
 
-uint32_t AddNamespace(Connectivity::Compiled& compiled, const std::string& name) {
-  auto found = compiled.namespace_index.find(name);
-  if (found != compiled.namespace_index.end()) {
-    return found->second;
-  }
-  const auto index = static_cast<uint32_t>(compiled.state.namespaces.size());
-  compiled.state.namespaces.push_back(NamespaceInfo{name, {}});
-  compiled.namespace_index.emplace(name, index);
-  return index;
-}
-
 std::string PolicyName(const PolicyInfo& policy) {
   return policy.namespace_name + '/' + policy.name;
 }
@@ -139,111 +128,6 @@ Result<ConnClusterRule> CompileClusterRule(const ClusterPolicyRule& rule,
     compiled.peers.push_back(std::move(out));
   }
   return compiled;
-}
-
-Result<ConnClusterPolicy> CompileClusterPolicy(const ClusterPolicyInfo& policy,
-                                               std::map<std::string, uint32_t>& block_ids) {
-  ConnClusterPolicy out;
-  for (const bool ingress : {true, false}) {
-    const auto& rules = ingress ? policy.spec.ingress : policy.spec.egress;
-    for (std::size_t r = 0; r < rules.size(); ++r) {
-      auto rule = CompileClusterRule(rules[r], Indexed(ingress ? "spec.ingress" : "spec.egress", r),
-                                     ingress ? "from" : "to", block_ids);
-      if (!rule) {
-        Error error = rule.error();
-        error.message = std::string(ClusterPolicyKindName(policy.spec.kind)) + ' ' + policy.name +
-                        ": " + error.message;
-        return error;
-      }
-      (ingress ? out.ingress : out.egress).push_back(std::move(*rule));
-    }
-  }
-  return out;
-}
-
-// The evaluation order of each tier. Upstream leaves equal priorities undefined; kind and name
-// make the order deterministic (PriorityConflicts names the pairs it affects).
-void OrderTiers(Connectivity::Compiled& c) {
-  const auto& policies = c.state.cluster_policies;
-  for (std::size_t i = 0; i < policies.size(); ++i) {
-    (policies[i].spec.tier == ClusterPolicyTier::kAdmin ? c.admin_order : c.baseline_order)
-        .push_back(i);
-  }
-  auto key = [&](std::size_t i) {
-    const ClusterPolicyInfo& policy = policies[i];
-    const bool banp = policy.spec.kind == ClusterPolicyKind::kBaselineAdminNetworkPolicy;
-    return std::make_tuple(banp, policy.spec.priority,
-                           std::string_view(ClusterPolicyKindName(policy.spec.kind)),
-                           std::string_view(policy.name), i);
-  };
-  for (auto* order : {&c.admin_order, &c.baseline_order}) {
-    std::sort(order->begin(), order->end(),
-              [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
-  }
-}
-
-// The class key of a pod: everything a NetworkPolicy or a cluster policy can look at: its
-// namespace (and so that namespace's labels), its labels, its named ports, and the ipBlocks and
-// `networks` its addresses fall in.
-std::string ClassKey(const Connectivity::Compiled& compiled, std::size_t pod,
-                     const std::vector<uint32_t>& blocks) {
-  const PodInfo& info = compiled.state.pods[pod];
-  std::string key = std::to_string(compiled.pod_namespace[pod]);
-  key += '\x1e';
-  for (const auto& [name, value] : info.labels) {
-    key += name;
-    key += '\x1f';
-    key += value;
-    key += '\x1f';
-  }
-  key += '\x1e';
-  std::vector<std::tuple<std::string, int32_t, int>> ports;
-  for (const NamedPort& port : info.ports) {
-    ports.emplace_back(port.name, port.port, static_cast<int>(port.protocol));
-  }
-  std::sort(ports.begin(), ports.end());
-  for (const auto& [name, number, protocol] : ports) {
-    key += name + '\x1f' + std::to_string(number) + '\x1f' + std::to_string(protocol) + '\x1f';
-  }
-  key += '\x1e';
-  for (uint32_t block : blocks) {
-    key += std::to_string(block) + ',';
-  }
-  return key;
-}
-
-void BuildClasses(Connectivity::Compiled& compiled) {
-  const std::size_t pods = compiled.state.pods.size();
-  compiled.class_of_pod.resize(pods);
-  compiled.classes_by_namespace.assign(compiled.state.namespaces.size(), {});
-  compiled.classes_in_ip_block.assign(compiled.ip_blocks.size(), {});
-  std::unordered_map<std::string, uint32_t> classes;
-  std::vector<uint32_t> blocks;
-  for (std::size_t pod = 0; pod < pods; ++pod) {
-    blocks.clear();
-    if (!compiled.pod_addresses[pod].empty()) {
-      for (const ConnIpBlock* block : compiled.ip_blocks) {
-        const auto& addresses = compiled.pod_addresses[pod];
-        if (std::any_of(addresses.begin(), addresses.end(),
-                        [&](const Cidr& host) { return block->Matches(host); })) {
-          blocks.push_back(block->id);
-        }
-      }
-    }
-    auto [found, inserted] =
-        classes.try_emplace(ClassKey(compiled, pod, blocks), static_cast<uint32_t>(classes.size()));
-    const uint32_t id = found->second;
-    compiled.class_of_pod[pod] = id;
-    if (inserted) {
-      compiled.class_representative.push_back(pod);
-      compiled.class_size.push_back(0);
-      compiled.classes_by_namespace[compiled.pod_namespace[pod]].push_back(id);
-      for (uint32_t block : blocks) {
-        compiled.classes_in_ip_block[block].push_back(id);
-      }
-    }
-    ++compiled.class_size[id];
-  }
 }
 
 // Whether the endpoint's address lies in the block: the outside address, or any pod IP.
@@ -615,6 +499,9 @@ std::vector<uint32_t> SubjectClasses(const Connectivity::Compiled& compiled,
                                      const ClusterPolicySubject& subject) {
   std::vector<uint32_t> out;
   for (uint32_t cls = 0; cls < compiled.class_representative.size(); ++cls) {
+    if (compiled.class_size[cls] == 0) {
+      continue;  // emptied by in-place updates
+    }
     const std::size_t pod = compiled.class_representative[cls];
     if (subject.Matches(compiled.NamespaceLabels(compiled.pod_namespace[pod]),
                         compiled.state.pods[pod].labels)) {
@@ -633,7 +520,181 @@ bool OutsidePodAnalysis(const ClusterPolicyRule& rule) {
          });
 }
 
+// The class key of a pod: everything a NetworkPolicy or a cluster policy can look at: its
+// namespace (and so that namespace's labels), its labels, its named ports, and the ipBlocks and
+// `networks` its addresses fall in.
+std::string ClassKey(const Connectivity::Compiled& compiled, std::size_t pod,
+                     const std::vector<uint32_t>& blocks) {
+  const PodInfo& info = compiled.state.pods[pod];
+  std::string key = std::to_string(compiled.pod_namespace[pod]);
+  key += '\x1e';
+  for (const auto& [name, value] : info.labels) {
+    key += name;
+    key += '\x1f';
+    key += value;
+    key += '\x1f';
+  }
+  key += '\x1e';
+  std::vector<std::tuple<std::string, int32_t, int>> ports;
+  for (const NamedPort& port : info.ports) {
+    ports.emplace_back(port.name, port.port, static_cast<int>(port.protocol));
+  }
+  std::sort(ports.begin(), ports.end());
+  for (const auto& [name, number, protocol] : ports) {
+    key += name + '\x1f' + std::to_string(number) + '\x1f' + std::to_string(protocol) + '\x1f';
+  }
+  key += '\x1e';
+  for (uint32_t block : blocks) {
+    key += std::to_string(block) + ',';
+  }
+  return key;
+}
+
 }  // namespace
+
+uint32_t AddNamespace(Connectivity::Compiled& compiled, const std::string& name) {
+  auto found = compiled.namespace_index.find(name);
+  if (found != compiled.namespace_index.end()) {
+    return found->second;
+  }
+  const auto index = static_cast<uint32_t>(compiled.state.namespaces.size());
+  // The API server labels every namespace with its name.
+  compiled.state.namespaces.push_back(
+      NamespaceInfo{name, {{std::string(kNamespaceNameLabel), name}}});
+  compiled.namespace_index.emplace(name, index);
+  compiled.policies_by_namespace.resize(compiled.state.namespaces.size());
+  compiled.classes_by_namespace.resize(compiled.state.namespaces.size());
+  return index;
+}
+
+Result<ConnPolicy> CompilePolicy(const PolicyInfo& policy, Connectivity::Compiled& compiled,
+                                 std::map<std::string, uint32_t>& block_ids) {
+  ConnPolicy out;
+  out.namespace_index = AddNamespace(compiled, policy.namespace_name);
+  // The API server defaults an empty policyTypes list as if it were absent.
+  NetworkPolicySpec types;
+  types.egress = policy.spec.egress;
+  if (policy.spec.policy_types && !policy.spec.policy_types->empty()) {
+    types.policy_types = policy.spec.policy_types;
+  }
+  out.affects_ingress = types.AffectsIngress();
+  out.affects_egress = types.AffectsEgress();
+  for (int ingress = 1; ingress >= 0; --ingress) {
+    const auto& rules = ingress == 1 ? policy.spec.ingress : policy.spec.egress;
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      const std::string path =
+          std::string(ingress == 1 ? "spec.ingress[" : "spec.egress[") + std::to_string(r) + ']';
+      auto rule = CompileRule(rules[r], path, ingress == 1 ? "from" : "to", block_ids);
+      if (!rule) {
+        Error error = rule.error();
+        error.message = "NetworkPolicy " + PolicyName(policy) + ": " + error.message;
+        return error;
+      }
+      (ingress == 1 ? out.ingress : out.egress).push_back(std::move(*rule));
+    }
+  }
+  return out;
+}
+
+Result<ConnClusterPolicy> CompileClusterPolicy(const ClusterPolicyInfo& policy,
+                                               std::map<std::string, uint32_t>& block_ids) {
+  ConnClusterPolicy out;
+  for (const bool ingress : {true, false}) {
+    const auto& rules = ingress ? policy.spec.ingress : policy.spec.egress;
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      auto rule = CompileClusterRule(rules[r], Indexed(ingress ? "spec.ingress" : "spec.egress", r),
+                                     ingress ? "from" : "to", block_ids);
+      if (!rule) {
+        Error error = rule.error();
+        error.message = std::string(ClusterPolicyKindName(policy.spec.kind)) + ' ' + policy.name +
+                        ": " + error.message;
+        return error;
+      }
+      (ingress ? out.ingress : out.egress).push_back(std::move(*rule));
+    }
+  }
+  return out;
+}
+
+// The evaluation order of each tier. Upstream leaves equal priorities undefined; kind and name
+// make the order deterministic (PriorityConflicts names the pairs it affects).
+void OrderTiers(Connectivity::Compiled& c) {
+  const auto& policies = c.state.cluster_policies;
+  c.admin_order.clear();
+  c.baseline_order.clear();
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    if (c.cluster_policy_live[i] == 0) {
+      continue;
+    }
+    (policies[i].spec.tier == ClusterPolicyTier::kAdmin ? c.admin_order : c.baseline_order)
+        .push_back(i);
+  }
+  auto key = [&](std::size_t i) {
+    const ClusterPolicyInfo& policy = policies[i];
+    const bool banp = policy.spec.kind == ClusterPolicyKind::kBaselineAdminNetworkPolicy;
+    return std::make_tuple(banp, policy.spec.priority,
+                           std::string_view(ClusterPolicyKindName(policy.spec.kind)),
+                           std::string_view(policy.name), i);
+  };
+  for (auto* order : {&c.admin_order, &c.baseline_order}) {
+    std::sort(order->begin(), order->end(),
+              [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  }
+}
+
+void AssignClass(Connectivity::Compiled& compiled, std::size_t pod) {
+  std::vector<uint32_t> blocks;
+  const auto& addresses = compiled.pod_addresses[pod];
+  if (!addresses.empty()) {
+    for (const ConnIpBlock* block : compiled.ip_blocks) {
+      if (std::any_of(addresses.begin(), addresses.end(),
+                      [&](const Cidr& host) { return block->Matches(host); })) {
+        blocks.push_back(block->id);
+      }
+    }
+  }
+  auto [found, inserted] = compiled.class_ids.try_emplace(
+      ClassKey(compiled, pod, blocks), static_cast<uint32_t>(compiled.class_ids.size()));
+  const uint32_t id = found->second;
+  if (pod >= compiled.class_of_pod.size()) {
+    compiled.class_of_pod.resize(pod + 1);
+  }
+  compiled.class_of_pod[pod] = id;
+  if (inserted) {
+    compiled.class_representative.push_back(pod);
+    compiled.class_size.push_back(0);
+    compiled.classes_by_namespace[compiled.pod_namespace[pod]].push_back(id);
+    for (uint32_t block : blocks) {
+      compiled.classes_in_ip_block[block].push_back(id);
+    }
+  }
+  ++compiled.class_size[id];
+}
+
+void ForEachBlock(const ConnPolicy& policy, const std::function<void(const ConnIpBlock&)>& each) {
+  for (const auto* rules : {&policy.ingress, &policy.egress}) {
+    for (const ConnRule& rule : *rules) {
+      for (const ConnPeer& peer : rule.peers) {
+        if (peer.ip_block) {
+          each(*peer.ip_block);
+        }
+      }
+    }
+  }
+}
+
+void ForEachBlock(const ConnClusterPolicy& policy,
+                  const std::function<void(const ConnIpBlock&)>& each) {
+  for (const auto* rules : {&policy.ingress, &policy.egress}) {
+    for (const ConnClusterRule& rule : *rules) {
+      for (const ConnClusterPeer& peer : rule.peers) {
+        for (const ConnIpBlock& block : peer.networks) {
+          each(block);
+        }
+      }
+    }
+  }
+}
 
 DecidingTier DirectionDecision::DecidedBy() const {
   if (!applies) {
@@ -823,6 +884,12 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
     c.namespace_index.emplace(ns.name, static_cast<uint32_t>(c.state.namespaces.size()));
     c.state.namespaces.push_back(std::move(ns));
   }
+  // The API server labels every namespace with its name.
+  for (NamespaceInfo& ns : c.state.namespaces) {
+    ns.labels.try_emplace(std::string(kNamespaceNameLabel), ns.name);
+  }
+  c.policies_by_namespace.assign(c.state.namespaces.size(), {});
+  c.classes_by_namespace.assign(c.state.namespaces.size(), {});
   for (std::size_t i = 0; i < c.state.pods.size(); ++i) {
     const PodInfo& pod = c.state.pods[i];
     c.pod_namespace.push_back(AddNamespace(c, pod.namespace_name));
@@ -838,80 +905,48 @@ Result<Connectivity> Connectivity::Build(ClusterState state) {
     }
     c.pod_addresses.push_back(std::move(addresses));
   }
-  std::map<std::string, uint32_t> blocks;
-  for (const PolicyInfo& policy : c.state.policies) {
-    ConnPolicy out;
-    out.namespace_index = AddNamespace(c, policy.namespace_name);
-    // The API server defaults an empty policyTypes list as if it were absent.
-    NetworkPolicySpec types;
-    types.egress = policy.spec.egress;
-    if (policy.spec.policy_types && !policy.spec.policy_types->empty()) {
-      types.policy_types = policy.spec.policy_types;
+  c.pod_live.assign(c.state.pods.size(), 1);
+  for (std::size_t i = 0; i < c.state.policies.size(); ++i) {
+    const PolicyInfo& policy = c.state.policies[i];
+    auto compiled_policy = CompilePolicy(policy, c, c.block_ids);
+    if (!compiled_policy) {
+      return compiled_policy.error();
     }
-    out.affects_ingress = types.AffectsIngress();
-    out.affects_egress = types.AffectsEgress();
-    for (int ingress = 1; ingress >= 0; --ingress) {
-      const auto& rules = ingress == 1 ? policy.spec.ingress : policy.spec.egress;
-      for (std::size_t r = 0; r < rules.size(); ++r) {
-        const std::string path =
-            std::string(ingress == 1 ? "spec.ingress[" : "spec.egress[") + std::to_string(r) + ']';
-        auto rule = CompileRule(rules[r], path, ingress == 1 ? "from" : "to", blocks);
-        if (!rule) {
-          Error error = rule.error();
-          error.message = "NetworkPolicy " + PolicyName(policy) + ": " + error.message;
-          return error;
-        }
-        (ingress == 1 ? out.ingress : out.egress).push_back(std::move(*rule));
-      }
-    }
-    c.policies.push_back(std::move(out));
+    c.policies.push_back(std::move(*compiled_policy));
+    c.policy_index[std::make_pair(policy.namespace_name, policy.name)] = i;
   }
-  for (const ClusterPolicyInfo& policy : c.state.cluster_policies) {
-    auto compiled_policy = CompileClusterPolicy(policy, blocks);
+  c.policy_live.assign(c.state.policies.size(), 1);
+  for (std::size_t i = 0; i < c.state.cluster_policies.size(); ++i) {
+    const ClusterPolicyInfo& policy = c.state.cluster_policies[i];
+    auto compiled_policy = CompileClusterPolicy(policy, c.block_ids);
     if (!compiled_policy) {
       return compiled_policy.error();
     }
     c.cluster_policies.push_back(std::move(*compiled_policy));
+    c.cluster_policy_index[std::make_pair(static_cast<int>(policy.spec.kind), policy.name)] = i;
   }
+  c.cluster_policy_live.assign(c.state.cluster_policies.size(), 1);
   OrderTiers(c);
-  // The API server labels every namespace with its name.
-  for (NamespaceInfo& ns : c.state.namespaces) {
-    ns.labels.try_emplace(std::string(kNamespaceNameLabel), ns.name);
-  }
-  c.policies_by_namespace.assign(c.state.namespaces.size(), {});
   for (std::size_t i = 0; i < c.policies.size(); ++i) {
     c.policies_by_namespace[c.policies[i].namespace_index].push_back(i);
   }
   // Peers hold their own copy of the block; the index points at those copies.
-  c.ip_blocks.assign(blocks.size(), nullptr);
-  auto index_block = [&](const ConnIpBlock& block) {
+  c.ip_blocks.assign(c.block_ids.size(), nullptr);
+  const auto index_block = [&](const ConnIpBlock& block) {
     if (c.ip_blocks[block.id] == nullptr) {
       c.ip_blocks[block.id] = &block;
     }
   };
-  for (ConnPolicy& policy : c.policies) {
-    for (auto* rules : {&policy.ingress, &policy.egress}) {
-      for (ConnRule& rule : *rules) {
-        for (ConnPeer& peer : rule.peers) {
-          if (peer.ip_block) {
-            index_block(*peer.ip_block);
-          }
-        }
-      }
-    }
+  for (const ConnPolicy& policy : c.policies) {
+    ForEachBlock(policy, index_block);
   }
-  for (ConnClusterPolicy& policy : c.cluster_policies) {
-    for (auto* rules : {&policy.ingress, &policy.egress}) {
-      for (ConnClusterRule& rule : *rules) {
-        for (ConnClusterPeer& peer : rule.peers) {
-          for (const ConnIpBlock& block : peer.networks) {
-            index_block(block);
-          }
-        }
-      }
-    }
+  for (const ConnClusterPolicy& policy : c.cluster_policies) {
+    ForEachBlock(policy, index_block);
   }
-  BuildClasses(c);
+  c.classes_in_ip_block.assign(c.ip_blocks.size(), {});
+  for (std::size_t pod = 0; pod < c.state.pods.size(); ++pod) {
+    AssignClass(c, pod);
+  }
   return Connectivity(std::move(compiled));
 }
 
@@ -1036,8 +1071,14 @@ std::string Connectivity::ExplainClusterPolicies(const Endpoint& from, const End
   return out;
 }
 
-std::vector<PortProtocol> Connectivity::DistinctPorts(Protocol protocol, int32_t first,
-                                                      int32_t last) const {
+namespace {
+
+// The stretches of `first`..`last` on `protocol` that the given NetworkPolicies, the live
+// cluster policies and the named ports of `named_port_pods` cannot tell apart, one port each.
+std::vector<PortProtocol> Stretches(const Connectivity::Compiled& c, Protocol protocol,
+                                    int32_t first, int32_t last,
+                                    const std::vector<std::size_t>& policies,
+                                    const std::vector<std::size_t>& named_port_pods) {
   // Where a stretch starts: a rule's port or range admits a stretch's ports all or none.
   std::set<int32_t> starts{first};
   const auto cut = [&](int32_t from, int32_t to) {
@@ -1047,8 +1088,9 @@ std::vector<PortProtocol> Connectivity::DistinctPorts(Protocol protocol, int32_t
       }
     }
   };
-  const ClusterState& state = compiled_->state;
-  for (const PolicyInfo& policy : state.policies) {
+  const ClusterState& state = c.state;
+  for (const std::size_t index : policies) {
+    const PolicyInfo& policy = state.policies[index];
     for (const auto* rules : {&policy.spec.ingress, &policy.spec.egress}) {
       for (const NetworkPolicyRule& rule : *rules) {
         for (const NetworkPolicyPort& port : rule.ports) {
@@ -1059,21 +1101,24 @@ std::vector<PortProtocol> Connectivity::DistinctPorts(Protocol protocol, int32_t
       }
     }
   }
-  for (const ClusterPolicyInfo& policy : state.cluster_policies) {
-    for (const auto* rules : {&policy.spec.ingress, &policy.spec.egress}) {
-      for (const ClusterPolicyRule& rule : *rules) {
-        for (const ClusterPolicyPort& port :
-             rule.ports.value_or(std::vector<ClusterPolicyPort>{})) {
-          if (port.protocol == protocol && !port.named_port) {
-            cut(port.first, port.last);
+  for (const auto* order : {&c.admin_order, &c.baseline_order}) {
+    for (const std::size_t index : *order) {
+      const ClusterPolicyInfo& policy = state.cluster_policies[index];
+      for (const auto* rules : {&policy.spec.ingress, &policy.spec.egress}) {
+        for (const ClusterPolicyRule& rule : *rules) {
+          for (const ClusterPolicyPort& port :
+               rule.ports.value_or(std::vector<ClusterPolicyPort>{})) {
+            if (port.protocol == protocol && !port.named_port) {
+              cut(port.first, port.last);
+            }
           }
         }
       }
     }
   }
   // A named port admits only the number it resolves to on each pod.
-  for (const PodInfo& pod : state.pods) {
-    for (const NamedPort& port : pod.ports) {
+  for (const std::size_t pod : named_port_pods) {
+    for (const NamedPort& port : state.pods[pod].ports) {
       if (port.protocol == protocol) {
         cut(port.port, port.port);
       }
@@ -1084,6 +1129,44 @@ std::vector<PortProtocol> Connectivity::DistinctPorts(Protocol protocol, int32_t
     ports.push_back(PortProtocol{start, protocol});
   }
   return ports;
+}
+
+}  // namespace
+
+std::vector<PortProtocol> Connectivity::DistinctPorts(Protocol protocol, int32_t first,
+                                                      int32_t last) const {
+  const Compiled& c = *compiled_;
+  std::vector<std::size_t> policies;
+  for (std::size_t index = 0; index < c.policy_live.size(); ++index) {
+    if (c.policy_live[index] != 0) {
+      policies.push_back(index);
+    }
+  }
+  std::vector<std::size_t> pods;
+  for (std::size_t index = 0; index < c.pod_live.size(); ++index) {
+    if (c.pod_live[index] != 0) {
+      pods.push_back(index);
+    }
+  }
+  return Stretches(c, protocol, first, last, policies, pods);
+}
+
+std::vector<PortProtocol> Connectivity::DistinctPorts(Protocol protocol, int32_t first,
+                                                      int32_t last, const Endpoint& from,
+                                                      const Endpoint& to) const {
+  const Compiled& c = *compiled_;
+  std::vector<std::size_t> policies;
+  for (const Endpoint* end : {&from, &to}) {
+    if (end->pod) {
+      const auto& in_namespace = c.policies_by_namespace[c.pod_namespace[*end->pod]];
+      policies.insert(policies.end(), in_namespace.begin(), in_namespace.end());
+    }
+  }
+  std::vector<std::size_t> pods;
+  if (to.pod) {
+    pods.push_back(*to.pod);
+  }
+  return Stretches(c, protocol, first, last, policies, pods);
 }
 
 std::size_t Connectivity::class_count() const { return compiled_->class_representative.size(); }

@@ -277,7 +277,7 @@ std::vector<Endpoint> Choose(const Connectivity& engine, const FlowPeer& peer) {
   const std::vector<PodInfo>& pods = engine.state().pods;
   std::set<std::size_t> classes;  // one pod per class: selectors cannot tell the others apart
   for (std::size_t i = 0; i < pods.size(); ++i) {
-    if (classes.contains(engine.ClassOf(i))) {
+    if (!engine.Live(i) || classes.contains(engine.ClassOf(i))) {
       continue;
     }
     const NamespaceInfo* ns = engine.FindNamespace(pods[i].namespace_name);

@@ -24,6 +24,12 @@ class MatrixBuilder {
  public:
   explicit MatrixBuilder(const Connectivity::Compiled& compiled)
       : c_(compiled), classes_(compiled.class_representative.size()), words_((classes_ + 63) / 64) {
+    occupied_.assign(words_, 0);
+    for (std::size_t cls = 0; cls < classes_; ++cls) {
+      if (c_.class_size[cls] != 0) {
+        Set(occupied_, cls);
+      }
+    }
     const std::size_t policies = c_.policies.size();
     selected_.resize(policies);
     ingress_peers_.resize(policies);
@@ -299,13 +305,9 @@ class MatrixBuilder {
   static void Set(Bits& bits, std::size_t index) {
     bits[index / 64] |= uint64_t{1} << (index % 64);
   }
-  Bits AllOnes() const {
-    Bits bits(words_, ~uint64_t{0});
-    if (classes_ % 64 != 0) {
-      bits.back() = (uint64_t{1} << (classes_ % 64)) - 1;
-    }
-    return bits;
-  }
+  // Every class that holds a pod. (An engine updated in place keeps the classes its removed
+  // pods left empty; no answer may count them.)
+  const Bits& AllOnes() const { return occupied_; }
   void AddNamespace(Bits& bits, uint32_t ns, const LabelSelector* pod_selector) const {
     for (uint32_t cls : c_.classes_by_namespace[ns]) {
       if (pod_selector == nullptr || pod_selector->Matches(LabelsOf(cls))) {
@@ -431,7 +433,8 @@ class MatrixBuilder {
   std::vector<std::vector<uint32_t>> subjects_;   // per cluster policy: classes it selects
   // Per cluster policy, [0] egress and [1] ingress: per rule, the classes its peers match.
   std::vector<std::array<std::vector<Bits>, 2>> cluster_peers_;
-  Bits passed_;  // the rows a tier passed on; reused by each direction
+  Bits passed_;    // the rows a tier passed on; reused by each direction
+  Bits occupied_;  // the classes that hold a pod
 };
 
 }  // namespace

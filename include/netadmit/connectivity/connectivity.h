@@ -171,9 +171,39 @@ class Connectivity {
   Connectivity& operator=(Connectivity&&) noexcept;
   ~Connectivity();
 
+  // In-place updates, for an engine kept current with a changing cluster (the Flows rule kind
+  // keeps one per cluster view and applies each watch event): each costs what the object
+  // touches, not a build. A Put replaces the object of the same namespace and name (and kind,
+  // for cluster policies) or adds it; a Remove of an unknown object does nothing. A Put that
+  // fails (an invalid IP or CIDR, named as Build names it) changes nothing. Answers after any
+  // sequence of updates are those of a Build of the resulting state. What they remove or
+  // replace stays (out of every answer) until Compact().
+  Result<Ok> PutPod(PodInfo pod);
+  void RemovePod(std::string_view namespace_name, std::string_view name);
+  Result<Ok> PutPolicy(PolicyInfo policy);
+  void RemovePolicy(std::string_view namespace_name, std::string_view name);
+  Result<Ok> PutClusterPolicy(ClusterPolicyInfo policy);
+  void RemoveClusterPolicy(ClusterPolicyKind kind, std::string_view name);
+  // Sets a namespace's labels (kubernetes.io/metadata.name is added), adding it when unknown.
+  void PutNamespace(NamespaceInfo ns);
+  // Builds the live state again when removed entries outnumber live ones (and 64): memory
+  // stays proportional to the cluster. Pod and policy indexes change; true when it did.
+  bool Compact();
+
+  // What the engine holds. After in-place updates it also holds what they removed or replaced,
+  // at their old indexes (decisions name policies by index): Live() tells pods apart,
+  // FindPolicy and FindClusterPolicy find only live policies. Build() of the live entries gives
+  // the same answers.
   const ClusterState& state() const;
+  bool Live(std::size_t pod) const;
+  std::size_t live_pod_count() const;
   std::optional<std::size_t> FindPod(std::string_view namespace_name, std::string_view name) const;
+  std::optional<std::size_t> FindPolicy(std::string_view namespace_name,
+                                        std::string_view name) const;
+  std::optional<std::size_t> FindClusterPolicy(ClusterPolicyKind kind, std::string_view name) const;
   const NamespaceInfo* FindNamespace(std::string_view name) const;
+  // The live state alone, as Build would take it.
+  ClusterState LiveState() const;
 
   // The decision for one connection, with the policies and rules behind it. A destination that
   // is not a pod has no ingress isolation; a source that is not a pod has no egress isolation.
@@ -194,6 +224,11 @@ class Connectivity {
   // name or resolve to): every decision on a port of the range is the decision on one of these.
   // Ascending, `first` always among them.
   std::vector<PortProtocol> DistinctPorts(Protocol protocol, int32_t first, int32_t last) const;
+  // The same for the connections from one endpoint to another only: the policies that can
+  // decide them (the source's namespace for egress, the destination's for ingress, the cluster
+  // policies) and the destination's named ports; far fewer stretches than the whole state's.
+  std::vector<PortProtocol> DistinctPorts(Protocol protocol, int32_t first, int32_t last,
+                                          const Endpoint& from, const Endpoint& to) const;
 
   // Pairs of Admin-tier policies with the same priority whose subjects select a common pod of
   // the state and that both have rules for one direction: which applies to a connection both
