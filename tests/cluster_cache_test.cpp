@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -504,6 +506,406 @@ TEST(ClusterCacheTest, ForgetDropsAKindWholesale) {
   state.Forget(ClusterKind::kPod);
   EXPECT_TRUE(state.Pods("a", {}).empty());
   EXPECT_FALSE(state.Listed(ClusterKind::kPod));
+}
+
+// --- The journal ---
+
+ClusterObject Namespace(const std::string& name, Labels labels = {}) {
+  return ClusterObject{ClusterKind::kNamespace, "1", CachedNamespace{name, std::move(labels)}};
+}
+
+ClusterObject Policy(const std::string& namespace_name, const std::string& name) {
+  return ClusterObject{ClusterKind::kNetworkPolicy, "1",
+                       CachedPolicy{namespace_name, name, {}, {}}};
+}
+
+ClusterObject ConfigMap(const std::string& namespace_name, const std::string& name) {
+  return ClusterObject{ClusterKind::kConfigMap, "1", CachedConfigMap{namespace_name, name, {}, {}}};
+}
+
+// "pods a/p1 +": an object added or replaced; "-": deleted; "pods *": the whole kind.
+std::vector<std::string> Describe(const std::vector<ClusterChange>& changes) {
+  std::vector<std::string> out;
+  for (const auto& change : changes) {
+    std::string line = ClusterKindName(change.kind);
+    if (change.whole_kind) {
+      out.push_back(line + " *");
+      continue;
+    }
+    line += " " + (change.namespace_name.empty() ? "" : change.namespace_name + "/") + change.name;
+    out.push_back(line + (std::holds_alternative<std::monostate>(change.object) ? " -" : " +"));
+  }
+  return out;
+}
+
+std::vector<ClusterChange> ChangesAfter(const ClusterView& view, uint64_t after) {
+  auto changes = view.ChangesSince(after);
+  EXPECT_TRUE(changes.has_value()) << "after " << after;
+  return changes ? changes->changes : std::vector<ClusterChange>{};
+}
+
+TEST(ClusterCacheTest, JournalRecordsEachChangeInOrderWithTheStoredObject) {
+  ClusterCache state;
+  EXPECT_EQ(state.Sequence(), 0u);
+  uint64_t expected = 0;
+  // Applies `object` and checks that the sequence rose by `recorded`.
+  auto apply = [&](EventType type, ClusterObject object, uint64_t recorded) {
+    const std::string what = object.name();
+    state.Apply(type, std::move(object));
+    expected += recorded;
+    EXPECT_EQ(state.Sequence(), expected) << what;
+  };
+  apply(EventType::kAdded, Namespace("a"), 1);
+  apply(EventType::kAdded, Policy("a", "deny"), 1);
+  apply(EventType::kAdded, Pod("a", "p1", {{"app", "x"}}), 1);
+  const auto added = state.Pods("a", {})[0];
+  apply(EventType::kModified, Pod("a", "p1", {{"app", "y"}}), 1);
+  const auto modified = state.Pods("a", {})[0];
+  apply(EventType::kAdded, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "guard"), 1);
+  apply(EventType::kAdded, ClusterPolicy(ClusterKind::kBaselineAdminNetworkPolicy, "default"), 1);
+  apply(EventType::kAdded, ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "dns"), 1);
+  apply(EventType::kAdded, ConfigMap("a", "rules"), 0);
+  apply(EventType::kModified, ConfigMap("a", "rules"), 0);
+  apply(EventType::kDeleted, ConfigMap("a", "rules"), 0);
+  apply(EventType::kDeleted, Pod("a", "never-seen", {}), 0);
+  apply(EventType::kDeleted, ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "guard"), 0);
+  apply(EventType::kDeleted, Pod("a", "p1", {}), 1);
+  apply(EventType::kDeleted, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "guard"), 1);
+  apply(EventType::kDeleted, Namespace("a"), 1);
+
+  const auto changes = ChangesAfter(state, 0);
+  EXPECT_EQ(Describe(changes), (std::vector<std::string>{
+                                   "namespaces a +",
+                                   "networkpolicies a/deny +",
+                                   "pods a/p1 +",
+                                   "pods a/p1 +",
+                                   "adminnetworkpolicies guard +",
+                                   "baselineadminnetworkpolicies default +",
+                                   "clusternetworkpolicies dns +",
+                                   "pods a/p1 -",
+                                   "adminnetworkpolicies guard -",
+                                   "namespaces a -",
+                               }));
+  ASSERT_EQ(changes.size(), 10u);
+  // The objects are the ones the view handed out, not copies.
+  EXPECT_EQ(std::get<std::shared_ptr<const CachedPod>>(changes[2].object), added);
+  EXPECT_EQ(std::get<std::shared_ptr<const CachedPod>>(changes[3].object), modified);
+  EXPECT_EQ(modified->labels.at("app"), "y");
+  EXPECT_EQ(std::get<std::shared_ptr<const CachedPolicy>>(changes[1].object)->name, "deny");
+  EXPECT_EQ(std::get<std::shared_ptr<const CachedClusterPolicy>>(changes[6].object),
+            state.ClusterPolicies()[1]);
+  EXPECT_EQ(std::get<std::shared_ptr<const CachedNamespace>>(changes[0].object)->name, "a");
+  EXPECT_FALSE(changes[0].whole_kind);
+
+  // Later changes only, and where they end.
+  auto tail = state.ChangesSince(8);
+  ASSERT_TRUE(tail.has_value());
+  EXPECT_EQ(tail->sequence, 10u);
+  EXPECT_EQ(Describe(tail->changes),
+            (std::vector<std::string>{"adminnetworkpolicies guard -", "namespaces a -"}));
+}
+
+TEST(ClusterCacheTest, JournalRecordsARelistOrForgetAsOneWholeKindChange) {
+  ClusterCache state;
+  state.Apply(EventType::kAdded, Pod("a", "old", {}));
+  const uint64_t before = state.Sequence();
+  std::vector<ClusterObject> list;
+  list.push_back(Pod("a", "p1", {}));
+  list.push_back(Pod("a", "p2", {}));
+  list.push_back(Pod("b", "p3", {}));
+  state.Replace(ClusterKind::kPod, std::move(list));
+  state.Forget(ClusterKind::kAdminNetworkPolicy);
+  state.Replace(ClusterKind::kConfigMap, {});
+  state.Forget(ClusterKind::kConfigMap);
+  state.Replace(ClusterKind::kNamespace, {});
+  EXPECT_EQ(state.Sequence(), before + 3);
+
+  const auto changes = ChangesAfter(state, before);
+  EXPECT_EQ(Describe(changes),
+            (std::vector<std::string>{"pods *", "adminnetworkpolicies *", "namespaces *"}));
+  for (const auto& change : changes) {
+    EXPECT_TRUE(change.whole_kind);
+    EXPECT_TRUE(change.name.empty());
+    EXPECT_TRUE(change.namespace_name.empty());
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(change.object));
+  }
+}
+
+// The journal keeps the last kJournalLength changes, and with them the objects they hold.
+TEST(ClusterCacheTest, ChangesSinceAnsweredOnlyForWhatTheJournalKeeps) {
+  ClusterCache state;
+  auto empty = state.ChangesSince(0);
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->changes.empty());
+  EXPECT_EQ(empty->sequence, 0u);
+  EXPECT_FALSE(state.ChangesSince(1).has_value());
+
+  state.Apply(EventType::kAdded, Pod("a", "gone", {}));
+  std::weak_ptr<const CachedPod> gone = state.Pods("a", {})[0];
+  state.Apply(EventType::kDeleted, Pod("a", "gone", {}));
+  EXPECT_FALSE(gone.expired());  // its ADDED still holds it
+
+  constexpr uint64_t kMore = ClusterCache::kJournalLength + 64;
+  for (uint64_t i = 0; i < kMore; ++i) {
+    state.Apply(EventType::kModified, Pod("a", "p", {}));
+  }
+  const uint64_t sequence = state.Sequence();
+  ASSERT_EQ(sequence, 2 + kMore);
+  EXPECT_TRUE(gone.expired());  // fell out with its changes
+
+  auto now = state.ChangesSince(sequence);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_TRUE(now->changes.empty());
+  EXPECT_EQ(now->sequence, sequence);
+  EXPECT_FALSE(state.ChangesSince(sequence + 1).has_value());
+  EXPECT_EQ(ChangesAfter(state, sequence - 1).size(), 1u);
+  // The oldest change kept is sequence - kJournalLength + 1.
+  const uint64_t oldest = sequence - ClusterCache::kJournalLength;
+  auto all = state.ChangesSince(oldest);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->changes.size(), ClusterCache::kJournalLength);
+  EXPECT_FALSE(state.ChangesSince(oldest - 1).has_value());
+  EXPECT_FALSE(state.ChangesSince(0).has_value());
+}
+
+TEST(ClusterCacheTest, JournalIdsTellCachesApart) {
+  ClusterCache one;
+  ClusterCache two;
+  EXPECT_NE(one.JournalId(), 0u);
+  EXPECT_NE(two.JournalId(), 0u);
+  EXPECT_NE(one.JournalId(), two.JournalId());
+
+  // A view over a cache keeps no journal of its own.
+  one.Apply(EventType::kAdded, Pod("a", "p", {}));
+  FreshPolicies fresh(one, {});
+  EXPECT_EQ(fresh.JournalId(), 0u);
+  EXPECT_EQ(fresh.Sequence(), 0u);
+  EXPECT_FALSE(fresh.ChangesSince(0).has_value());
+}
+
+ClusterKind KindOf(const CachedClusterPolicy& policy) {
+  switch (policy.spec.kind) {
+    case ClusterPolicyKind::kAdminNetworkPolicy:
+      return ClusterKind::kAdminNetworkPolicy;
+    case ClusterPolicyKind::kBaselineAdminNetworkPolicy:
+      return ClusterKind::kBaselineAdminNetworkPolicy;
+    case ClusterPolicyKind::kClusterNetworkPolicy:
+      break;
+  }
+  return ClusterKind::kClusterNetworkPolicy;
+}
+
+// What a consumer keeps of a view: every object by key ("ns/name"; "kind/name" for the cluster
+// policies), the view's own shared_ptr.
+struct Mirrored {
+  std::map<std::string, std::shared_ptr<const CachedNamespace>> namespaces;
+  std::map<std::string, std::shared_ptr<const CachedPolicy>> policies;
+  std::map<std::string, std::shared_ptr<const CachedPod>> pods;
+  std::map<std::string, std::shared_ptr<const CachedClusterPolicy>> cluster_policies;
+  bool operator==(const Mirrored&) const = default;
+};
+
+// A consumer of the journal, as the header describes one: Start, Read each kind, then Apply
+// what changed since; the test makes changes between any two of these steps.
+class Mirror {
+ public:
+  explicit Mirror(const ClusterView& view) : view_(view) {}
+
+  void Start() { sequence_ = view_.Sequence(); }
+
+  void Read(ClusterKind kind) {
+    switch (kind) {
+      case ClusterKind::kNamespace:
+        objects.namespaces.clear();
+        for (auto& item : view_.Namespaces()) {
+          objects.namespaces[item->name] = item;
+        }
+        return;
+      case ClusterKind::kNetworkPolicy:
+        ReadNamespaced(objects.policies, [&](const std::string& namespace_name) {
+          return view_.Policies(namespace_name);
+        });
+        return;
+      case ClusterKind::kPod:
+        ReadNamespaced(objects.pods, [&](const std::string& namespace_name) {
+          return view_.Pods(namespace_name, {});
+        });
+        return;
+      case ClusterKind::kConfigMap:
+        ADD_FAILURE() << "ConfigMaps are not mirrored";
+        return;
+      case ClusterKind::kAdminNetworkPolicy:
+      case ClusterKind::kBaselineAdminNetworkPolicy:
+      case ClusterKind::kClusterNetworkPolicy:
+        break;
+    }
+    std::erase_if(objects.cluster_policies,
+                  [&](const auto& entry) { return KindOf(*entry.second) == kind; });
+    for (auto& item : view_.ClusterPolicies()) {
+      if (KindOf(*item) == kind) {
+        objects.cluster_policies[ClusterPolicyKey(kind, item->name)] = item;
+      }
+    }
+  }
+
+  void ReadAll() {
+    for (const ClusterKind kind :
+         {ClusterKind::kNamespace, ClusterKind::kNetworkPolicy, ClusterKind::kPod,
+          ClusterKind::kAdminNetworkPolicy, ClusterKind::kBaselineAdminNetworkPolicy,
+          ClusterKind::kClusterNetworkPolicy}) {
+      Read(kind);
+    }
+  }
+
+  // Applies what changed since the last sequence, in order; returns the kinds to read again.
+  std::vector<ClusterKind> Apply() {
+    std::vector<ClusterKind> reread;
+    auto changes = view_.ChangesSince(sequence_);
+    if (!changes) {
+      ADD_FAILURE() << "the journal lost changes after " << sequence_;
+      return reread;
+    }
+    for (const auto& change : changes->changes) {
+      if (change.whole_kind) {
+        reread.push_back(change.kind);
+        continue;
+      }
+      const std::string key =
+          (change.namespace_name.empty() ? "" : change.namespace_name + "/") + change.name;
+      switch (change.kind) {
+        case ClusterKind::kNamespace:
+          Set(objects.namespaces, key, change.object);
+          break;
+        case ClusterKind::kNetworkPolicy:
+          Set(objects.policies, key, change.object);
+          break;
+        case ClusterKind::kPod:
+          Set(objects.pods, key, change.object);
+          break;
+        case ClusterKind::kConfigMap:
+          ADD_FAILURE() << "a ConfigMap in the journal";
+          break;
+        case ClusterKind::kAdminNetworkPolicy:
+        case ClusterKind::kBaselineAdminNetworkPolicy:
+        case ClusterKind::kClusterNetworkPolicy:
+          Set(objects.cluster_policies, ClusterPolicyKey(change.kind, change.name), change.object);
+          break;
+      }
+    }
+    sequence_ = changes->sequence;
+    return reread;
+  }
+
+  uint64_t sequence() const { return sequence_; }
+
+  Mirrored objects;
+
+ private:
+  static std::string ClusterPolicyKey(ClusterKind kind, const std::string& name) {
+    return std::string(ClusterKindName(kind)) + "/" + name;
+  }
+
+  // Reads a namespaced kind in the namespaces the consumer knows.
+  template <typename T, typename Fn>
+  void ReadNamespaced(std::map<std::string, std::shared_ptr<const T>>& map, Fn read) {
+    map.clear();
+    for (const auto& [namespace_name, unused] : objects.namespaces) {
+      for (auto& item : read(namespace_name)) {
+        map[namespace_name + "/" + item->name] = item;
+      }
+    }
+  }
+
+  template <typename T>
+  static void Set(std::map<std::string, std::shared_ptr<const T>>& map, const std::string& key,
+                  const decltype(ClusterChange::object)& object) {
+    if (const auto* value = std::get_if<std::shared_ptr<const T>>(&object)) {
+      map[key] = *value;
+      return;
+    }
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(object)) << key << ": another kind";
+    map.erase(key);
+  }
+
+  const ClusterView& view_;
+  uint64_t sequence_ = 0;
+};
+
+Mirrored ReadView(const ClusterView& view) {
+  Mirror fresh(view);
+  fresh.ReadAll();
+  return fresh.objects;
+}
+
+// A consumer that takes the sequence, reads the view while it changes, and applies what changed
+// since that sequence ends with the view: a change its read already saw is applied again, in its
+// place, and each object ends as its last change left it.
+TEST(ClusterCacheTest, ConsumerCatchesUpWithTheViewFromTheJournal) {
+  ClusterCache state;
+  state.Apply(EventType::kAdded, Namespace("a"));
+  state.Apply(EventType::kAdded, Namespace("b"));
+  state.Apply(EventType::kAdded, Pod("a", "p1", {{"app", "x"}}));
+  state.Apply(EventType::kAdded, Pod("a", "p2", {{"app", "x"}}));
+  state.Apply(EventType::kAdded, Pod("b", "q1", {}));
+  state.Apply(EventType::kAdded, Policy("a", "deny"));
+  state.Apply(EventType::kAdded, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "guard", 1));
+
+  Mirror mirror(state);
+  mirror.Start();
+  mirror.Read(ClusterKind::kNamespace);
+  // A new namespace and its pod, which the read of pods below will not look for; a relabel the
+  // read sees, applied again by the catch-up.
+  state.Apply(EventType::kAdded, Namespace("c"));
+  state.Apply(EventType::kAdded, Pod("c", "r1", {}));
+  state.Apply(EventType::kModified, Pod("a", "p2", {{"app", "y"}}));
+  mirror.Read(ClusterKind::kPod);
+  // The same pod deleted and added again, relabelled; another pod relabelled twice; one gone.
+  state.Apply(EventType::kDeleted, Pod("a", "p1", {}));
+  state.Apply(EventType::kAdded, Pod("a", "p1", {{"app", "z"}}));
+  state.Apply(EventType::kModified, Pod("a", "p2", {{"app", "z"}}));
+  state.Apply(EventType::kModified, Pod("a", "p2", {{"app", "w"}}));
+  state.Apply(EventType::kDeleted, Pod("b", "q1", {}));
+  mirror.Read(ClusterKind::kNetworkPolicy);
+  state.Apply(EventType::kAdded, Policy("c", "allow"));
+  state.Apply(EventType::kDeleted, Policy("a", "deny"));
+  for (const ClusterKind kind : kClusterPolicyKinds) {
+    mirror.Read(kind);
+  }
+  state.Apply(EventType::kModified, ClusterPolicy(ClusterKind::kAdminNetworkPolicy, "guard", 2));
+  state.Apply(EventType::kAdded, ClusterPolicy(ClusterKind::kClusterNetworkPolicy, "dns"));
+  state.Apply(EventType::kDeleted, Namespace("b"));
+  state.Apply(EventType::kAdded, ConfigMap("a", "rules"));  // not mirrored: changes nothing
+
+  EXPECT_NE(mirror.objects, ReadView(state));  // behind, as the test means it to be
+  EXPECT_TRUE(mirror.Apply().empty());
+  EXPECT_EQ(mirror.sequence(), state.Sequence());
+  EXPECT_EQ(mirror.objects, ReadView(state));
+  EXPECT_EQ(mirror.objects.pods.at("a/p1")->labels.at("app"), "z");
+  EXPECT_EQ(mirror.objects.pods.at("a/p2")->labels.at("app"), "w");
+  EXPECT_EQ(mirror.objects.pods.count("b/q1"), 0u);
+  EXPECT_EQ(mirror.objects.pods.count("c/r1"), 1u);
+
+  // A relist: the kind is read again after the batch, by then newer than the batch's sequence,
+  // and the next catch-up brings everything to one sequence.
+  std::vector<ClusterObject> list;
+  list.push_back(Pod("a", "p1", {{"app", "z"}}));
+  list.push_back(Pod("a", "p3", {}));
+  state.Replace(ClusterKind::kPod, std::move(list));
+  state.Apply(EventType::kModified, Pod("a", "p3", {{"app", "v"}}));
+  const auto reread = mirror.Apply();
+  EXPECT_EQ(reread, (std::vector<ClusterKind>{ClusterKind::kPod}));
+  state.Apply(EventType::kModified, Pod("a", "p1", {{"app", "u"}}));
+  state.Apply(EventType::kAdded, Namespace("d"));
+  for (const ClusterKind kind : reread) {
+    mirror.Read(kind);
+  }
+  state.Apply(EventType::kAdded, Pod("d", "s1", {}));
+  EXPECT_NE(mirror.objects, ReadView(state));
+  EXPECT_TRUE(mirror.Apply().empty());
+  EXPECT_EQ(mirror.objects, ReadView(state));
+  EXPECT_EQ(mirror.objects.pods.at("a/p1")->labels.at("app"), "u");
+  EXPECT_EQ(mirror.objects.pods.count("a/p2"), 0u);
+  EXPECT_EQ(mirror.objects.pods.count("d/s1"), 1u);
 }
 
 }  // namespace

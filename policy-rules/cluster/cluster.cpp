@@ -4,6 +4,8 @@
 #include "netadmit/cluster/cluster.h"
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <type_traits>
@@ -336,6 +338,47 @@ static_assert(Index(kClusterPolicyKinds[1]) == Index(kClusterPolicyKinds[0]) + 1
                   Index(kClusterPolicyKinds[2]) + 1 == kClusterKindCount,
               "the policy kinds are the last ClusterKind values, in kClusterPolicyKinds order");
 
+// The journal: the last kJournalLength changes, numbered from 1; sequence_ is the last one's.
+class Journal {
+ public:
+  // Appends `change` and returns the change that fell out (an empty one when none did), so that
+  // the objects it holds can be freed outside the lock. O(1).
+  ClusterChange Record(ClusterChange change) {
+    changes_.push_back(std::move(change));
+    ++sequence_;
+    ClusterChange dropped;
+    if (changes_.size() > ClusterCache::kJournalLength) {
+      dropped = std::move(changes_.front());
+      changes_.pop_front();
+    }
+    return dropped;
+  }
+
+  uint64_t sequence() const { return sequence_; }
+
+  std::optional<ClusterChanges> Since(uint64_t after) const {
+    const uint64_t oldest = sequence_ - changes_.size();  // the sequence before the first kept
+    if (after > sequence_ || after < oldest) {
+      return std::nullopt;
+    }
+    ClusterChanges out;
+    out.changes.assign(changes_.begin() + static_cast<std::ptrdiff_t>(after - oldest),
+                       changes_.end());
+    out.sequence = sequence_;
+    return out;
+  }
+
+ private:
+  std::deque<ClusterChange> changes_;
+  uint64_t sequence_ = 0;
+};
+
+// ConfigMaps are left out of the journal: no consumer keeps anything derived from them.
+template <typename T>
+constexpr bool kJournaled = !std::is_same_v<T, CachedConfigMap>;
+
+std::atomic<uint64_t> next_journal_id{1};
+
 }  // namespace
 
 struct ClusterCache::Tables {
@@ -354,6 +397,7 @@ struct ClusterCache::Tables {
                           std::make_unique<KindTable<CachedClusterPolicy>>()};
   std::array<bool, kClusterKindCount> listed{};
   std::array<uint64_t, kClusterKindCount> generation{};
+  Journal journal;
 
   // Calls `fn` with the table of `kind` (a unique_ptr<KindTable<T>>&) and returns what it returns.
   template <typename Fn>
@@ -484,7 +528,9 @@ Result<ClusterObject> DecodeClusterObject(ClusterKind kind, const rapidjson::Val
 }
 
 ClusterCache::ClusterCache(std::vector<ClusterKind> watched)
-    : watched_(std::move(watched)), tables_(std::make_unique<Tables>()) {}
+    : journal_id_(next_journal_id.fetch_add(1, std::memory_order_relaxed)),
+      watched_(std::move(watched)),
+      tables_(std::make_unique<Tables>()) {}
 
 ClusterCache::~ClusterCache() = default;
 
@@ -502,27 +548,39 @@ std::unique_ptr<KindTable<T>> BuildTable(std::vector<ClusterObject>& objects) {
   return table;
 }
 
-// One event on one table: the new object is made before the lock is taken, the map update
-// happens under it, and the replaced object is freed after it.
+// One event on one table: the new object is made before the lock is taken, the map update and
+// its journal entry happen under it, and the replaced object (and whatever fell out of the
+// journal) is freed after it.
 template <typename T>
 void ApplyEvent(std::shared_mutex& mutex, std::unique_ptr<KindTable<T>>& table,
-                uint64_t& generation, EventType type, ClusterObject& object) {
+                uint64_t& generation, Journal& journal, EventType type, ClusterObject& object) {
   T* value = std::get_if<T>(&object.value);
   if (value == nullptr) {
     return;
   }
-  const std::string namespace_name = object.namespace_name();
+  ClusterChange change;
+  change.kind = object.kind;
+  change.namespace_name = object.namespace_name();
+  change.name = value->name;
+  const bool deleted = type == EventType::kDeleted;
+  std::shared_ptr<const T> shared;
+  if (!deleted) {
+    shared = std::make_shared<const T>(std::move(*value));
+    if constexpr (kJournaled<T>) {
+      change.object = shared;
+    }
+  }
   std::shared_ptr<const T> released;
-  if (type == EventType::kDeleted) {
-    const std::string name = value->name;
-    std::unique_lock lock(mutex);
-    released = table->Erase(namespace_name, name);
-    ++generation;
-  } else {
-    auto shared = std::make_shared<const T>(std::move(*value));
-    std::unique_lock lock(mutex);
-    released = table->Put(namespace_name, std::move(shared));
-    ++generation;
+  ClusterChange dropped;
+  std::unique_lock lock(mutex);
+  released = deleted ? table->Erase(change.namespace_name, change.name)
+                     : table->Put(change.namespace_name, std::move(shared));
+  ++generation;
+  if constexpr (kJournaled<T>) {
+    // A DELETED of an object the cache does not hold changes nothing, and is not recorded.
+    if (!deleted || released != nullptr) {
+      dropped = journal.Record(std::move(change));
+    }
   }
 }
 
@@ -530,8 +588,9 @@ void ApplyEvent(std::shared_mutex& mutex, std::unique_ptr<KindTable<T>>& table,
 
 void ClusterCache::Apply(EventType type, ClusterObject object) {
   uint64_t& generation = tables_->generation[Index(object.kind)];
-  tables_->Visit(object.kind,
-                 [&](auto& table) { ApplyEvent(mutex_, table, generation, type, object); });
+  tables_->Visit(object.kind, [&](auto& table) {
+    ApplyEvent(mutex_, table, generation, tables_->journal, type, object);
+  });
 }
 
 void ClusterCache::Swap(ClusterKind kind, std::vector<ClusterObject> objects, bool listed) {
@@ -539,12 +598,19 @@ void ClusterCache::Swap(ClusterKind kind, std::vector<ClusterObject> objects, bo
   tables_->Visit(kind, [&](auto& table) {
     using T = typename std::decay_t<decltype(table)>::element_type::Value;
     // The new table is built without the lock; the swap under it is a pointer exchange, and
-    // the old table is destroyed after the lock is released.
+    // the old table (and what fell out of the journal) is freed after the lock is released.
     auto fresh = BuildTable<T>(objects);
+    ClusterChange whole;
+    whole.kind = kind;
+    whole.whole_kind = true;
+    ClusterChange dropped;
     std::unique_lock lock(mutex_);
     std::swap(fresh, table);
     tables_->listed[index] = listed;
     ++tables_->generation[index];
+    if constexpr (kJournaled<T>) {
+      dropped = tables_->journal.Record(std::move(whole));
+    }
     lock.unlock();
   });
 }
@@ -574,6 +640,16 @@ std::size_t ClusterCache::Count(ClusterKind kind) const {
 uint64_t ClusterCache::Generation(ClusterKind kind) const {
   std::shared_lock lock(mutex_);
   return tables_->generation[Index(kind)];
+}
+
+uint64_t ClusterCache::Sequence() const {
+  std::shared_lock lock(mutex_);
+  return tables_->journal.sequence();
+}
+
+std::optional<ClusterChanges> ClusterCache::ChangesSince(uint64_t after) const {
+  std::shared_lock lock(mutex_);
+  return tables_->journal.Since(after);
 }
 
 bool ClusterCache::Synced() const {

@@ -15,6 +15,9 @@
 // exclusive lock (the object is decoded before the lock is taken). A relist replaces a whole kind:
 // the new table is built aside, without the lock, and swapped in under it, so readers see the old
 // list or the new one, never a half-applied one. Readers take the shared lock for one query.
+// Every change but a ConfigMap's is also numbered and kept in a journal under the same exclusive
+// lock, so that a consumer can bring what it derives from the view up to date by applying what
+// changed since it last looked (ClusterView::ChangesSince).
 // (A copy-on-write snapshot per namespace would make every event copy its namespace's bucket;
 // with thousands of pods in a namespace that is milliseconds, not microseconds.)
 
@@ -25,6 +28,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -117,6 +121,29 @@ struct ClusterObject {
 // with the v1alpha2 schema, which v1beta1 shares); their metadata.namespace is ignored.
 Result<ClusterObject> DecodeClusterObject(ClusterKind kind, const rapidjson::Value& json);
 
+// One change to the cached objects, as the journal records it: an object added or replaced
+// (ADDED, MODIFIED), an object deleted, or a whole kind relisted or forgotten.
+struct ClusterChange {
+  ClusterKind kind = ClusterKind::kNamespace;
+  std::string namespace_name;  // empty for namespaces and the cluster-scoped kinds
+  std::string name;
+  // The object after the change, the one the view holds; empty (std::monostate) when it was
+  // deleted.
+  std::variant<std::monostate, std::shared_ptr<const CachedNamespace>,
+               std::shared_ptr<const CachedPolicy>, std::shared_ptr<const CachedPod>,
+               std::shared_ptr<const CachedClusterPolicy>>
+      object;
+  // A relist (Replace) or Forget of the whole kind: every object of `kind` may have changed;
+  // name and object are empty. A consumer reads the kind again.
+  bool whole_kind = false;
+};
+
+// The changes after some sequence number, oldest first, and the sequence they end at.
+struct ClusterChanges {
+  std::vector<ClusterChange> changes;
+  uint64_t sequence = 0;
+};
+
 // What rule kinds may read. Every method is safe from many threads and never throws.
 class ClusterView {
  public:
@@ -141,6 +168,31 @@ class ClusterView {
   // The cluster-scoped policies of the kinds the API server serves, sorted by kind, then name;
   // empty when none of their CustomResourceDefinitions is installed.
   virtual std::vector<std::shared_ptr<const CachedClusterPolicy>> ClusterPolicies() const = 0;
+
+  // A journal of changes, for consumers that keep something derived from the view current by
+  // applying what changed rather than reading everything again. ConfigMaps are not in it.
+  //
+  // Catching up: a consumer reads s = Sequence(), then reads the view (Namespaces(), Pods(),
+  // Policies(), ClusterPolicies()), then applies ChangesSince(s) in order: an object is upserted,
+  // a deletion erases. It then holds the view as of the returned sequence, even when changes
+  // landed while it read: what it read of an object is that object at some sequence between s
+  // and the returned one, and each object the changes name ends as its last change left it.
+  // A whole_kind change is caught up the way the first read was: read the kind again after the
+  // batch (that read may already be newer than the returned sequence) and catch up once more
+  // from the returned sequence; the first batch without a whole_kind change leaves the consumer
+  // exactly at its sequence.
+
+  // Tells views apart: unique per ClusterCache in the process, never 0; 0 when this view keeps
+  // no journal.
+  virtual uint64_t JournalId() const { return 0; }
+  // Rises by one with every recorded change; 0 before the first and in a view without a journal.
+  virtual uint64_t Sequence() const { return 0; }
+  // The changes after `after` up to Sequence(), oldest first, and the sequence they end at
+  // (empty when `after` is Sequence()). nullopt when the view keeps no journal, when `after` is
+  // beyond Sequence(), or when some of those changes are no longer kept: read the view again.
+  virtual std::optional<ClusterChanges> ChangesSince(uint64_t /*after*/) const {
+    return std::nullopt;
+  }
 };
 
 // A view with the NetworkPolicies of some namespaces replaced by a fresh read from the API
@@ -211,6 +263,17 @@ class ClusterCache final : public ClusterView {
   // Rises with every change to objects of `kind` (event or relist).
   uint64_t Generation(ClusterKind kind) const;
 
+  // How many changes the journal keeps. It holds the objects of those changes, so an object
+  // replaced or deleted stays alive until its last change falls out: bounded by this many.
+  static constexpr std::size_t kJournalLength = 65536;
+  // The journal records, under the exclusive lock that applies them: every ADDED and MODIFIED
+  // (with the object as stored), every DELETED of an object the cache held (a DELETED of an
+  // unknown object changes nothing and is not recorded), and every Replace and Forget as one
+  // whole_kind change; of every kind but ConfigMaps, which no consumer needs.
+  uint64_t JournalId() const override { return journal_id_; }
+  uint64_t Sequence() const override;
+  std::optional<ClusterChanges> ChangesSince(uint64_t after) const override;
+
   bool Synced() const override;
   std::shared_ptr<const CachedNamespace> Namespace(std::string_view name) const override;
   std::vector<std::shared_ptr<const CachedNamespace>> Namespaces() const override;
@@ -228,6 +291,7 @@ class ClusterCache final : public ClusterView {
   // Replaces the table of `kind` with one of `objects` (all of that kind) and sets its listed mark.
   void Swap(ClusterKind kind, std::vector<ClusterObject> objects, bool listed);
 
+  const uint64_t journal_id_;
   std::vector<ClusterKind> watched_;
   mutable std::shared_mutex mutex_;
   std::unique_ptr<Tables> tables_;
