@@ -3,9 +3,11 @@
 
 #include "netadmit/connectivity/flow_requirements.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "netadmit/rules/params.h"
 
@@ -265,6 +267,18 @@ class FlowParser {
   std::optional<Error> error_;
 };
 
+// Whether the peer's selectors select the pod (never for a peer of addresses).
+bool Selects(const Connectivity& engine, const FlowPeer& peer, std::size_t pod) {
+  if (!peer.cidrs.empty()) {
+    return false;
+  }
+  const PodInfo& info = engine.state().pods[pod];
+  const NamespaceInfo* ns = engine.FindNamespace(info.namespace_name);
+  return (!peer.namespace_selector ||
+          (ns != nullptr && peer.namespace_selector->Matches(ns->labels))) &&
+         (!peer.pod_selector || peer.pod_selector->Matches(info.labels));
+}
+
 std::vector<Endpoint> Choose(const Connectivity& engine, const FlowPeer& peer) {
   std::vector<Endpoint> out;
   if (!peer.cidrs.empty()) {
@@ -274,16 +288,9 @@ std::vector<Endpoint> Choose(const Connectivity& engine, const FlowPeer& peer) {
     }
     return out;
   }
-  const std::vector<PodInfo>& pods = engine.state().pods;
   std::set<std::size_t> classes;  // one pod per class: selectors cannot tell the others apart
-  for (std::size_t i = 0; i < pods.size(); ++i) {
-    if (!engine.Live(i) || classes.contains(engine.ClassOf(i))) {
-      continue;
-    }
-    const NamespaceInfo* ns = engine.FindNamespace(pods[i].namespace_name);
-    if ((peer.namespace_selector &&
-         (ns == nullptr || !peer.namespace_selector->Matches(ns->labels))) ||
-        (peer.pod_selector && !peer.pod_selector->Matches(pods[i].labels))) {
+  for (std::size_t i = 0; i < engine.state().pods.size(); ++i) {
+    if (!engine.Live(i) || classes.contains(engine.ClassOf(i)) || !Selects(engine, peer, i)) {
       continue;
     }
     classes.insert(engine.ClassOf(i));
@@ -357,6 +364,53 @@ std::string Closing(const Connectivity& engine, const Decision& decision) {
          " rule allows it)";
 }
 
+// The broken flow of an entry, for people: the pair and port, and what opens or closes it.
+BrokenFlow Report(const Connectivity& engine, const FlowEntry& entry, bool forbid,
+                  const Endpoint& from, const Endpoint& to, const PortProtocol& port) {
+  const Decision decision = engine.Decide(from, to, port);
+  const std::string pair =
+      engine.Describe(from) + " -> " + engine.Describe(to) + " on " + port.ToString();
+  if (forbid) {
+    return BrokenFlow{&entry, FlowBreak::kForbiddenOpen,
+                      Violation{entry.path, "forbidden flow is open",
+                                pair + ", " + Opening(engine, decision, engine.Describe(to)),
+                                "narrow that rule, or isolate the destination"}};
+  }
+  return BrokenFlow{
+      &entry, FlowBreak::kRequiredClosed,
+      Violation{entry.path, "required flow is closed", pair + ", " + Closing(engine, decision),
+                "add a rule that allows it in the closing policies"}};
+}
+
+std::vector<NamedPort> SortedPorts(std::vector<NamedPort> ports) {
+  std::sort(ports.begin(), ports.end(), [](const NamedPort& a, const NamedPort& b) {
+    return std::tie(a.name, a.port, a.protocol) < std::tie(b.name, b.port, b.protocol);
+  });
+  return ports;
+}
+
+// What policies see of a pod but its address: namespace, labels, named ports (sorted).
+struct ShapeKey {
+  std::string namespace_name;
+  Labels labels;
+  std::vector<NamedPort> ports;
+
+  bool operator<(const ShapeKey& other) const {
+    const auto port_key = [](const std::vector<NamedPort>& list) {
+      std::vector<std::tuple<std::string, int32_t, Protocol>> keys;
+      for (const NamedPort& port : list) {
+        keys.emplace_back(port.name, port.port, port.protocol);
+      }
+      return keys;
+    };
+    return std::tie(namespace_name, labels) < std::tie(other.namespace_name, other.labels) ||
+           (std::tie(namespace_name, labels) == std::tie(other.namespace_name, other.labels) &&
+            port_key(ports) < port_key(other.ports));
+  }
+};
+
+ShapeKey ShapeOf(const FlowEnd& end) { return ShapeKey{end.namespace_name, end.labels, end.ports}; }
+
 }  // namespace
 
 std::string FlowPorts::ToString() const {
@@ -416,22 +470,7 @@ std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsP
             if (allowed != forbid) {
               continue;
             }
-            const Decision decision = engine.Decide(from, to, ports[p]);
-            const std::string pair =
-                engine.Describe(from) + " -> " + engine.Describe(to) + " on " + ports[p].ToString();
-            if (forbid) {
-              broken.push_back(
-                  BrokenFlow{&entry, FlowBreak::kForbiddenOpen,
-                             Violation{entry.path, "forbidden flow is open",
-                                       pair + ", " + Opening(engine, decision, engine.Describe(to)),
-                                       "narrow that rule, or isolate the destination"}});
-            } else {
-              broken.push_back(
-                  BrokenFlow{&entry, FlowBreak::kRequiredClosed,
-                             Violation{entry.path, "required flow is closed",
-                                       pair + ", " + Closing(engine, decision),
-                                       "add a rule that allows it in the closing policies"}});
-            }
+            broken.push_back(Report(engine, entry, forbid, from, to, ports[p]));
             found = true;
             break;
           }
@@ -443,6 +482,152 @@ std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsP
     }
   }
   return broken;
+}
+
+FlowEnd FlowEnd::Of(const Connectivity& engine, const Endpoint& endpoint) {
+  if (!endpoint.pod) {
+    return FlowEnd{{}, {}, {}, {}, endpoint.ip};
+  }
+  const PodInfo& pod = engine.state().pods[*endpoint.pod];
+  return FlowEnd{pod.namespace_name, pod.name, pod.labels, SortedPorts(pod.ports), {}};
+}
+
+std::optional<Endpoint> FlowEnd::In(const Connectivity& engine) const {
+  if (name.empty()) {
+    return Endpoint::External(ip);
+  }
+  const auto pod = engine.FindPod(namespace_name, name);
+  if (!pod) {
+    return std::nullopt;
+  }
+  return Endpoint::Pod(*pod);
+}
+
+std::vector<FlowCell> FindBrokenCells(const Connectivity& engine, const FlowsParams& flows,
+                                      const std::vector<std::size_t>& focus) {
+  // One focus pod per class: the others answer the same.
+  std::vector<std::size_t> focused;
+  std::set<std::size_t> focused_classes;
+  for (const std::size_t pod : focus) {
+    if (engine.Live(pod) && focused_classes.insert(engine.ClassOf(pod)).second) {
+      focused.push_back(pod);
+    }
+  }
+  std::vector<FlowCell> cells;
+  for (const bool forbid : {true, false}) {
+    for (const FlowEntry& entry : forbid ? flows.forbid : flows.require) {
+      std::vector<Endpoint> focus_from;
+      std::vector<Endpoint> focus_to;
+      for (const std::size_t pod : focused) {
+        if (Selects(engine, entry.from, pod)) {
+          focus_from.push_back(Endpoint::Pod(pod));
+        }
+        if (Selects(engine, entry.to, pod)) {
+          focus_to.push_back(Endpoint::Pod(pod));
+        }
+      }
+      if (focus_from.empty() && focus_to.empty()) {
+        continue;
+      }
+      std::vector<std::pair<Endpoint, Endpoint>> pairs;
+      std::set<std::pair<std::string, std::string>> seen;
+      const auto add = [&](const Endpoint& from, const Endpoint& to) {
+        if (!forbid && from.pod && to.pod && *from.pod == *to.pod) {
+          return;  // a pod need not reach itself to satisfy a requirement
+        }
+        if (seen.emplace(engine.Describe(from), engine.Describe(to)).second) {
+          pairs.emplace_back(from, to);
+        }
+      };
+      if (!focus_from.empty()) {
+        std::vector<Endpoint> destinations = Choose(engine, entry.to);
+        destinations.insert(destinations.end(), focus_to.begin(), focus_to.end());
+        for (const Endpoint& from : focus_from) {
+          for (const Endpoint& to : destinations) {
+            add(from, to);
+          }
+        }
+      }
+      if (!focus_to.empty()) {
+        std::vector<Endpoint> sources = Choose(engine, entry.from);
+        sources.insert(sources.end(), focus_from.begin(), focus_from.end());
+        for (const Endpoint& to : focus_to) {
+          for (const Endpoint& from : sources) {
+            add(from, to);
+          }
+        }
+      }
+      for (const auto& [from, to] : pairs) {
+        for (const FlowPorts& range : entry.ports) {
+          for (const PortProtocol& port :
+               engine.DistinctPorts(range.protocol, range.first, range.last, from, to)) {
+            if (engine.Decide(from, to, port).Allowed() == forbid) {
+              cells.push_back(FlowCell{&entry, forbid, FlowEnd::Of(engine, from),
+                                       FlowEnd::Of(engine, to), port});
+            }
+          }
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+std::vector<bool> ShapesBroken(const Connectivity& engine, const std::vector<FlowCell>& cells) {
+  // The pods of each shape the cells name, one per class, in one pass over the pods.
+  std::map<ShapeKey, std::vector<Endpoint>> pods_of;
+  for (const FlowCell& cell : cells) {
+    for (const FlowEnd* end : {&cell.from, &cell.to}) {
+      if (!end->name.empty()) {
+        pods_of.try_emplace(ShapeOf(*end));
+      }
+    }
+  }
+  std::set<std::string, std::less<>> namespaces;  // of those shapes: most pods are in others
+  for (const auto& [shape, unused] : pods_of) {
+    namespaces.insert(shape.namespace_name);
+  }
+  std::map<ShapeKey, std::set<std::size_t>> classes_of;
+  const std::vector<PodInfo>& pods = engine.state().pods;
+  for (std::size_t i = 0; i < pods.size(); ++i) {
+    if (!engine.Live(i) || !namespaces.contains(pods[i].namespace_name)) {
+      continue;
+    }
+    const ShapeKey key{pods[i].namespace_name, pods[i].labels, SortedPorts(pods[i].ports)};
+    const auto shape = pods_of.find(key);
+    if (shape != pods_of.end() && classes_of[key].insert(engine.ClassOf(i)).second) {
+      shape->second.push_back(Endpoint::Pod(i));
+    }
+  }
+  const auto ends = [&](const FlowEnd& end) {
+    return end.name.empty() ? std::vector<Endpoint>{Endpoint::External(end.ip)}
+                            : pods_of[ShapeOf(end)];
+  };
+  std::vector<bool> broken;
+  for (const FlowCell& cell : cells) {
+    bool any = false;
+    for (const Endpoint& from : ends(cell.from)) {
+      for (const Endpoint& to : ends(cell.to)) {
+        if (!cell.forbid && from.pod && to.pod && *from.pod == *to.pod) {
+          continue;  // a pod need not reach itself
+        }
+        if (engine.Decide(from, to, cell.port).Allowed() == cell.forbid) {
+          any = true;
+          break;
+        }
+      }
+      if (any) {
+        break;
+      }
+    }
+    broken.push_back(any);
+  }
+  return broken;
+}
+
+BrokenFlow DescribeBrokenCell(const Connectivity& engine, const FlowCell& cell) {
+  return Report(engine, *cell.entry, cell.forbid, *cell.from.In(engine), *cell.to.In(engine),
+                cell.port);
 }
 
 std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsParams& flows) {

@@ -337,6 +337,13 @@ class ClusterSnapshot final : public ClusterView {
     }
     return *cluster_policies_;
   }
+  // The cache's own journal: what a rule kind keeps current with it (the Flows kind's engine)
+  // catches up with the cache itself, which may be newer than this snapshot's other answers.
+  uint64_t JournalId() const override { return cache_.JournalId(); }
+  uint64_t Sequence() const override { return cache_.Sequence(); }
+  std::optional<ClusterChanges> ChangesSince(uint64_t after) const override {
+    return cache_.ChangesSince(after);
+  }
 
  private:
   template <typename Answer>

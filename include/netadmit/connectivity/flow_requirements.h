@@ -69,6 +69,45 @@ struct BrokenFlow {
 // One BrokenFlow per broken entry (the first pair found), the `forbid` entries first.
 std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsParams& flows);
 
+// One end of a connection an entry names: a pod, by name and by what policies see of it (its
+// namespace, labels and named ports: its shape), or an address outside the cluster.
+struct FlowEnd {
+  std::string namespace_name;
+  std::string name;
+  Labels labels;
+  std::vector<NamedPort> ports;  // sorted
+  std::string ip;                // when `name` is empty
+
+  static FlowEnd Of(const Connectivity& engine, const Endpoint& endpoint);
+  // The endpoint in `engine`; nullopt for a pod the engine does not hold.
+  std::optional<Endpoint> In(const Connectivity& engine) const;
+};
+
+// One connection an entry names, on one port.
+struct FlowCell {
+  const FlowEntry* entry = nullptr;
+  bool forbid = true;  // the entry is a `forbid` one (else `require`)
+  FlowEnd from;
+  FlowEnd to;
+  PortProtocol port;
+};
+
+// The cells of `flows` broken in `engine` (a `forbid` connection allowed, a `require` one
+// denied) among those with an end in `focus` (pod indexes): the connections a change to those
+// pods, or to policies that select only them, can alter. Per entry, one pod per class at the
+// other end and one port per stretch that the policies deciding the pair cannot tell apart
+// (DistinctPorts for the pair), so it is exact; the pods of `focus` are asked as themselves.
+// Entries in the order of `flows`, the `forbid` ones first; within one, every broken cell.
+std::vector<FlowCell> FindBrokenCells(const Connectivity& engine, const FlowsParams& flows,
+                                      const std::vector<std::size_t>& focus);
+// Per cell, whether `engine` has it broken between pods of the same shapes as its ends (pods
+// that no policy tells apart but by address: the replicas of one workload): a connection a new
+// replica breaks is one its workload broke already.
+std::vector<bool> ShapesBroken(const Connectivity& engine, const std::vector<FlowCell>& cells);
+// A broken cell as FindBrokenFlows reports one: the pair and port, and the rule that opens it
+// or the isolation that closes it. Its pods must be in `engine`.
+BrokenFlow DescribeBrokenCell(const Connectivity& engine, const FlowCell& cell);
+
 // The violations of FindBrokenFlows, in its order.
 std::vector<Violation> EvaluateFlows(const Connectivity& engine, const FlowsParams& flows);
 

@@ -1,34 +1,41 @@
-// Flows judges a change by what it does to the cluster's connectivity. It builds the
-// connectivity engine (connectivity.h) over the cluster view twice, as it is before the change
-// and as it would be after it, and evaluates the `forbid` and `require` entries (flows.h) on
-// both. Only entries the change breaks are reported: a flow broken already is the business of
-// whoever broke it, and refusing every unrelated change in the cluster until then would stop
-// everyone, including the person fixing it.
+// Flows judges a change by what it does to the cluster's connectivity: the connections an
+// entry (flows.h) names that the change breaks, a `forbid` connection it opens or a `require`
+// connection it closes. A connection broken already is the business of whoever broke it:
+// refusing every unrelated change until then would stop everyone, including the person fixing
+// it. But one already broken elsewhere does not license breaking another: the judgement is per
+// connection (source, destination, port), not per entry.
 //
-// Changes judged: NetworkPolicy CREATE, UPDATE and DELETE (the namespace's policies as they
-// would be after it), the same for the cluster-scoped policies (AdminNetworkPolicy,
-// BaselineAdminNetworkPolicy, ClusterNetworkPolicy: every one of them is in the engine's input,
-// since any may decide any connection before or after the NetworkPolicies), and Pod CREATE (a new
-// pod's labels decide which policies select it and which flows it takes part in), and a pod
-// controller's CREATE and UPDATE (its template, as the pod it will create). "Before" is the
-// view with the object as it was (absent on CREATE, the old version on UPDATE); "after" has the
-// object as requested (absent on DELETE). So in `netadmit check`, where the view already holds
+// Changes judged: NetworkPolicy CREATE, UPDATE and DELETE, the same for the cluster-scoped
+// policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy), Pod CREATE
+// (a new pod's labels decide which policies select it and which flows it takes part in), and a
+// pod controller's CREATE and UPDATE (its template, as the pod it will create). "Before" is the
+// cluster with the object as it was (absent on CREATE, the old version on UPDATE); "after" has
+// it as requested (absent on DELETE). So in `netadmit check`, where the view already holds
 // every manifest, each object is judged as the last one applied.
 //
-// Only the pods some entry names, and the policies that select them, take part (FlowScope). A
-// change that touches neither is let through without a build, and so is a new replica of a pod
-// already there when no `require` entry names it (HasTwin). Any other change costs up to two
-// builds of the engine over those pods and policies (docs/PERFORMANCE.md has the figures).
+// How: one connectivity engine per cluster view (KeptEngine), built over the pods some entry
+// names and every policy when first asked, then kept current with the view's journal: each
+// recorded watch event is one in-place update of the engine, not a build. A change is judged on
+// that engine: the object is put in as it would be after the change, the connections with an
+// end among the pods it can affect (FindBrokenCells) are asked, and only those found broken are
+// asked again with the object as it was before; then the engine is put back as the view has
+// it, all under the engine's lock. A view without a journal gets an engine built for the one
+// judgement, judged the same way. A change that touches no pod an entry names, or a new replica
+// of a pod already there (HasTwin), needs no engine at all (docs/PERFORMANCE.md has figures).
 
 #include "rules/kinds/flows.h"
 
 #include <algorithm>
 #include <initializer_list>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
+#include <variant>
 #include <vector>
 
 #include "netadmit/cluster/cluster.h"
@@ -222,22 +229,6 @@ std::vector<NamedPort> NamedPortsOf(const PodTemplate& pod) {
   return ports;
 }
 
-// Puts the object (a NetworkPolicy, a cluster-scoped policy, or a Pod) into the state.
-void Put(ClusterState& state, const Object& object) {
-  if (const ClusterPolicySpec* spec = object.cluster_policy()) {
-    state.cluster_policies.push_back(ClusterPolicyInfo{object.metadata.name, *spec});
-    return;
-  }
-  if (const NetworkPolicySpec* spec = object.network_policy()) {
-    state.policies.push_back(
-        PolicyInfo{object.metadata.namespace_name, object.metadata.name, *spec});
-    return;
-  }
-  const PodTemplate* pod = object.pod_template();
-  state.pods.push_back(PodInfo{
-      object.metadata.namespace_name, object.metadata.name, pod->labels, NamedPortsOf(*pod), {}});
-}
-
 // Whether two lists of named ports hold the same ports, in any order.
 bool SameNamedPorts(std::vector<NamedPort> a, std::vector<NamedPort> b) {
   const auto key = [](const NamedPort& port) {
@@ -278,16 +269,325 @@ bool HasTwin(const ClusterView& cluster, const Object& object) {
   return false;
 }
 
+// "flows cannot be evaluated": an address or CIDR the engine cannot read.
+Violation Unevaluable(const Error& error) {
+  return Violation{"", "flows cannot be evaluated", error.ToString(),
+                   "fix the address or CIDR named"};
+}
+
+PodInfo PodOf(const CachedPod& pod) {
+  PodInfo info{pod.namespace_name, pod.name, pod.labels, {}, pod.ips};
+  for (const auto& port : pod.named_ports) {
+    info.ports.push_back(NamedPort{port.name, port.port, port.protocol});
+  }
+  return info;
+}
+
+// The connectivity engine kept current with one cluster view through its journal: over the
+// pods some entry names (the scope) and every policy, so that a change needs no lookup beyond
+// the engine. Not thread-safe: its owner holds a lock.
+class KeptEngine {
+ public:
+  explicit KeptEngine(const FlowScope& scope) : scope_(scope) {}
+
+  // The engine as of the view's latest recorded change, or nullptr when the view keeps no
+  // journal. Applies the changes since the last call, or builds when the journal no longer
+  // holds them (or the view is another one).
+  Connectivity* CatchUp(const ClusterView& view) {
+    if (view.JournalId() == 0) {
+      return nullptr;
+    }
+    if (view.JournalId() != journal_id_ || !engine_) {
+      Rebuild(view);
+    }
+    for (;;) {
+      const auto changes = view.ChangesSince(sequence_);
+      if (!changes) {
+        Rebuild(view);
+        continue;
+      }
+      bool relisted = false;
+      for (const ClusterChange& change : changes->changes) {
+        if (change.whole_kind) {
+          relisted = true;
+          break;
+        }
+        Apply(view, change);
+      }
+      if (relisted) {
+        Rebuild(view);
+        continue;
+      }
+      sequence_ = changes->sequence;
+      break;
+    }
+    engine_->Compact();
+    return &*engine_;
+  }
+
+  // An object the engine had to leave out (an invalid address or CIDR), if any.
+  const Error* invalid() const { return invalid_.empty() ? nullptr : &invalid_.begin()->second; }
+
+  std::size_t rebuilds() const { return rebuilds_; }
+
+ private:
+  void Rebuild(const ClusterView& view) {
+    ++rebuilds_;
+    journal_id_ = view.JournalId();
+    sequence_ = view.Sequence();
+    invalid_.clear();
+    ClusterState state;
+    for (const auto& ns : view.Namespaces()) {
+      const NamespaceInfo info = NamespaceOf(ns->name, ns->labels);
+      const std::vector<const FlowPeer*> peers = scope_.PeersIn(info.labels);
+      if (!peers.empty()) {
+        for (const auto& pod : FlowScope::PodsIn(view, ns->name, peers)) {
+          state.pods.push_back(PodOf(*pod));
+        }
+      }
+      for (const auto& policy : view.Policies(ns->name)) {
+        state.policies.push_back(PolicyInfo{policy->namespace_name, policy->name, policy->spec});
+      }
+      state.namespaces.push_back(info);
+    }
+    for (const auto& policy : view.ClusterPolicies()) {
+      state.cluster_policies.push_back(ClusterPolicyInfo{policy->name, policy->spec});
+    }
+    if (auto built = Connectivity::Build(state)) {
+      engine_ = std::move(*built);
+      return;
+    }
+    // Something is invalid: build without it, one object at a time, and remember what.
+    ClusterState bare;
+    bare.namespaces = std::move(state.namespaces);
+    engine_ = std::move(Connectivity::Build(std::move(bare)).value());
+    for (PodInfo& pod : state.pods) {
+      Remember("Pod " + pod.namespace_name + '/' + pod.name, engine_->PutPod(std::move(pod)));
+    }
+    for (PolicyInfo& policy : state.policies) {
+      Remember("NetworkPolicy " + policy.namespace_name + '/' + policy.name,
+               engine_->PutPolicy(std::move(policy)));
+    }
+    for (ClusterPolicyInfo& policy : state.cluster_policies) {
+      Remember(std::string(ClusterPolicyKindName(policy.spec.kind)) + ' ' + policy.name,
+               engine_->PutClusterPolicy(std::move(policy)));
+    }
+  }
+
+  void Remember(const std::string& key, const Result<Ok>& result) {
+    if (result.ok()) {
+      invalid_.erase(key);
+    } else {
+      invalid_.insert_or_assign(key, result.error());
+    }
+  }
+
+  // A pod is in the engine while some entry names it; the namespace's labels decide that too.
+  void PutScoped(const CachedPod& pod) {
+    const NamespaceInfo* ns = engine_->FindNamespace(pod.namespace_name);
+    const Labels labels = ns != nullptr ? ns->labels : NamespaceOf(pod.namespace_name, {}).labels;
+    const std::string key = "Pod " + pod.namespace_name + '/' + pod.name;
+    if (FlowScope::Selects(scope_.PeersIn(labels), pod.labels)) {
+      Remember(key, engine_->PutPod(PodOf(pod)));
+    } else {
+      engine_->RemovePod(pod.namespace_name, pod.name);
+      invalid_.erase(key);
+    }
+  }
+
+  void Apply(const ClusterView& view, const ClusterChange& change) {
+    switch (change.kind) {
+      case ClusterKind::kNamespace:
+        if (const auto* ns = std::get_if<std::shared_ptr<const CachedNamespace>>(&change.object)) {
+          engine_->PutNamespace(NamespaceOf((*ns)->name, (*ns)->labels));
+          // Its labels may bring its pods into an entry's scope or take them out.
+          for (const auto& pod : view.Pods(change.name, LabelSelector{})) {
+            PutScoped(*pod);
+          }
+        }
+        return;
+      case ClusterKind::kPod:
+        if (const auto* pod = std::get_if<std::shared_ptr<const CachedPod>>(&change.object)) {
+          PutScoped(**pod);
+        } else {
+          engine_->RemovePod(change.namespace_name, change.name);
+          invalid_.erase("Pod " + change.namespace_name + '/' + change.name);
+        }
+        return;
+      case ClusterKind::kNetworkPolicy: {
+        const std::string key = "NetworkPolicy " + change.namespace_name + '/' + change.name;
+        if (const auto* policy = std::get_if<std::shared_ptr<const CachedPolicy>>(&change.object)) {
+          engine_->RemovePolicy(change.namespace_name, change.name);
+          Remember(key, engine_->PutPolicy(PolicyInfo{(*policy)->namespace_name, (*policy)->name,
+                                                      (*policy)->spec}));
+        } else {
+          engine_->RemovePolicy(change.namespace_name, change.name);
+          invalid_.erase(key);
+        }
+        return;
+      }
+      case ClusterKind::kAdminNetworkPolicy:
+      case ClusterKind::kBaselineAdminNetworkPolicy:
+      case ClusterKind::kClusterNetworkPolicy: {
+        const ClusterPolicyKind kind = change.kind == ClusterKind::kAdminNetworkPolicy
+                                           ? ClusterPolicyKind::kAdminNetworkPolicy
+                                       : change.kind == ClusterKind::kBaselineAdminNetworkPolicy
+                                           ? ClusterPolicyKind::kBaselineAdminNetworkPolicy
+                                           : ClusterPolicyKind::kClusterNetworkPolicy;
+        const std::string key = std::string(ClusterPolicyKindName(kind)) + ' ' + change.name;
+        engine_->RemoveClusterPolicy(kind, change.name);
+        if (const auto* policy =
+                std::get_if<std::shared_ptr<const CachedClusterPolicy>>(&change.object)) {
+          Remember(key,
+                   engine_->PutClusterPolicy(ClusterPolicyInfo{(*policy)->name, (*policy)->spec}));
+        } else {
+          invalid_.erase(key);
+        }
+        return;
+      }
+      case ClusterKind::kConfigMap:
+        return;
+    }
+  }
+
+  const FlowScope& scope_;
+  uint64_t journal_id_ = 0;
+  uint64_t sequence_ = 0;
+  std::optional<Connectivity> engine_;
+  std::map<std::string, Error> invalid_;  // by "Kind namespace/name"
+  std::size_t rebuilds_ = 0;
+};
+
+// The object under review as the engine holds such an object: one of a pod, a NetworkPolicy
+// or a cluster policy, put in or taken out of an engine by its key.
+class Judged {
+ public:
+  explicit Judged(const Object& object) : object_(object) {}
+
+  // The engine's current version of the object, kept to put it back afterwards.
+  void Save(const Connectivity& engine) {
+    const ObjectMeta& meta = object_.metadata;
+    if (const ClusterPolicySpec* spec = object_.cluster_policy()) {
+      if (auto index = engine.FindClusterPolicy(spec->kind, meta.name)) {
+        saved_cluster_policy_ = engine.state().cluster_policies[*index];
+      }
+    } else if (object_.network_policy() != nullptr) {
+      if (auto index = engine.FindPolicy(meta.namespace_name, meta.name)) {
+        saved_policy_ = engine.state().policies[*index];
+      }
+    } else if (auto index = engine.FindPod(meta.namespace_name, meta.name)) {
+      saved_pod_ = engine.state().pods[*index];
+    }
+  }
+
+  // Puts `version` (the object or its old version) in place of the object, or takes the object
+  // out when `version` is null.
+  Result<Ok> Set(Connectivity& engine, const Object* version) const {
+    const ObjectMeta& meta = object_.metadata;
+    if (const ClusterPolicySpec* spec = object_.cluster_policy()) {
+      engine.RemoveClusterPolicy(spec->kind, meta.name);
+      if (version != nullptr && version->cluster_policy() != nullptr) {
+        return engine.PutClusterPolicy(ClusterPolicyInfo{meta.name, *version->cluster_policy()});
+      }
+      return Ok{};
+    }
+    if (object_.network_policy() != nullptr) {
+      engine.RemovePolicy(meta.namespace_name, meta.name);
+      if (version != nullptr && version->network_policy() != nullptr) {
+        return engine.PutPolicy(
+            PolicyInfo{meta.namespace_name, meta.name, *version->network_policy()});
+      }
+      return Ok{};
+    }
+    engine.RemovePod(meta.namespace_name, meta.name);
+    if (version != nullptr && version->pod_template() != nullptr) {
+      const PodTemplate& pod = *version->pod_template();
+      return engine.PutPod(
+          PodInfo{meta.namespace_name, meta.name, pod.labels, NamedPortsOf(pod), {}});
+    }
+    return Ok{};
+  }
+
+  // Puts back what Save kept (or leaves the object out, when the engine had none).
+  void Restore(Connectivity& engine) const {
+    const ObjectMeta& meta = object_.metadata;
+    if (const ClusterPolicySpec* spec = object_.cluster_policy()) {
+      engine.RemoveClusterPolicy(spec->kind, meta.name);
+      if (saved_cluster_policy_) {
+        (void)engine.PutClusterPolicy(*saved_cluster_policy_);
+      }
+    } else if (object_.network_policy() != nullptr) {
+      engine.RemovePolicy(meta.namespace_name, meta.name);
+      if (saved_policy_) {
+        (void)engine.PutPolicy(*saved_policy_);
+      }
+    } else {
+      engine.RemovePod(meta.namespace_name, meta.name);
+      if (saved_pod_) {
+        (void)engine.PutPod(*saved_pod_);
+      }
+    }
+  }
+
+  // The pods whose connections the change can alter, in `engine` with the object as it is
+  // after the change: those the policy selects now or selected before (as its subject, for a
+  // cluster policy), or the pod itself.
+  std::vector<std::size_t> Focus(const Connectivity& engine, const Object* before) const {
+    const ObjectMeta& meta = object_.metadata;
+    std::vector<std::size_t> focus;
+    const ClusterState& state = engine.state();
+    if (object_.cluster_policy() != nullptr) {
+      const ClusterPolicySpec& now = *object_.cluster_policy();
+      const ClusterPolicySpec* then = before != nullptr ? before->cluster_policy() : nullptr;
+      for (std::size_t pod = 0; pod < state.pods.size(); ++pod) {
+        if (!engine.Live(pod)) {
+          continue;
+        }
+        const Labels& ns = engine.FindNamespace(state.pods[pod].namespace_name)->labels;
+        const Labels& labels = state.pods[pod].labels;
+        if (now.subject.Matches(ns, labels) ||
+            (then != nullptr && then->subject.Matches(ns, labels))) {
+          focus.push_back(pod);
+        }
+      }
+      return focus;
+    }
+    if (const NetworkPolicySpec* now = object_.network_policy()) {
+      const NetworkPolicySpec* then = before != nullptr ? before->network_policy() : nullptr;
+      for (std::size_t pod = 0; pod < state.pods.size(); ++pod) {
+        const PodInfo& info = state.pods[pod];
+        if (engine.Live(pod) && info.namespace_name == meta.namespace_name &&
+            (now->pod_selector.Matches(info.labels) ||
+             (then != nullptr && then->pod_selector.Matches(info.labels)))) {
+          focus.push_back(pod);
+        }
+      }
+      return focus;
+    }
+    if (auto pod = engine.FindPod(meta.namespace_name, meta.name)) {
+      focus.push_back(*pod);
+    }
+    return focus;
+  }
+
+ private:
+  const Object& object_;
+  std::optional<PodInfo> saved_pod_;
+  std::optional<PolicyInfo> saved_policy_;
+  std::optional<ClusterPolicyInfo> saved_cluster_policy_;
+};
+
 class FlowsCheck final : public RuleCheck {
  public:
   explicit FlowsCheck(FlowsParams flows)
       : flows_(std::move(flows)),
         scope_({&flows_.forbid, &flows_.require}),
-        require_scope_({&flows_.require}) {}
+        require_scope_({&flows_.require}),
+        kept_(scope_) {}
   FlowsCheck(const FlowsCheck&) = delete;  // the scopes point into flows_
   FlowsCheck& operator=(const FlowsCheck&) = delete;
 
-  // Everything but the build costs microseconds: the scope's label lookups.
+  // Everything but the engine's work costs microseconds: the scope's label lookups.
   bool MayBeSlow(const Object& object, const CheckContext& context) const override {
     return NeedsEngine(object, context);
   }
@@ -297,60 +597,115 @@ class FlowsCheck final : public RuleCheck {
     if (!NeedsEngine(object, context)) {
       return;
     }
-    const bool is_policy = object.network_policy() != nullptr || object.cluster_policy() != nullptr;
-    ClusterState before = ScopedStateWithout(*context.cluster, scope_, &object);
-    ClusterState after = before;
+    const Object* before = nullptr;
+    const Object* after = &object;
     switch (context.operation) {
       case Operation::kCreate:
-        Put(after, object);
         break;
       case Operation::kUpdate:
-        Put(after, object);
-        if (context.old_object != nullptr) {
-          Put(before, *context.old_object);
-        }
+        before = context.old_object;
         break;
       case Operation::kDelete:
-        Put(before, object);
+        before = &object;
+        after = nullptr;
         break;
       case Operation::kConnect:
         return;
     }
-    auto engine_after = Connectivity::Build(std::move(after));
-    if (!engine_after) {
-      violations.push_back(Violation{"", "flows cannot be evaluated",
-                                     engine_after.error().ToString(),
-                                     "fix the address or CIDR named"});
+    const std::lock_guard lock(kept_mutex_);
+    if (Connectivity* engine = kept_.CatchUp(*context.cluster)) {
+      if (const Error* invalid = kept_.invalid()) {
+        violations.push_back(Unevaluable(*invalid));
+        return;
+      }
+      Judge(*engine, object, before, after, violations);
       return;
     }
-    std::vector<BrokenFlow> broken = FindBrokenFlows(*engine_after, flows_);
-    if (broken.empty()) {
+    // No journal: an engine for this judgement alone, over the view without the object.
+    auto built = Connectivity::Build(ScopedStateWithout(*context.cluster, scope_, &object));
+    if (!built) {
+      violations.push_back(Unevaluable(built.error()));
       return;
     }
-    // Both evaluations are of flows_, so an entry is the same pointer in each.
-    std::set<const FlowEntry*> broken_before;
-    if (auto engine_before = Connectivity::Build(std::move(before))) {
-      for (const BrokenFlow& flow : FindBrokenFlows(*engine_before, flows_)) {
-        broken_before.insert(flow.entry);
-      }
+    Judge(*built, object, before, after, violations);
+  }
+
+  // Every entry broken now, whoever broke it, with one pair each and the rule or isolation
+  // responsible.
+  void CheckCluster(const ClusterView& cluster, std::vector<Violation>& violations) const override {
+    const std::lock_guard lock(kept_mutex_);
+    std::optional<Connectivity> built;
+    const Connectivity* engine = kept_.CatchUp(cluster);
+    if (engine != nullptr && kept_.invalid() != nullptr) {
+      violations.push_back(Unevaluable(*kept_.invalid()));
+      return;
     }
-    const std::string at = is_policy ? "spec" : object.pod_template()->metadata_path + ".labels";
-    for (BrokenFlow& flow : broken) {
-      if (broken_before.contains(flow.entry)) {
-        continue;
+    if (engine == nullptr) {
+      auto fresh = Connectivity::Build(ScopedStateWithout(cluster, scope_, nullptr));
+      if (!fresh) {
+        violations.push_back(Unevaluable(fresh.error()));
+        return;
       }
-      const bool opened = flow.how == FlowBreak::kForbiddenOpen;
-      violations.push_back(Violation{at,
-                                     std::string(opened ? "this change opens a flow forbidden by "
-                                                        : "this change closes a "
-                                                          "flow required by ") +
-                                         flow.entry->path,
+      built = std::move(*fresh);
+      engine = &*built;
+    }
+    for (BrokenFlow& flow : FindBrokenFlows(*engine, flows_)) {
+      const bool open = flow.how == FlowBreak::kForbiddenOpen;
+      violations.push_back(Violation{flow.entry->path,
+                                     std::string(open ? "a flow forbidden by this entry is open"
+                                                      : "a flow required by this entry is closed"),
                                      std::move(flow.violation.detail),
                                      std::move(flow.violation.fix)});
     }
   }
 
  private:
+  // Judges the change on `engine`, which is left as it was found.
+  void Judge(Connectivity& engine, const Object& object, const Object* before, const Object* after,
+             std::vector<Violation>& violations) const {
+    Judged judged(object);
+    judged.Save(engine);
+    // Both versions go in, so that the engine's classes tell apart every pod either version can
+    // (the cells found after are then the same connections before).
+    if (!judged.Set(engine, before).ok()) {
+      before = nullptr;  // an old version the engine cannot read broke nothing
+    }
+    if (auto put = judged.Set(engine, after); !put.ok()) {
+      judged.Restore(engine);
+      violations.push_back(Unevaluable(put.error()));
+      return;
+    }
+    std::vector<FlowCell> broken = FindBrokenCells(engine, flows_, judged.Focus(engine, before));
+    if (!broken.empty()) {
+      (void)judged.Set(engine, before);
+      const std::vector<bool> broken_before = ShapesBroken(engine, broken);
+      std::vector<FlowCell> newly;  // the first cell of each entry the change breaks
+      for (std::size_t i = 0; i < broken.size(); ++i) {
+        const bool entry_done = !newly.empty() && newly.back().entry == broken[i].entry;
+        if (!entry_done && !broken_before[i]) {
+          newly.push_back(broken[i]);
+        }
+      }
+      (void)judged.Set(engine, after);
+      const std::string at = object.pod_template() == nullptr
+                                 ? "spec"
+                                 : object.pod_template()->metadata_path + ".labels";
+      for (const FlowCell& cell : newly) {
+        BrokenFlow flow = DescribeBrokenCell(engine, cell);
+        const bool opened = flow.how == FlowBreak::kForbiddenOpen;
+        violations.push_back(Violation{at,
+                                       std::string(opened ? "this change opens a flow forbidden by "
+                                                          : "this change closes a "
+                                                            "flow required by ") +
+                                           flow.entry->path,
+                                       std::move(flow.violation.detail),
+                                       std::move(flow.violation.fix)});
+      }
+    }
+    judged.Restore(engine);
+    engine.Compact();
+  }
+
   // Whether the change can change what an entry sees, so that the engine must judge it.
   bool NeedsEngine(const Object& object, const CheckContext& context) const {
     const bool is_policy = object.network_policy() != nullptr;
@@ -387,28 +742,12 @@ class FlowsCheck final : public RuleCheck {
              HasTwin(*context.cluster, object));
   }
 
-  // Every entry broken now, whoever broke it, with one pair each and the rule or isolation
-  // responsible.
-  void CheckCluster(const ClusterView& cluster, std::vector<Violation>& violations) const override {
-    auto engine = Connectivity::Build(ScopedStateWithout(cluster, scope_, nullptr));
-    if (!engine) {
-      violations.push_back(Violation{"", "flows cannot be evaluated", engine.error().ToString(),
-                                     "fix the address or CIDR named"});
-      return;
-    }
-    for (BrokenFlow& flow : FindBrokenFlows(*engine, flows_)) {
-      const bool open = flow.how == FlowBreak::kForbiddenOpen;
-      violations.push_back(Violation{flow.entry->path,
-                                     std::string(open ? "a flow forbidden by this entry is open"
-                                                      : "a flow required by this entry is closed"),
-                                     std::move(flow.violation.detail),
-                                     std::move(flow.violation.fix)});
-    }
-  }
-
   FlowsParams flows_;
   FlowScope scope_;          // every entry
   FlowScope require_scope_;  // the `require` entries
+  // The engine kept with the cluster view; judgements take turns on it.
+  mutable std::mutex kept_mutex_;
+  mutable KeptEngine kept_;
 };
 
 Result<std::unique_ptr<const RuleCheck>> Compile(ParamReader& params) {
