@@ -157,6 +157,7 @@ class UpdateModel {
       const Endpoint kept_from = endpoint(kept, from);
       const Endpoint kept_to = endpoint(kept, to);
       const bool kept_allowed = kept.Decide(kept_from, kept_to, port).Allowed();
+      ASSERT_EQ(kept.Allowed(kept_from, kept_to, port), kept_allowed) << "Allowed and Decide";
       ASSERT_EQ(kept_allowed,
                 fresh->Decide(endpoint(*fresh, from), endpoint(*fresh, to), port).Allowed())
           << "after " << after << ": " << kept.Describe(kept_from) << " -> "

@@ -194,12 +194,14 @@ bool ClusterPeerMatches(const Connectivity::Compiled& compiled, const ConnCluste
 }
 
 // The rule as a match when it matches the connection (`peer` is the other end, `to` the
-// destination whose named ports resolve the rule's ports), naming the first peer that matches.
+// destination whose named ports resolve the rule's ports), naming the first peer that matches
+// (and, with `explain`, its path).
 std::optional<ClusterRuleMatch> MatchClusterRule(const Connectivity::Compiled& compiled,
                                                  std::size_t policy, std::size_t index,
                                                  bool ingress, const Endpoint& peer,
                                                  const std::optional<Cidr>& peer_address,
-                                                 const Endpoint& to, const PortProtocol& port) {
+                                                 const Endpoint& to, const PortProtocol& port,
+                                                 bool explain) {
   const auto& rules = ingress ? compiled.cluster_policies[policy].ingress
                               : compiled.cluster_policies[policy].egress;
   const ConnClusterRule& rule = rules[index];
@@ -224,20 +226,22 @@ std::optional<ClusterRuleMatch> MatchClusterRule(const Connectivity::Compiled& c
     }
     match.peer = static_cast<std::size_t>(found - rule.peers.begin());
   }
-  match.path = Indexed(ingress ? "spec.ingress" : "spec.egress", index) + '.' +
-               Indexed(ingress ? "from" : "to", match.peer);
+  if (explain) {
+    match.path = Indexed(ingress ? "spec.ingress" : "spec.egress", index) + '.' +
+                 Indexed(ingress ? "from" : "to", match.peer);
+  }
   return match;
 }
 
 // The first rule of a tier that matches, in the tier's order, among the policies that select
 // the pod `subject`. With `conflicts` (the Admin tier), the other policies of the deciding
-// priority that match are paired with it there.
+// priority that match are paired with it there. Without `explain`, matches carry no path.
 std::optional<ClusterRuleMatch> DecideTier(const Connectivity::Compiled& compiled,
                                            const std::vector<std::size_t>& order, bool ingress,
                                            std::size_t subject, const Endpoint& peer,
                                            const std::optional<Cidr>& peer_address,
                                            const Endpoint& to, const PortProtocol& port,
-                                           std::vector<PriorityConflict>* conflicts) {
+                                           std::vector<PriorityConflict>* conflicts, bool explain) {
   const Labels& namespace_labels = compiled.NamespaceLabels(compiled.pod_namespace[subject]);
   const Labels& labels = compiled.state.pods[subject].labels;
   const auto& policies = compiled.state.cluster_policies;
@@ -253,7 +257,8 @@ std::optional<ClusterRuleMatch> DecideTier(const Connectivity::Compiled& compile
     }
     const std::size_t rules = (ingress ? spec.ingress : spec.egress).size();
     for (std::size_t r = 0; r < rules; ++r) {
-      auto match = MatchClusterRule(compiled, index, r, ingress, peer, peer_address, to, port);
+      auto match =
+          MatchClusterRule(compiled, index, r, ingress, peer, peer_address, to, port, explain);
       if (match) {
         if (!first) {
           first = std::move(match);
@@ -275,10 +280,11 @@ std::optional<ClusterRuleMatch> DecideTier(const Connectivity::Compiled& compile
 
 // One direction: `subject` is the pod the policies select, `peer` the other end, `to` the
 // destination whose named ports resolve the policy ports. Each tier is asked only when the ones
-// before it left the connection undecided.
+// before it left the connection undecided. Without `explain` only the verdict is worked out:
+// no paths, no conflicts, and the NetworkPolicies stop at the first rule that allows.
 DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool ingress,
                                   const Endpoint& subject, const Endpoint& peer, const Endpoint& to,
-                                  const PortProtocol& port) {
+                                  const PortProtocol& port, bool explain) {
   DirectionDecision decision;
   if (!subject.pod) {
     decision.applies = false;
@@ -291,7 +297,7 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
     peer_address = ParseAddress(peer.ip);
   }
   decision.admin = DecideTier(compiled, compiled.admin_order, ingress, pod, peer, peer_address, to,
-                              port, &decision.conflicts);
+                              port, explain ? &decision.conflicts : nullptr, explain);
   if (decision.admin && decision.admin->action != ClusterRuleAction::kPass) {
     return decision;
   }
@@ -310,6 +316,16 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
       if (!RulePortsMatch(compiled, *rule.rule, port, to)) {
         continue;
       }
+      if (!explain) {
+        if (rule.peers.empty() ||
+            std::any_of(rule.peers.begin(), rule.peers.end(), [&](const ConnPeer& candidate) {
+              return PeerMatches(compiled, pod_namespace, candidate, peer, peer_address);
+            })) {
+          decision.allowing.push_back(RuleMatch{index, r, std::nullopt, {}});
+          return decision;  // isolated, and allowed
+        }
+        continue;
+      }
       const std::string rule_path = prefix + std::to_string(r) + ']';
       if (rule.peers.empty()) {
         decision.allowing.push_back(RuleMatch{index, r, std::nullopt, rule_path});
@@ -326,7 +342,7 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
   }
   if (decision.isolating.empty()) {
     decision.baseline = DecideTier(compiled, compiled.baseline_order, ingress, pod, peer,
-                                   peer_address, to, port, nullptr);
+                                   peer_address, to, port, nullptr, explain);
   }
   return decision;
 }
@@ -978,9 +994,15 @@ const NamespaceInfo* Connectivity::FindNamespace(std::string_view name) const {
 Decision Connectivity::Decide(const Endpoint& from, const Endpoint& to,
                               const PortProtocol& port) const {
   Decision decision;
-  decision.egress = DecideDirection(*compiled_, false, from, to, to, port);
-  decision.ingress = DecideDirection(*compiled_, true, to, from, to, port);
+  decision.egress = DecideDirection(*compiled_, false, from, to, to, port, true);
+  decision.ingress = DecideDirection(*compiled_, true, to, from, to, port, true);
   return decision;
+}
+
+bool Connectivity::Allowed(const Endpoint& from, const Endpoint& to,
+                           const PortProtocol& port) const {
+  return DecideDirection(*compiled_, false, from, to, to, port, false).Allowed() &&
+         DecideDirection(*compiled_, true, to, from, to, port, false).Allowed();
 }
 
 std::string Connectivity::Describe(const Endpoint& endpoint) const {

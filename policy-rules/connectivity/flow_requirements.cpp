@@ -289,8 +289,20 @@ std::vector<Endpoint> Choose(const Connectivity& engine, const FlowPeer& peer) {
     return out;
   }
   std::set<std::size_t> classes;  // one pod per class: selectors cannot tell the others apart
-  for (std::size_t i = 0; i < engine.state().pods.size(); ++i) {
-    if (!engine.Live(i) || classes.contains(engine.ClassOf(i)) || !Selects(engine, peer, i)) {
+  const std::vector<PodInfo>& pods = engine.state().pods;
+  const std::string* last_namespace = nullptr;  // pods come mostly grouped by namespace
+  bool namespace_selected = false;
+  for (std::size_t i = 0; i < pods.size(); ++i) {
+    if (!engine.Live(i) || classes.contains(engine.ClassOf(i))) {
+      continue;
+    }
+    if (last_namespace == nullptr || *last_namespace != pods[i].namespace_name) {
+      last_namespace = &pods[i].namespace_name;
+      const NamespaceInfo* ns = engine.FindNamespace(pods[i].namespace_name);
+      namespace_selected = !peer.namespace_selector ||
+                           (ns != nullptr && peer.namespace_selector->Matches(ns->labels));
+    }
+    if (!namespace_selected || (peer.pod_selector && !peer.pod_selector->Matches(pods[i].labels))) {
       continue;
     }
     classes.insert(engine.ClassOf(i));
@@ -466,7 +478,7 @@ std::vector<BrokenFlow> FindBrokenFlows(const Connectivity& engine, const FlowsP
               continue;  // a pod need not reach itself to satisfy a requirement
             }
             const bool allowed = from.pod && to.pod ? matrix.Allowed(p, *from.pod, *to.pod)
-                                                    : engine.Decide(from, to, ports[p]).Allowed();
+                                                    : engine.Allowed(from, to, ports[p]);
             if (allowed != forbid) {
               continue;
             }
@@ -530,12 +542,16 @@ std::vector<FlowCell> FindBrokenCells(const Connectivity& engine, const FlowsPar
         continue;
       }
       std::vector<std::pair<Endpoint, Endpoint>> pairs;
-      std::set<std::pair<std::string, std::string>> seen;
+      using EndKey = std::pair<std::size_t, std::string>;  // a pod's index, or an address
+      const auto key = [](const Endpoint& end) {
+        return end.pod ? EndKey{*end.pod, {}} : EndKey{SIZE_MAX, end.ip};
+      };
+      std::set<std::pair<EndKey, EndKey>> seen;
       const auto add = [&](const Endpoint& from, const Endpoint& to) {
         if (!forbid && from.pod && to.pod && *from.pod == *to.pod) {
           return;  // a pod need not reach itself to satisfy a requirement
         }
-        if (seen.emplace(engine.Describe(from), engine.Describe(to)).second) {
+        if (seen.emplace(key(from), key(to)).second) {
           pairs.emplace_back(from, to);
         }
       };
@@ -557,11 +573,28 @@ std::vector<FlowCell> FindBrokenCells(const Connectivity& engine, const FlowsPar
           }
         }
       }
+      // The stretches depend on the source's namespace and the destination's class (its
+      // namespace and named ports) only.
+      std::map<std::tuple<const void*, std::size_t, std::size_t>, std::vector<PortProtocol>>
+          stretches;
+      const auto ports_of = [&](const Endpoint& from, const Endpoint& to, std::size_t range) {
+        const FlowPorts& ports = entry.ports[range];
+        if (!from.pod || !to.pod) {
+          return engine.DistinctPorts(ports.protocol, ports.first, ports.last, from, to);
+        }
+        const void* from_namespace =
+            engine.FindNamespace(engine.state().pods[*from.pod].namespace_name);
+        auto [found, inserted] =
+            stretches.try_emplace({from_namespace, engine.ClassOf(*to.pod), range});
+        if (inserted) {
+          found->second = engine.DistinctPorts(ports.protocol, ports.first, ports.last, from, to);
+        }
+        return found->second;
+      };
       for (const auto& [from, to] : pairs) {
-        for (const FlowPorts& range : entry.ports) {
-          for (const PortProtocol& port :
-               engine.DistinctPorts(range.protocol, range.first, range.last, from, to)) {
-            if (engine.Decide(from, to, port).Allowed() == forbid) {
+        for (std::size_t range = 0; range < entry.ports.size(); ++range) {
+          for (const PortProtocol& port : ports_of(from, to, range)) {
+            if (engine.Allowed(from, to, port) == forbid) {
               cells.push_back(FlowCell{&entry, forbid, FlowEnd::Of(engine, from),
                                        FlowEnd::Of(engine, to), port});
             }
@@ -611,7 +644,7 @@ std::vector<bool> ShapesBroken(const Connectivity& engine, const std::vector<Flo
         if (!cell.forbid && from.pod && to.pod && *from.pod == *to.pod) {
           continue;  // a pod need not reach itself
         }
-        if (engine.Decide(from, to, cell.port).Allowed() == cell.forbid) {
+        if (engine.Allowed(from, to, cell.port) == cell.forbid) {
           any = true;
           break;
         }

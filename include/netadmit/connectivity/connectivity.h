@@ -208,6 +208,9 @@ class Connectivity {
   // The decision for one connection, with the policies and rules behind it. A destination that
   // is not a pod has no ingress isolation; a source that is not a pod has no egress isolation.
   Decision Decide(const Endpoint& from, const Endpoint& to, const PortProtocol& port) const;
+  // Decide().Allowed(), without working out why: several times quicker, for callers that ask
+  // many connections and explain few.
+  bool Allowed(const Endpoint& from, const Endpoint& to, const PortProtocol& port) const;
   // Decide() rendered for a person, several lines ending in a newline.
   std::string Explain(const Endpoint& from, const Endpoint& to, const PortProtocol& port) const;
   // "ns/pod" or the address.
