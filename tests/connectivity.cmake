@@ -2,6 +2,7 @@
 # fixtures/connectivity/, explanations, and properties over random clusters; the
 # cluster-scoped tiers (AdminNetworkPolicy and the rest) against the upstream conformance tests.
 add_executable(netadmit_connectivity_tests connectivity_test.cpp connectivity_update_test.cpp flows_test.cpp
+                                          observed_flows_test.cpp
                                           cluster_policy_conformance_test.cpp
                                           cluster_policy_connectivity_test.cpp)
 target_link_libraries(netadmit_connectivity_tests PRIVATE netadmit_core netadmit_files
