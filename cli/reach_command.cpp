@@ -1,18 +1,23 @@
-// `netadmit reach`: the command line over netadmit/connectivity/reach.h. All answers come from
-// the core; this file reads flags and inputs, picks the mode (matrix, --explain, --diff,
-// --exposure) and prints through reach_report.h.
+// `netadmit reach`: the command line over netadmit/connectivity/reach.h and observed_flows.h.
+// All answers come from the core; this file reads flags and inputs (the flow log line by line),
+// picks the mode (matrix, --explain, --diff, --exposure, --flows) and prints through
+// reach_report.h.
 
 #include "cli/reach_command.h"
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "cli/command_failure.h"
 #include "cli/reach_report.h"
 #include "files/inputs.h"
+#include "netadmit/connectivity/observed_flows.h"
 #include "netadmit/connectivity/reach.h"
 
 namespace netadmit::cli {
@@ -28,8 +33,14 @@ struct ReachFlags {
   std::vector<std::string> explain;  // SRC DST
   std::vector<std::string> diff;     // OLD NEW
   bool exposure = false;
+  std::string flows;  // a flow log, or "-"
+  bool fail_on_denied = false;
   std::string namespace_name = "default";
 };
+
+// What --flows ends with (besides 2 on bad input): 1 for malformed lines, or for denied ones
+// under --fail-on-denied.
+constexpr int kFlowsFound = 1;
 
 // Prints why and ends the command with exit code 2.
 constexpr CommandFailure kCommand("reach");
@@ -75,6 +86,104 @@ Endpoint One(const Connectivity& engine, const std::string& text) {
                   "\" selects " + std::to_string(selected.size()) + " pods");
   }
   return selected.front();
+}
+
+// Feeds the flow log to `replay` a line at a time: memory stays with the distinct connections.
+void ReplayFlowLog(const std::string& path, FlowReplay& replay) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path);
+    if (!file) {
+      kCommand.Fail("cannot read the flow log " + path);
+    }
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    replay.Feed(line, ++number);
+  }
+  if (in.bad()) {
+    kCommand.Fail("reading the flow log " + path + " failed at line " + std::to_string(number));
+  }
+}
+
+// The pods of the observed connections, for the allowed graph under them.
+std::vector<Endpoint> ObservedPods(const Connectivity& engine, const ReplaySummary& summary) {
+  std::set<std::size_t> pods;
+  for (const ReplayedConnection& connection : summary.connections) {
+    for (const std::string* name : {&connection.from, &connection.to}) {
+      const auto slash = name->find('/');
+      if (slash == std::string::npos) {
+        continue;
+      }
+      if (auto pod = engine.FindPod(name->substr(0, slash), name->substr(slash + 1))) {
+        pods.insert(*pod);
+      }
+    }
+  }
+  std::vector<Endpoint> out;
+  for (std::size_t pod : pods) {
+    out.push_back(Endpoint::Pod(pod));
+  }
+  return out;
+}
+
+// `--flows`: replays the log against the manifests (or OLD and NEW with --diff), prints the
+// answer and returns the exit status.
+int RunFlows(const ReachFlags& flags) {
+  if (!flags.from.empty() || !flags.to.empty() || !flags.ports.empty() || !flags.explain.empty() ||
+      flags.exposure) {
+    kCommand.Fail(
+        "--flows judges the connections the log observed: --from, --to, --port, --explain and "
+        "--exposure do not go with it");
+  }
+  const bool comparing = !flags.diff.empty();
+  if (comparing && flags.output == "dot") {
+    kCommand.Fail("--diff prints a table (text) or json, not dot");
+  }
+  if (!comparing && flags.inputs.empty()) {
+    kCommand.Fail("give the manifests with -f (or two sets with --diff OLD NEW)");
+  }
+  const ReachInput head_input = ReadInput(
+      comparing ? std::vector<std::string>{flags.diff[1]} : flags.inputs, flags.namespace_name);
+  const Connectivity head = kCommand.Must(Connectivity::Build(head_input.state));
+  std::optional<Connectivity> base;
+  if (comparing) {
+    base.emplace(
+        kCommand.Must(Connectivity::Build(ReadInput({flags.diff[0]}, flags.namespace_name).state)));
+  }
+  FlowReplay replay = base ? FlowReplay(*base, head) : FlowReplay(head);
+  ReplayFlowLog(flags.flows, replay);
+  const ReplaySummary summary = replay.Summary();
+  const std::vector<std::string> warnings = PriorityWarnings(head);
+  if (flags.output == "json") {
+    std::cout << RenderFlowsJson(summary, warnings);
+  } else if (flags.output == "dot") {
+    const std::vector<Endpoint> pods = ObservedPods(head, summary);
+    std::set<PortProtocol> ports;
+    for (const ReplayedConnection& connection : summary.connections) {
+      ports.insert(connection.port);
+    }
+    const ReachTable allowed = ComputeReachTable(head, pods, pods, {ports.begin(), ports.end()});
+    PrintWarnings(warnings);
+    std::cout << RenderFlowsDot(summary, allowed);
+  } else {
+    PrintWarnings(warnings);
+    std::cout << RenderFlowsText(summary, flags.flows == "-" ? "<stdin>" : flags.flows);
+  }
+  int status = 0;
+  if (summary.malformed > 0) {
+    std::cerr << "netadmit reach: " << summary.malformed << " malformed line"
+              << (summary.malformed == 1 ? "" : "s") << " in the flow log, the first at line "
+              << summary.first_errors.front().line << '\n';
+    status = kFlowsFound;
+  }
+  const std::size_t denied = comparing ? summary.NewlyDenied().size() : summary.Count(false, false);
+  if (flags.fail_on_denied && denied > 0) {
+    status = kFlowsFound;
+  }
+  return status;
 }
 
 void Run(const ReachFlags& flags) {
@@ -176,8 +285,8 @@ void AddReachCommand(CLI::App& app) {
                     "container ports the destinations declare)");
   reach
       ->add_option("-o,--output", flags->output,
-                   "table, json or dot (Graphviz); --explain prints text or json")
-      ->check(CLI::IsMember({"table", "json", "dot"}))
+                   "table (or text), json or dot (Graphviz); --explain prints text or json")
+      ->check(CLI::IsMember({"table", "text", "json", "dot"}))
       ->capture_default_str();
   reach
       ->add_option("--explain", flags->explain,
@@ -191,6 +300,15 @@ void AddReachCommand(CLI::App& app) {
   reach->add_flag("--exposure", flags->exposure,
                   "List pods reachable from outside the cluster or from every namespace, and pods "
                   "some of whose connections no policy decides (allowed by default)");
+  reach
+      ->add_option("--flows", flags->flows,
+                   "Replay a flow log (hubble observe -o json or -o jsonpb, or JSON lines "
+                   "{from, to, port, protocol}; - for standard input): which observed connections "
+                   "the policies allow and deny; with --diff, which the change would start denying")
+      ->type_name("FILE");
+  reach->add_flag("--fail-on-denied", flags->fail_on_denied,
+                  "With --flows: exit 1 when an observed connection is denied (newly denied with "
+                  "--diff)");
   reach->add_option("--namespace", flags->namespace_name, "Namespace of objects that name none")
       ->capture_default_str();
   reach->callback([flags] {
@@ -198,6 +316,17 @@ void AddReachCommand(CLI::App& app) {
                       (flags->exposure ? 1 : 0);
     if (modes > 1) {
       kCommand.Fail("--explain, --diff and --exposure are separate questions: give one");
+    }
+    if (flags->fail_on_denied && flags->flows.empty()) {
+      kCommand.Fail("--fail-on-denied goes with --flows");
+    }
+    if (!flags->flows.empty()) {
+      const int status = RunFlows(*flags);
+      std::cout.flush();
+      if (status != 0) {
+        throw CLI::RuntimeError(status);
+      }
+      throw CLI::Success();
     }
     Run(*flags);
     std::cout.flush();

@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "cli/json_output.h"
 
@@ -32,9 +33,13 @@ void WritePortList(JsonWriter& writer, const std::vector<PortProtocol>& ports) {
   writer.EndArray();
 }
 
+// "prod" for "prod/web-1"; nothing for an address or a CIDR (a namespace name has no '.' or ':').
 std::string NamespaceOf(const std::string& endpoint) {
   const auto slash = endpoint.find('/');
-  return slash == std::string::npos ? std::string() : endpoint.substr(0, slash);
+  if (slash == std::string::npos || endpoint.find_first_of(".:") < slash) {
+    return std::string();
+  }
+  return endpoint.substr(0, slash);
 }
 
 std::string Quote(const std::string& text) {
@@ -159,6 +164,84 @@ std::string PortList(const std::vector<PortProtocol>& ports) {
   return out;
 }
 
+// "prod/web-1 -> prod/db-0 5432/TCP, seen 4 times, last 2024-05-01T10:00:08Z", and the pods the
+// log named that the input lacks.
+std::string DescribeObserved(const ReplayedConnection& connection) {
+  std::string out = connection.from + " -> " + connection.to + ' ' + connection.port.ToString() +
+                    ", seen " + std::to_string(connection.observations) +
+                    (connection.observations == 1 ? " time" : " times");
+  if (!connection.last_seen.empty()) {
+    out += ", last " + connection.last_seen;
+  }
+  for (const auto& [name, end] : {std::pair{&connection.from_unknown_pod, "source"},
+                                  std::pair{&connection.to_unknown_pod, "destination"}}) {
+    if (!name->empty()) {
+      out += std::string("; the ") + end + " was " + *name + ", not in the input";
+    }
+  }
+  return out;
+}
+
+// Explain's lines under its first (which repeats the connection), indented under the entry.
+std::string IndentedReason(const std::string& reason) {
+  std::string out;
+  std::size_t start = reason.find('\n');
+  while (start != std::string::npos && start + 1 < reason.size()) {
+    const std::size_t end = reason.find('\n', start + 1);
+    out += "  " + reason.substr(start + 1, end - start);
+    start = end;
+  }
+  return out;
+}
+
+void WriteObserved(JsonWriter& writer, const ReplayedConnection& connection) {
+  writer.StartObject();
+  WriteMember(writer, "from", connection.from);
+  WriteMember(writer, "to", connection.to);
+  WritePort(writer, connection.port);
+  WriteJsonString(writer, "observations");
+  writer.Uint64(connection.observations);
+  WriteMember(writer, "lastSeen", connection.last_seen);
+  WriteJsonString(writer, "allowed");
+  writer.Bool(connection.allowed);
+  if (!connection.from_unknown_pod.empty()) {
+    WriteMember(writer, "fromUnknownPod", connection.from_unknown_pod);
+  }
+  if (!connection.to_unknown_pod.empty()) {
+    WriteMember(writer, "toUnknownPod", connection.to_unknown_pod);
+  }
+  if (!connection.reason.empty()) {
+    WriteMember(writer, "reason", connection.reason);
+  }
+  writer.EndObject();
+}
+
+// A digraph's opening and its nodes: one box per pod, grouped by namespace, and one ellipse per
+// address.
+std::string DotHead(const std::set<std::string>& nodes) {
+  std::map<std::string, std::vector<std::string>> by_namespace;
+  for (const std::string& node : nodes) {
+    by_namespace[NamespaceOf(node)].push_back(node);
+  }
+  std::string out = "digraph reach {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+  for (const auto& [ns, members] : by_namespace) {
+    std::string indent = "  ";
+    if (!ns.empty()) {
+      out += "  subgraph " + Quote("cluster_" + ns) + " {\n    label=" + Quote(ns) + ";\n";
+      indent = "    ";
+    }
+    for (const std::string& node : members) {
+      const std::string label = ns.empty() ? node : node.substr(ns.size() + 1);
+      out += indent + Quote(node) + " [label=" + Quote(label) +
+             (ns.empty() ? ", shape=ellipse" : "") + "];\n";
+    }
+    if (!ns.empty()) {
+      out += "  }\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RenderReachText(const ReachTable& table) {
@@ -236,26 +319,7 @@ std::string RenderReachJson(const ReachTable& table) {
 std::string RenderReachDot(const ReachTable& table) {
   std::set<std::string> nodes(table.sources.begin(), table.sources.end());
   nodes.insert(table.destinations.begin(), table.destinations.end());
-  std::map<std::string, std::vector<std::string>> by_namespace;
-  for (const std::string& node : nodes) {
-    by_namespace[NamespaceOf(node)].push_back(node);
-  }
-  std::string out = "digraph reach {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
-  for (const auto& [ns, members] : by_namespace) {
-    std::string indent = "  ";
-    if (!ns.empty()) {
-      out += "  subgraph " + Quote("cluster_" + ns) + " {\n    label=" + Quote(ns) + ";\n";
-      indent = "    ";
-    }
-    for (const std::string& node : members) {
-      const std::string label = ns.empty() ? node : node.substr(ns.size() + 1);
-      out += indent + Quote(node) + " [label=" + Quote(label) +
-             (ns.empty() ? ", shape=ellipse" : "") + "];\n";
-    }
-    if (!ns.empty()) {
-      out += "  }\n";
-    }
-  }
+  std::string out = DotHead(nodes);
   for (std::size_t s = 0; s < table.sources.size(); ++s) {
     for (std::size_t d = 0; d < table.destinations.size(); ++d) {
       if (table.sources[s] == table.destinations[d]) {
@@ -415,6 +479,162 @@ std::string RenderExplainJson(const Connectivity& engine, const Endpoint& from, 
   WriteStrings(writer, "warnings", PriorityWarnings(engine));
   writer.EndObject();
   return output.Text();
+}
+
+std::string RenderFlowsText(const ReplaySummary& summary, const std::string& source) {
+  const auto plural = [](uint64_t count, const char* one, const char* many) {
+    return std::to_string(count) + ' ' + (count == 1 ? one : many);
+  };
+  std::string out = plural(summary.lines, "line", "lines") + " read, " +
+                    plural(summary.observations, "connection", "connections") + " observed, " +
+                    std::to_string(summary.connections.size()) +
+                    " distinct: " + std::to_string(summary.Count(false, true)) + " allowed, " +
+                    std::to_string(summary.Count(false, false)) + " denied, " +
+                    std::to_string(summary.Count(true, true) + summary.Count(true, false)) +
+                    " dropped by the network; " + std::to_string(summary.skipped()) + " skipped (" +
+                    plural(summary.replies, "reply", "replies") + ", " +
+                    std::to_string(summary.without_port) + " without a port, " +
+                    plural(summary.not_flows, "other event", "other events") + "), " +
+                    std::to_string(summary.malformed) + " malformed\n";
+  std::vector<const ReplayedConnection*> denied;
+  std::vector<const ReplayedConnection*> dropped;
+  for (const ReplayedConnection& connection : summary.connections) {
+    if (connection.dropped) {
+      dropped.push_back(&connection);
+    } else if (!connection.allowed) {
+      denied.push_back(&connection);
+    }
+  }
+  if (summary.comparing) {
+    denied = summary.NewlyDenied();
+    out += std::to_string(denied.size()) + " observed " +
+           (denied.size() == 1 ? "connection the change would start denying"
+                               : "connections the change would start denying") +
+           '\n';
+  }
+  if (!denied.empty()) {
+    out += summary.comparing ? "\nNewly denied (allowed before):\n" : "\nDenied:\n";
+    for (const ReplayedConnection* connection : denied) {
+      out += "- " + DescribeObserved(*connection) + '\n' + IndentedReason(connection->reason);
+    }
+  }
+  if (!dropped.empty() && !summary.comparing) {
+    out += "\nAlready dropped by the network:\n";
+    for (const ReplayedConnection* connection : dropped) {
+      out += "- " + DescribeObserved(*connection) + "; the policies given " +
+             (connection->allowed ? "allow it" : "deny it too") + '\n';
+    }
+  }
+  if (summary.malformed > 0) {
+    out += "\nMalformed lines";
+    if (summary.malformed > summary.first_errors.size()) {
+      out += " (the first " + std::to_string(summary.first_errors.size()) + " of " +
+             std::to_string(summary.malformed) + ')';
+    }
+    out += ":\n";
+    for (Error error : summary.first_errors) {
+      error.file = source;
+      out += "  " + error.ToString() + '\n';
+    }
+  }
+  return out;
+}
+
+std::string RenderFlowsJson(const ReplaySummary& summary,
+                            const std::vector<std::string>& warnings) {
+  JsonOutput output;
+  JsonWriter& writer = output.writer;
+  writer.StartObject();
+  WriteJsonString(writer, "summary");
+  writer.StartObject();
+  for (const auto& [key, count] : {
+           std::pair{"lines", summary.lines},
+           std::pair{"observations", summary.observations},
+           std::pair{"distinct", static_cast<uint64_t>(summary.connections.size())},
+           std::pair{"allowed", static_cast<uint64_t>(summary.Count(false, true))},
+           std::pair{"denied", static_cast<uint64_t>(summary.Count(false, false))},
+           std::pair{"dropped",
+                     static_cast<uint64_t>(summary.Count(true, true) + summary.Count(true, false))},
+           std::pair{"skipped", summary.skipped()},
+           std::pair{"replies", summary.replies},
+           std::pair{"withoutPort", summary.without_port},
+           std::pair{"otherEvents", summary.not_flows},
+           std::pair{"malformed", summary.malformed},
+       }) {
+    WriteJsonString(writer, key);
+    writer.Uint64(count);
+  }
+  writer.EndObject();
+  const auto list = [&](const char* key, auto keep) {
+    WriteJsonString(writer, key);
+    writer.StartArray();
+    for (const ReplayedConnection& connection : summary.connections) {
+      if (keep(connection)) {
+        WriteObserved(writer, connection);
+      }
+    }
+    writer.EndArray();
+  };
+  list("denied", [](const ReplayedConnection& c) { return !c.dropped && !c.allowed; });
+  list("allowed", [](const ReplayedConnection& c) { return !c.dropped && c.allowed; });
+  list("dropped", [](const ReplayedConnection& c) { return c.dropped; });
+  if (summary.comparing) {
+    list("newlyDenied",
+         [](const ReplayedConnection& c) { return !c.dropped && c.allowed_before && !c.allowed; });
+  }
+  WriteJsonString(writer, "malformed");
+  writer.StartArray();
+  for (const Error& error : summary.first_errors) {
+    writer.StartObject();
+    WriteMember(writer, "line", error.line);
+    WriteMember(writer, "column", error.column);
+    WriteMember(writer, "path", error.path);
+    WriteMember(writer, "message", error.message);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  WriteStrings(writer, "warnings", warnings);
+  writer.EndObject();
+  return output.Text();
+}
+
+std::string RenderFlowsDot(const ReplaySummary& summary, const ReachTable& allowed) {
+  std::set<std::string> nodes(allowed.sources.begin(), allowed.sources.end());
+  std::set<std::tuple<std::string, std::string, PortProtocol>> observed;
+  for (const ReplayedConnection& connection : summary.connections) {
+    nodes.insert(connection.from);
+    nodes.insert(connection.to);
+    observed.emplace(connection.from, connection.to, connection.port);
+  }
+  std::string out = DotHead(nodes);
+  // What the policies allow and nobody was seen using: thin and grey, under the observed.
+  for (std::size_t s = 0; s < allowed.sources.size(); ++s) {
+    for (std::size_t d = 0; d < allowed.destinations.size(); ++d) {
+      std::vector<PortProtocol> ports;
+      for (std::size_t p = 0; p < allowed.ports.size(); ++p) {
+        if (allowed.sources[s] != allowed.destinations[d] && allowed.Allowed(p, s, d) &&
+            !observed.contains({allowed.sources[s], allowed.destinations[d], allowed.ports[p]})) {
+          ports.push_back(allowed.ports[p]);
+        }
+      }
+      if (!ports.empty()) {
+        out += "  " + Quote(allowed.sources[s]) + " -> " + Quote(allowed.destinations[d]) +
+               " [label=" + Quote(PortList(ports)) + ", color=gray, fontcolor=gray];\n";
+      }
+    }
+  }
+  for (const ReplayedConnection& connection : summary.connections) {
+    std::string style = ", penwidth=2";
+    if (connection.dropped) {
+      style = ", style=dotted";
+    } else if (!connection.allowed) {
+      style = ", color=red, fontcolor=red, penwidth=2";
+    }
+    out += "  " + Quote(connection.from) + " -> " + Quote(connection.to) + " [label=" +
+           Quote(connection.port.ToString() + " x" + std::to_string(connection.observations)) +
+           style + "];\n";
+  }
+  return out + "}\n";
 }
 
 }  // namespace netadmit::cli

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "netadmit/connectivity/observed_flows.h"
 #include "netadmit/connectivity/reach.h"
 
 namespace netadmit::cli {
@@ -38,5 +39,22 @@ std::string RenderExposureJson(const Exposure& exposure);
 // "rule", "ruleName", "path", "action", "failClosed"}.
 std::string RenderExplainJson(const Connectivity& engine, const Endpoint& from, const Endpoint& to,
                               const std::vector<PortProtocol>& ports);
+
+// `--flows`: a summary line ("13 lines read, 10 connections observed, 7 distinct: 3 allowed, ..."),
+// then the denied connections with the reason (Explain's lines), the ones the network dropped,
+// and the first malformed lines as "FILE:LINE: path: message". With a base and a head, the
+// connections the head newly denies instead of every denied one. `source` names the flow log.
+std::string RenderFlowsText(const ReplaySummary& summary, const std::string& source);
+// {"summary": {"lines", "observations", "distinct", "allowed", "denied", "dropped", "skipped",
+//  "replies", "withoutPort", "otherEvents", "malformed"}, "denied": [CONNECTION],
+//  "allowed": [...], "dropped": [...], "newlyDenied": [...] (with a base), "malformed":
+//  [{"line", "column", "path", "message"}], "warnings": [...]}, a CONNECTION being {"from", "to",
+//  "port", "protocol", "observations", "lastSeen", "allowed", "fromUnknownPod", "toUnknownPod",
+//  "reason"}.
+std::string RenderFlowsJson(const ReplaySummary& summary, const std::vector<std::string>& warnings);
+// A digraph as RenderReachDot draws `allowed` (the policies' graph between the observed pods, on
+// the observed ports), with the observed connections over it: allowed ones bold, denied ones
+// red, the ones the network dropped dotted.
+std::string RenderFlowsDot(const ReplaySummary& summary, const ReachTable& allowed);
 
 }  // namespace netadmit::cli

@@ -2,6 +2,7 @@
 # fixtures/connectivity/, explanations, and properties over random clusters; the
 # cluster-scoped tiers (AdminNetworkPolicy and the rest) against the upstream conformance tests.
 add_executable(netadmit_connectivity_tests connectivity_test.cpp connectivity_update_test.cpp flows_test.cpp
+                                          observed_flows_test.cpp
                                           cluster_policy_conformance_test.cpp
                                           cluster_policy_connectivity_test.cpp)
 target_link_libraries(netadmit_connectivity_tests PRIVATE netadmit_core netadmit_files
@@ -53,6 +54,41 @@ if(TARGET netadmit)
                    -f ${REACH_FIXTURES}/tiers-changes/policies.yaml --to prod/db-0 --port 5432)
   set_tests_properties(reach_cli.equal_priority_warning PROPERTIES PASS_REGULAR_EXPRESSION
     "netadmit reach: warning: AdminNetworkPolicy monitoring and ClusterNetworkPolicy audit have the same priority \\(20\\)")
+  # --flows: observed connections replayed (fixtures/flows, written from Hubble's flow.proto),
+  # in text, JSON and DOT, and the exit status: 1 for denied ones under --fail-on-denied or for
+  # malformed lines, 2 for an unreadable log. (A PASS_REGULAR_EXPRESSION overrides the exit
+  # status, so the tests that check both print it.)
+  set(FLOWS ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/flows)
+  add_test(NAME reach_cli.flows_text
+           COMMAND netadmit reach ${REACH_INPUT} --flows ${FLOWS}/hubble.jsonl)
+  set_tests_properties(reach_cli.flows_text PROPERTIES PASS_REGULAR_EXPRESSION
+    "^13 lines read, 10 connections observed, 7 distinct: 3 allowed, 3 denied, 1 dropped by the network; 3 skipped \\(1 reply, 1 without a port, 1 other event\\), 0 malformed\n\nDenied:\n- prod/web-1 -> 8\\.8\\.8\\.8 53/UDP, seen 1 time, last 2024-05-01T10:00:01Z\n    egress of prod/web-1: blocked, isolated by prod/default-deny, prod/web\n.*\nAlready dropped by the network:\n- dev/web-1 -> prod/db-0 5432/TCP, seen 1 time, last 2024-05-01T10:00:04Z; the policies given deny it too\n$")
+  add_test(NAME reach_cli.flows_fail_on_denied
+           COMMAND sh -c "\"$0\" \"$@\"; test $? -eq 1" $<TARGET_FILE:netadmit> reach ${REACH_INPUT}
+                   --flows ${FLOWS}/hubble.jsonl --fail-on-denied)
+  add_test(NAME reach_cli.flows_json_from_stdin
+           COMMAND sh -c "\"$0\" \"$@\" < ${FLOWS}/neutral.jsonl" $<TARGET_FILE:netadmit> reach
+                   ${REACH_INPUT} --flows - -o json)
+  set_tests_properties(reach_cli.flows_json_from_stdin PROPERTIES PASS_REGULAR_EXPRESSION
+    "\"summary\": {\n *\"lines\": 5,\n *\"observations\": 5,\n *\"distinct\": 4,\n *\"allowed\": 2,\n *\"denied\": 1,\n *\"dropped\": 1,")
+  add_test(NAME reach_cli.flows_dot
+           COMMAND netadmit reach ${REACH_INPUT} --flows ${FLOWS}/neutral.jsonl -o dot)
+  set_tests_properties(reach_cli.flows_dot PROPERTIES PASS_REGULAR_EXPRESSION
+    "\"prod/web-1\" -> \"ingress-nginx/controller\" \\[label=\"443/TCP x1\", color=red")
+  add_test(NAME reach_cli.flows_diff
+           COMMAND sh -c "\"$0\" \"$@\"; echo exit status $?" $<TARGET_FILE:netadmit> reach
+                   --diff ${REACH_FIXTURES}/old ${REACH_FIXTURES}/new --flows ${FLOWS}/hubble.jsonl
+                   --fail-on-denied)
+  set_tests_properties(reach_cli.flows_diff PROPERTIES PASS_REGULAR_EXPRESSION
+    "\n1 observed connection the change would start denying\n\nNewly denied \\(allowed before\\):\n- prod/web-1 -> prod/db-0 5432/TCP, seen 4 times, last 2024-05-01T10:00:08Z\n    egress of prod/web-1: blocked, isolated by prod/default-deny, prod/web\n.*\nexit status 1\n$")
+  add_test(NAME reach_cli.flows_malformed
+           COMMAND sh -c "\"$0\" \"$@\" 2>&1; echo exit status $?" $<TARGET_FILE:netadmit> reach
+                   ${REACH_INPUT} --flows ${FLOWS}/malformed.jsonl)
+  set_tests_properties(reach_cli.flows_malformed PROPERTIES PASS_REGULAR_EXPRESSION
+    "malformed.jsonl:3: l4\\.TCP\\.destination_port: port 70000 is out of range \\(1 to 65535\\)\n.*netadmit reach: 3 malformed lines in the flow log, the first at line 1\nexit status 1\n$")
+  add_test(NAME reach_cli.flows_unreadable
+           COMMAND sh -c "\"$0\" \"$@\"; test $? -eq 2" $<TARGET_FILE:netadmit> reach
+                   ${REACH_INPUT} --flows ${FLOWS}/no-such.jsonl)
   add_test(NAME reach_cli.selects_nothing COMMAND netadmit reach ${REACH_INPUT} --to prod/nope)
   set_tests_properties(reach_cli.selects_nothing PROPERTIES WILL_FAIL TRUE)
   # The kinds listing and the reference come from the catalog (docs/rules.md includes the
