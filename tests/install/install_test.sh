@@ -93,7 +93,7 @@ expect_completion "serve" netadmit se
 expect_completion "check completion" netadmit c
 expect_completion "--threads --tls-cert --tls-key" netadmit serve --t
 expect_completion "allow deny" netadmit serve --on-error ""
-expect_completion "dot json table" kubectl-netadmit reach --from x -o ""
+expect_completion "dot json table text" kubectl-netadmit reach --from x -o ""
 expect_completion "bash zsh" netadmit completion ""
 expect_completion "--help" netadmit completion --h
 expect_completion "--rules --rules-configmaps" netadmit serve --rul
