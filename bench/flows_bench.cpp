@@ -1,7 +1,7 @@
 // The Flows rule kind at admission on a cluster of 1,000 namespaces, 10,000 pods and about
 // 2,000 NetworkPolicies held in the cluster cache, with the two entries every cluster wants:
 // "every pod reaches kube-dns on 53/UDP" and "nothing in env=dev reaches env=prod" (all ports).
-// Judges, one after another, 200 changes of each kind (Pod CREATE of a new workload, NetworkPolicy
+// Judges, one after another, 200 changes of each kind (or as many as the first argument says) (Pod CREATE of a new workload, NetworkPolicy
 // CREATE, UPDATE, DELETE, and a CREATE that opens dev to prod), with 20 watch events applied to
 // the cache before each (pods relabelled, readdressed, added and deleted: the churn of a busy
 // cluster), and prints per kind the judgement latencies (p50, p99, max) and findings, the first
@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -29,7 +30,7 @@ namespace {
 
 constexpr int kNamespaces = 999;  // and kube-system
 constexpr int kApps = 5;          // per namespace, two replicas each
-constexpr int kSamples = 200;
+int samples = 200;  // per kind of change; the first argument changes it
 constexpr int kEventsPerJudgement = 20;
 
 const char* EnvOf(int ns) { return ns % 3 == 0 ? "dev" : ns % 3 == 1 ? "prod" : "staging"; }
@@ -259,7 +260,7 @@ int Run() {
   const auto sample = [&](const char* what, auto make) {
     std::vector<double> millis;
     std::size_t with_findings = 0;
-    for (int i = 0; i < kSamples; ++i) {
+    for (int i = 0; i < samples; ++i) {
       bench.Churn();
       millis.push_back(make(i, findings));
       with_findings += findings > 0 ? 1 : 0;
@@ -321,4 +322,9 @@ int Run() {
 }  // namespace
 }  // namespace netadmit
 
-int main() { return netadmit::Run(); }
+int main(int argc, char** argv) {
+  if (argc > 1) {
+    netadmit::samples = std::max(1, std::atoi(argv[1]));
+  }
+  return netadmit::Run();
+}

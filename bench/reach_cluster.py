@@ -7,8 +7,12 @@ AdminNetworkPolicies, 10 Admin-tier and 19 Baseline-tier ClusterNetworkPolicies 
 BaselineAdminNetworkPolicy, with namespace and pod subjects, Allow/Accept, Deny and Pass rules,
 named ports, port ranges and `networks`.
 
-usage: reach_cluster.py [--tiers] > cluster.yaml
+With --json, the same objects as one v1 List in JSON, as `kubectl get -o json` writes a
+cluster (read by RapidJSON rather than the YAML reader).
+
+usage: reach_cluster.py [--tiers] [--json] > cluster.yaml
 """
+import json
 import sys
 
 ENVS = ["dev", "staging", "prod"]
@@ -56,4 +60,9 @@ if tiers:
                    f"spec:\n  tier: {tier}\n  priority: {20 + i}\n  subject: {subject(i)}\n" + rules(i, False, tier == "Baseline"))
     out.append("apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\n"
                "spec:\n  subject: {namespaces: {}}\n" + rules(7, True, True))
-sys.stdout.write("---\n".join(out))
+if "--json" in sys.argv[1:]:
+    import yaml  # python3-yaml
+    items = [yaml.safe_load(document) for document in out]
+    json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout, indent=1)
+else:
+    sys.stdout.write("---\n".join(out))

@@ -430,6 +430,45 @@ INSTANTIATE_TEST_SUITE_P(
                                   {"7:1 NetworkPolicy/allow-all-egress", "17:1 Pod/worker"}},
                       FixtureCase{"list.json", {"5:1 NetworkPolicy/api", "15:1 Service/api"}}));
 
+// A text that is one JSON object (`kubectl get -o json`) is read by RapidJSON rather than the
+// YAML reader; it must give the same objects, and each item's line. A comment before the `{`
+// makes the same text YAML only, read the other way.
+TEST(ManifestTest, JsonListReadsAsItsYamlForm) {
+  const std::string json = R"({
+  "apiVersion": "v1",
+  "kind": "List",
+  "items": [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"env": "prod"}}},
+    {
+      "apiVersion": "networking.k8s.io/v1",
+      "kind": "NetworkPolicy",
+      "metadata": {"name": "api", "namespace": "shop"},
+      "spec": {"podSelector": {}, "ingress": [{"ports": [{"port": 8080}, {"port": "http"}]}],
+               "x": [1.5, true, null, -3, 18446744073709551615]}
+    },
+    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "api-0", "namespace": "shop"}}
+  ]
+})";
+  auto fast = ParseManifests("cluster.json", json);
+  auto slow = ParseManifests("cluster.json", "# read as YAML\n" + json);
+  ASSERT_TRUE(fast.ok()) << fast.error().ToString();
+  ASSERT_TRUE(slow.ok()) << slow.error().ToString();
+  ASSERT_EQ(fast->size(), 3U);
+  ASSERT_EQ(slow->size(), 3U);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(Compact(*(*fast)[i].object), Compact(*(*slow)[i].object)) << "item " << i;
+  }
+  EXPECT_EQ((*fast)[0].line, 5);
+  EXPECT_EQ((*fast)[1].line, 6);
+  EXPECT_EQ((*fast)[2].line, 13);
+  // Anything the quick reader does not take whole goes the YAML way, which names the place.
+  const auto broken = ParseManifests("cluster.json", R"({"apiVersion": "v1", "kind": "List",
+  "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}, {"kind": "Pod"}]})");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().ToString(),
+            "cluster.json:2:77: items[1]: apiVersion is missing in document 1");
+}
+
 TEST(ManifestTest, PortsKeepTheirTypesInFixture) {
   auto read =
       ReadManifests(std::string(NETADMIT_FIXTURES_DIR) + "/manifests/good-networkpolicy.yaml");
