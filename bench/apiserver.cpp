@@ -1,6 +1,7 @@
 // A Kubernetes API server holding a realistic cluster, for the load benchmark with the cluster
-// cache full (bench/run.sh): namespaces, NetworkPolicies (a default-deny in every namespace plus
-// app policies selecting pods by label) and Pods (labels, named ports, pod IPs), served over TLS
+// cache full (bench/run.sh): namespaces (env dev, staging, prod in turn), NetworkPolicies (a
+// default-deny in every namespace plus app policies selecting pods by label), Pods (labels,
+// named ports, pod IPs) and the cluster DNS in kube-system, served over TLS
 // with the recorded list/watch protocol by the tests' FakeApiServer. netadmit lists it once and
 // then holds idle watches, so the server costs nothing during the measurement.
 //
@@ -13,6 +14,7 @@
 #include <pthread.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -87,16 +89,23 @@ void AppendItem(std::string& items, const std::string& item) {
   items += item;
 }
 
+// Every namespace, and kube-system with the cluster DNS (no policies: every pod may ask it).
+// Generated namespaces take turns as env dev, staging and prod; the fixed ones are env infra.
 std::string NamespacesList(const std::vector<std::string>& names) {
   std::string items;
-  for (std::size_t index = 0; index < names.size(); ++index) {
-    const std::string& name = names[index];
+  const auto add = [&](const std::string& name, std::size_t team, std::string_view env) {
     AppendItem(items,
                R"({"metadata":{"name":")" + name +
                    R"(","labels":{"kubernetes.io/metadata.name":")" + name + R"(","team":"team-)" +
-                   std::to_string(index % 50) +
+                   std::to_string(team % 50) + R"(","env":")" + std::string(env) +
                    R"("}},"spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}})");
+  };
+  static constexpr std::string_view kEnvs[] = {"dev", "staging", "prod"};
+  for (std::size_t index = 0; index < names.size(); ++index) {
+    const std::size_t generated = index - std::min(index, kFixedNamespaces.size());
+    add(names[index], index, index < kFixedNamespaces.size() ? "infra" : kEnvs[generated % 3]);
   }
+  add("kube-system", 0, "infra");
   return ListBody("NamespaceList", "v1", items);
 }
 
@@ -173,6 +182,17 @@ std::string PodsList(const std::vector<std::string>& namespaces, int total) {
               R"("status":{"phase":"Running","podIP":")" +
               ip + R"(","podIPs":[{"ip":")" + ip + R"("}]}})");
     }
+  }
+  for (int replica = 0; replica < 2; ++replica) {
+    const std::string ip = "10.96.0." + std::to_string(10 + replica);
+    AppendItem(items,
+               R"({"metadata":{"name":"coredns-5d78c9869d-)" + std::to_string(replica) +
+                   R"(","namespace":"kube-system","labels":{"k8s-app":"kube-dns",)"
+                   R"("pod-template-hash":"5d78c9869d"}},"spec":{"containers":[{"name":"coredns",)"
+                   R"("ports":[{"name":"dns","containerPort":53,"protocol":"UDP"},)"
+                   R"({"name":"dns-tcp","containerPort":53,"protocol":"TCP"}]}]},)"
+                   R"("status":{"phase":"Running","podIP":")" +
+                   ip + R"(","podIPs":[{"ip":")" + ip + R"("}]}})");
   }
   return ListBody("PodList", "v1", items);
 }
