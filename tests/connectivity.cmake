@@ -4,7 +4,8 @@
 add_executable(netadmit_connectivity_tests connectivity_test.cpp connectivity_update_test.cpp flows_test.cpp
                                           observed_flows_test.cpp
                                           cluster_policy_conformance_test.cpp
-                                          cluster_policy_connectivity_test.cpp)
+                                          cluster_policy_connectivity_test.cpp
+                                          recommend_test.cpp)
 target_link_libraries(netadmit_connectivity_tests PRIVATE netadmit_core netadmit_files
                                                           GTest::gtest_main)
 target_compile_definitions(netadmit_connectivity_tests PRIVATE
