@@ -309,10 +309,11 @@ Judgement Judge(const Connectivity& after, const ReplayedConnection& connection,
                 std::span<const std::string> namespaces) {
   const End from = ResolveEnd(after, connection.from);
   const End to = ResolveEnd(after, connection.to);
-  const Decision decision = after.Decide(from.endpoint(), to.endpoint(), connection.port);
-  if (decision.Allowed()) {
+  // Most are allowed: the quick answer first, the reasons only for the rest.
+  if (after.Allowed(from.endpoint(), to.endpoint(), connection.port)) {
     return {};
   }
+  const Decision decision = after.Decide(from.endpoint(), to.endpoint(), connection.port);
   const ClusterState& state = after.state();
   const auto ours = [&](const End& end) {
     return end.pod && std::find(namespaces.begin(), namespaces.end(),
@@ -404,25 +405,29 @@ void Score(const Connectivity& before, const Connectivity& after,
   for (NamespaceScore& score : out.namespaces) {
     scores.emplace(score.name, &score);
   }
-  const auto score_of = [&](std::size_t pod) -> NamespaceScore* {
-    const auto found = scores.find(state.pods[pod].namespace_name);
-    return found == scores.end() ? nullptr : found->second;
+  // Classes without a pod of a recommended namespace count only opposite one that has one.
+  struct ClassScore {
+    std::size_t id;
+    std::size_t example;  // a pod of the class
+    NamespaceScore* score;
   };
+  std::vector<ClassScore> classes;
+  for (std::size_t id = 0; id < example_of_class.size(); ++id) {
+    if (const std::optional<std::size_t>& example = example_of_class[id]) {
+      const auto found = scores.find(state.pods[*example].namespace_name);
+      classes.push_back({id, *example, found == scores.end() ? nullptr : found->second});
+    }
+  }
   const ReachMatrix matrix = after.ComputeMatrix(out.ports);
   for (std::size_t port = 0; port < out.ports.size(); ++port) {
-    for (std::size_t from = 0; from < example_of_class.size(); ++from) {
-      for (std::size_t to = 0; to < example_of_class.size(); ++to) {
-        if (!example_of_class[from] || !example_of_class[to]) {
+    for (const ClassScore& from : classes) {
+      for (const ClassScore& to : classes) {
+        if ((from.score == nullptr && to.score == nullptr) ||
+            !matrix.Allowed(port, from.example, to.example)) {
           continue;
         }
-        NamespaceScore* from_score = score_of(*example_of_class[from]);
-        NamespaceScore* to_score = score_of(*example_of_class[to]);
-        if ((from_score == nullptr && to_score == nullptr) ||
-            !matrix.Allowed(port, *example_of_class[from], *example_of_class[to])) {
-          continue;
-        }
-        const bool seen = observed.contains({port, from, to});
-        for (NamespaceScore* score : {from_score, to_score == from_score ? nullptr : to_score}) {
+        const bool seen = observed.contains({port, from.id, to.id});
+        for (NamespaceScore* score : {from.score, to.score == from.score ? nullptr : to.score}) {
           if (score != nullptr) {
             ++score->allowed_pairs;
             score->observed_pairs += seen ? 1 : 0;
@@ -689,12 +694,14 @@ Result<Recommendation> Recommend(const Connectivity& engine,
     covered.push_back(connection);
     ++out.covered;
     out.covered_observations += connection->observations;
+    std::set<std::string_view> ends;
+    for (const std::string* name : {&connection->from, &connection->to}) {
+      if (const End end = ResolveEnd(engine, *name); end.pod) {
+        ends.insert(engine.state().pods[*end.pod].namespace_name);
+      }
+    }
     for (NamespaceScore& score : out.namespaces) {
-      const auto here = [&](const std::string& name) {
-        const End end = ResolveEnd(engine, name);
-        return end.pod && engine.state().pods[*end.pod].namespace_name == score.name;
-      };
-      score.connections += here(connection->from) || here(connection->to) ? 1 : 0;
+      score.connections += ends.contains(score.name) ? 1 : 0;
     }
   }
   Score(engine, *after, covered, out);
