@@ -87,11 +87,11 @@ struct LeftOut {
 struct Recommendation {
   // By namespace; in each the default deny first, then by name.
   std::vector<RecommendedPolicy> policies;
-  std::vector<NamespaceScore> namespaces;   // by name
-  std::vector<PortProtocol> ports;          // the observed ports the scores count, ascending
-  std::size_t observed = 0;                 // observed connections with a pod in a namespace
-  std::size_t covered = 0;                  // of those, the ones the recommendation allows
-  uint64_t covered_observations = 0;        // the flows behind them
+  std::vector<NamespaceScore> namespaces;  // by name
+  std::vector<PortProtocol> ports;         // the observed ports the scores count, ascending
+  std::size_t observed = 0;           // observed connections (not dropped) with an end in scope
+  std::size_t covered = 0;            // of those, the ones the recommendation allows
+  uint64_t covered_observations = 0;  // the flows behind them
   std::vector<ReplayedConnection> dropped;  // the network dropped them: nothing recommended
   std::vector<LeftOut> left_out;
   // Workloads selected by every pod of their namespace (pods without labels to tell them apart).
