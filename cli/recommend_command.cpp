@@ -112,7 +112,10 @@ int Run(const RecommendFlags& flags) {
   }
   FlowReplay replay(engine);
   FeedFlowLog(flags.flows, replay);
-  const ReplaySummary observed = replay.Summary();
+  ReplaySummary observed = replay.Summary();
+  for (Error& error : observed.first_errors) {
+    error.file = flags.flows == "-" ? "<stdin>" : flags.flows;
+  }
   auto recommendation = Recommend(engine, observed.connections, options);
   if (!recommendation) {
     std::cerr << "netadmit recommend: " << recommendation.error().ToString() << '\n';

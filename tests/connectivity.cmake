@@ -128,6 +128,11 @@ if(TARGET netadmit)
                    --flows ${RECOMMEND}/flows.jsonl --existing)
   set_tests_properties(recommend_cli.existing PROPERTIES PASS_REGULAR_EXPRESSION
     "^# Recommended [^\n]*\n---\n# allow-db-ingress-2: lets through 1 connection \\(1 flow\\), last seen 2024-05-01T10:00:08Z:\n.*\n---\n# allow-true-batch-egress: [^\n]*\n#   shop/worker-5f-q -> 203\\.0\\.113\\.7 443/TCP\n#   shop/worker-5f-q -> 203\\.0\\.113\\.9 443/TCP\n#   shop/worker-5f-q -> shop/db-0 5432/TCP\napiVersion[^#]*$")
+  add_test(NAME recommend_cli.malformed_lines
+           COMMAND sh -c "\"$0\" \"$@\" 2>&1 >/dev/null; echo exit status $?" $<TARGET_FILE:netadmit>
+                   recommend -f ${REACH_FIXTURES}/cluster.yaml --flows ${FLOWS}/malformed.jsonl)
+  set_tests_properties(recommend_cli.malformed_lines PROPERTIES PASS_REGULAR_EXPRESSION
+    "\nwarning: 3 malformed lines in the flow log, not recommended for:\n  [^\n]*malformed\\.jsonl:1:55: not JSON: [^\n]*\n  [^\n]*malformed\\.jsonl:3: l4\\.TCP\\.destination_port: port 70000 is out of range \\(1 to 65535\\)\n.*exit status 0\n$")
   add_test(NAME recommend_cli.unknown_namespace
            COMMAND sh -c "\"$0\" \"$@\"; test $? -eq 2" $<TARGET_FILE:netadmit> recommend
                    ${RECOMMEND_INPUT} --namespace nope)
