@@ -19,6 +19,7 @@
 #include "cli/cli_docs.h"
 #include "cli/exceptions_command.h"
 #include "cli/reach_command.h"
+#include "cli/recommend_command.h"
 #include "files/inputs.h"
 #include "netadmit/codec/json.h"
 #include "netadmit/rules/catalog.h"
@@ -331,6 +332,7 @@ int Run(int argc, char** argv) {
       "rules or a usage error.");
 
   AddReachCommand(app);
+  AddRecommendCommand(app);
   AddAuditCommand(app);
   AddExceptionsCommand(app);
 

@@ -4,7 +4,8 @@
 add_executable(netadmit_connectivity_tests connectivity_test.cpp connectivity_update_test.cpp flows_test.cpp
                                           observed_flows_test.cpp
                                           cluster_policy_conformance_test.cpp
-                                          cluster_policy_connectivity_test.cpp)
+                                          cluster_policy_connectivity_test.cpp
+                                          recommend_test.cpp)
 target_link_libraries(netadmit_connectivity_tests PRIVATE netadmit_core netadmit_files
                                                           GTest::gtest_main)
 target_compile_definitions(netadmit_connectivity_tests PRIVATE
@@ -15,7 +16,8 @@ gtest_discover_tests(netadmit_connectivity_tests DISCOVERY_TIMEOUT 60)
 # answers, and their text, JSON and DOT renderings.
 if(TARGET netadmit_cli)
   add_executable(netadmit_cli_tests audit_report_test.cpp check_test.cpp
-                                    exceptions_command_test.cpp reach_test.cpp)
+                                    exceptions_command_test.cpp reach_test.cpp
+                                    recommend_report_test.cpp)
   target_link_libraries(netadmit_cli_tests PRIVATE netadmit_cli GTest::gtest_main)
   target_compile_definitions(netadmit_cli_tests PRIVATE
     NETADMIT_FIXTURES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
@@ -91,6 +93,55 @@ if(TARGET netadmit)
                    ${REACH_INPUT} --flows ${FLOWS}/no-such.jsonl)
   add_test(NAME reach_cli.selects_nothing COMMAND netadmit reach ${REACH_INPUT} --to prod/nope)
   set_tests_properties(reach_cli.selects_nothing PROPERTIES WILL_FAIL TRUE)
+  # `netadmit recommend` (fixtures/recommend, the example of docs/recommend.md): the policies on
+  # standard output, read back by `netadmit check`; the summary on standard error; --rules flags
+  # a policy without changing it; --existing adds only what is missing; exit status 2 for bad
+  # input or flags.
+  set(RECOMMEND ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/recommend)
+  set(RECOMMEND_INPUT -f ${RECOMMEND}/cluster.yaml --flows ${RECOMMEND}/flows.jsonl)
+  add_test(NAME recommend_cli.yaml
+           COMMAND netadmit recommend ${RECOMMEND_INPUT} --namespace shop)
+  set_tests_properties(recommend_cli.yaml PROPERTIES PASS_REGULAR_EXPRESSION
+    "\n---\n# allow-web-ingress: lets through 3 connections \\(4 flows\\), last seen 2024-05-01T10:00:09Z:\n#   198\\.51\\.100\\.4 -> shop/web-1 8080/TCP\n.*  name: allow-web-ingress\n  namespace: shop\n  annotations:\n    netadmit\\.io/observed: \"3 connections \\(4 flows\\), last seen 2024-05-01T10:00:09Z\"\nspec:\n  podSelector:\n    matchLabels:\n      app: web\n  policyTypes:\n  - Ingress\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes\\.io/metadata\\.name: front\n      podSelector:\n        matchLabels:\n          app\\.kubernetes\\.io/name: gateway\n    ports:\n    - protocol: TCP\n      port: http\n  - from:\n    - ipBlock:\n        cidr: \"198\\.51\\.100\\.4/32\"\n")
+  add_test(NAME recommend_cli.summary
+           COMMAND sh -c "\"$0\" \"$@\" 2>&1 >/dev/null; echo exit status $?" $<TARGET_FILE:netadmit>
+                   recommend ${RECOMMEND_INPUT})
+  set_tests_properties(recommend_cli.summary PROPERTIES PASS_REGULAR_EXPRESSION
+    "^netadmit recommend: 9 policies for 3 namespaces, covering 9 of 9 observed connections \\(10 flows\\)\n  front: 2 policies, 2 connections; allows 1 pair beyond the observed \\(3 allowed, 2 observed\\)\n.*\nDropped by the network, not recommended:\n- shop/cache-0 -> shop/db-0 5432/TCP, seen 1 time, last 2024-05-01T10:00:10Z\nexit status 0\n$")
+  add_test(NAME recommend_cli.check_reads_the_output
+           COMMAND sh -c "\"$0\" recommend \"$@\" 2>/dev/null >recommended.yaml && \"$0\" check -f recommended.yaml"
+                   $<TARGET_FILE:netadmit> ${RECOMMEND_INPUT}
+           WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+  set_tests_properties(recommend_cli.check_reads_the_output PROPERTIES PASS_REGULAR_EXPRESSION
+    "\n9 objects checked: 0 denied, 0 with warnings, 0 skipped\n$")
+  add_test(NAME recommend_cli.json
+           COMMAND netadmit recommend ${RECOMMEND_INPUT} --namespace front -o json)
+  set_tests_properties(recommend_cli.json PROPERTIES PASS_REGULAR_EXPRESSION
+    "^{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": \\[\n.*\"name\": \"allow-gateway-egress\",\n *\"namespace\": \"front\",\n *\"annotations\": {\n *\"netadmit\\.io/observed\": \"2 connections \\(3 flows\\), last seen 2024-05-01T10:00:02Z\"")
+  add_test(NAME recommend_cli.rules_flag
+           COMMAND sh -c "\"$0\" \"$@\" 2>&1; echo exit status $?" $<TARGET_FILE:netadmit> recommend
+                   ${RECOMMEND_INPUT} --namespace shop --cidr-prefix 0 --rules ${RECOMMEND}/rules.yaml)
+  set_tests_properties(recommend_cli.rules_flag PROPERTIES PASS_REGULAR_EXPRESSION
+    "# FLAGGED by the rules \\(deny\\): \\[no-open-egress\\] .*        cidr: \"0\\.0\\.0\\.0/0\"\n.*\nFlagged by the rules \\(the policies are as recommended, not changed\\):\n- shop/allow-true-batch-egress: deny \\[no-open-egress\\] .*exit status 0\n$")
+  add_test(NAME recommend_cli.existing
+           COMMAND netadmit recommend -f ${RECOMMEND}/cluster.yaml -f ${RECOMMEND}/existing.yaml
+                   --flows ${RECOMMEND}/flows.jsonl --existing)
+  set_tests_properties(recommend_cli.existing PROPERTIES PASS_REGULAR_EXPRESSION
+    "^# Recommended [^\n]*\n---\n# allow-db-ingress-2: lets through 1 connection \\(1 flow\\), last seen 2024-05-01T10:00:08Z:\n.*\n---\n# allow-true-batch-egress: [^\n]*\n#   shop/worker-5f-q -> 203\\.0\\.113\\.7 443/TCP\n#   shop/worker-5f-q -> 203\\.0\\.113\\.9 443/TCP\n#   shop/worker-5f-q -> shop/db-0 5432/TCP\napiVersion[^#]*$")
+  add_test(NAME recommend_cli.malformed_lines
+           COMMAND sh -c "\"$0\" \"$@\" 2>&1 >/dev/null; echo exit status $?" $<TARGET_FILE:netadmit>
+                   recommend -f ${REACH_FIXTURES}/cluster.yaml --flows ${FLOWS}/malformed.jsonl)
+  set_tests_properties(recommend_cli.malformed_lines PROPERTIES PASS_REGULAR_EXPRESSION
+    "\nwarning: 3 malformed lines in the flow log, not recommended for:\n  [^\n]*malformed\\.jsonl:1:55: not JSON: [^\n]*\n  [^\n]*malformed\\.jsonl:3: l4\\.TCP\\.destination_port: port 70000 is out of range \\(1 to 65535\\)\n.*exit status 0\n$")
+  add_test(NAME recommend_cli.unknown_namespace
+           COMMAND sh -c "\"$0\" \"$@\"; test $? -eq 2" $<TARGET_FILE:netadmit> recommend
+                   ${RECOMMEND_INPUT} --namespace nope)
+  add_test(NAME recommend_cli.bad_cidr_prefix
+           COMMAND sh -c "\"$0\" \"$@\"; test $? -eq 2" $<TARGET_FILE:netadmit> recommend
+                   ${RECOMMEND_INPUT} --cidr-prefix 33)
+  add_test(NAME recommend_cli.unreadable_flows
+           COMMAND sh -c "\"$0\" \"$@\"; test $? -eq 2" $<TARGET_FILE:netadmit> recommend
+                   -f ${RECOMMEND}/cluster.yaml --flows ${RECOMMEND}/no-such.jsonl)
   # The kinds listing and the reference come from the catalog (docs/rules.md includes the
   # reference verbatim; RegistrationTest.DocsMatchTheCatalog keeps the two equal).
   add_test(NAME rules_cli.listing COMMAND netadmit rules)
