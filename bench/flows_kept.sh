@@ -112,8 +112,11 @@ for round in $(seq "$rounds"); do
     offer policy 5 5 "$work/policy.json" &
     policy=$!
     wait "$other" "$pod" "$policy"
+    # A binary still judging a backlog is stopped rather than waited for.
     kill "$netadmit_pid"
-    wait "$netadmit_pid" || true
+    for _ in $(seq 50); do kill -0 "$netadmit_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$netadmit_pid" 2>/dev/null || true
+    wait "$netadmit_pid" 2>/dev/null || true
     for stream in other pod policy; do
       read -r achieved p50 p99 max bad <<<"$(summary "$work/h2load-$stream.log")"
       [ "$bad" = 0 ] || { echo "round $round, $name, $stream: $bad non-200 answers" >&2; exit 1; }

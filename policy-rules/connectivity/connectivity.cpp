@@ -1001,8 +1001,9 @@ Decision Connectivity::Decide(const Endpoint& from, const Endpoint& to,
 
 bool Connectivity::Allowed(const Endpoint& from, const Endpoint& to,
                            const PortProtocol& port) const {
-  return DecideDirection(*compiled_, false, from, to, to, port, false).Allowed() &&
-         DecideDirection(*compiled_, true, to, from, to, port, false).Allowed();
+  // Ingress first: an isolated destination refuses most sources, and then egress is not asked.
+  return DecideDirection(*compiled_, true, to, from, to, port, false).Allowed() &&
+         DecideDirection(*compiled_, false, from, to, to, port, false).Allowed();
 }
 
 std::string Connectivity::Describe(const Endpoint& endpoint) const {
@@ -1194,5 +1195,9 @@ std::vector<PortProtocol> Connectivity::DistinctPorts(Protocol protocol, int32_t
 std::size_t Connectivity::class_count() const { return compiled_->class_representative.size(); }
 
 std::size_t Connectivity::ClassOf(std::size_t pod) const { return compiled_->class_of_pod[pod]; }
+
+std::size_t Connectivity::NamespaceOf(std::size_t pod) const {
+  return compiled_->pod_namespace[pod];
+}
 
 }  // namespace netadmit

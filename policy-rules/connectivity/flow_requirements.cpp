@@ -575,15 +575,14 @@ std::vector<FlowCell> FindBrokenCells(const Connectivity& engine, const FlowsPar
       }
       // The stretches depend on the source's namespace and the destination's class (its
       // namespace and named ports) only.
-      std::map<std::tuple<const void*, std::size_t, std::size_t>, std::vector<PortProtocol>>
+      std::map<std::tuple<std::size_t, std::size_t, std::size_t>, std::vector<PortProtocol>>
           stretches;
       const auto ports_of = [&](const Endpoint& from, const Endpoint& to, std::size_t range) {
         const FlowPorts& ports = entry.ports[range];
         if (!from.pod || !to.pod) {
           return engine.DistinctPorts(ports.protocol, ports.first, ports.last, from, to);
         }
-        const void* from_namespace =
-            engine.FindNamespace(engine.state().pods[*from.pod].namespace_name);
+        const std::size_t from_namespace = engine.NamespaceOf(*from.pod);
         auto [found, inserted] =
             stretches.try_emplace({from_namespace, engine.ClassOf(*to.pod), range});
         if (inserted) {

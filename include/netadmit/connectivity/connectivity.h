@@ -221,6 +221,8 @@ class Connectivity {
 
   std::size_t class_count() const;
   std::size_t ClassOf(std::size_t pod) const;
+  // The pod's namespace as a number: equal for pods of one namespace, without a name lookup.
+  std::size_t NamespaceOf(std::size_t pod) const;
 
   // One port of every stretch of `first`..`last` on `protocol` within which no policy of the
   // state can tell ports apart (the ends of every port range, port and named port its rules
