@@ -6,7 +6,6 @@
 #include "cli/reach_command.h"
 
 #include <CLI/CLI.hpp>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -88,26 +87,6 @@ Endpoint One(const Connectivity& engine, const std::string& text) {
   return selected.front();
 }
 
-// Feeds the flow log to `replay` a line at a time: memory stays with the distinct connections.
-void ReplayFlowLog(const std::string& path, FlowReplay& replay) {
-  std::ifstream file;
-  if (path != "-") {
-    file.open(path);
-    if (!file) {
-      kCommand.Fail("cannot read the flow log " + path);
-    }
-  }
-  std::istream& in = path == "-" ? std::cin : file;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    replay.Feed(line, ++number);
-  }
-  if (in.bad()) {
-    kCommand.Fail("reading the flow log " + path + " failed at line " + std::to_string(number));
-  }
-}
-
 // The pods of the observed connections, for the allowed graph under them.
 std::vector<Endpoint> ObservedPods(const Connectivity& engine, const ReplaySummary& summary) {
   std::set<std::size_t> pods;
@@ -154,7 +133,7 @@ int RunFlows(const ReachFlags& flags) {
         kCommand.Must(Connectivity::Build(ReadInput({flags.diff[0]}, flags.namespace_name).state)));
   }
   FlowReplay replay = base ? FlowReplay(*base, head) : FlowReplay(head);
-  ReplayFlowLog(flags.flows, replay);
+  kCommand.Must(ReadFlowLog(flags.flows, replay));
   const ReplaySummary summary = replay.Summary();
   const std::vector<std::string> warnings = PriorityWarnings(head);
   if (flags.output == "json") {

@@ -7,7 +7,6 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -81,25 +80,6 @@ RecommendOptions OptionsOf(const RecommendFlags& flags) {
   return options;
 }
 
-// Hands the log to `replay` line by line; "-" is standard input.
-void FeedFlowLog(const std::string& path, FlowReplay& replay) {
-  std::unique_ptr<std::ifstream> file;
-  if (path != "-") {
-    file = std::make_unique<std::ifstream>(path);
-    if (!*file) {
-      kCommand.Fail("cannot read the flow log " + path);
-    }
-  }
-  std::istream& lines = file ? *file : std::cin;
-  int number = 0;
-  for (std::string line; std::getline(lines, line);) {
-    replay.Feed(line, ++number);
-  }
-  if (lines.bad()) {
-    kCommand.Fail("reading the flow log " + path + " failed after line " + std::to_string(number));
-  }
-}
-
 int Run(const RecommendFlags& flags) {
   const RecommendOptions options = OptionsOf(flags);
   const std::string default_namespace =
@@ -111,7 +91,7 @@ int Run(const RecommendFlags& flags) {
     kCommand.Fail("namespace " + flags.namespace_name + " is not in the input");
   }
   FlowReplay replay(engine);
-  FeedFlowLog(flags.flows, replay);
+  kCommand.Must(ReadFlowLog(flags.flows, replay));
   ReplaySummary observed = replay.Summary();
   for (Error& error : observed.first_errors) {
     error.file = flags.flows == "-" ? "<stdin>" : flags.flows;

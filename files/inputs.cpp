@@ -130,4 +130,23 @@ Result<std::vector<ManifestObject>> ReadAllManifests(const std::vector<std::stri
   return all;
 }
 
+Result<Ok> ReadFlowLog(const std::string& path, FlowReplay& replay) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path);
+    if (!file) {
+      return Error{path, 0, 0, "", "cannot read the flow log"};
+    }
+  }
+  std::istream& lines = path == "-" ? std::cin : file;
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    replay.Feed(line, ++number);
+  }
+  if (lines.bad()) {
+    return Error{path, number, 0, "", "reading the flow log failed after this line"};
+  }
+  return Ok{};
+}
+
 }  // namespace netadmit

@@ -638,7 +638,8 @@ void OrderTiers(Connectivity::Compiled& c) {
   const auto& policies = c.state.cluster_policies;
   c.admin_order.clear();
   c.baseline_order.clear();
-  for (std::size_t i = 0; i < policies.size(); ++i) {
+  // A policy being put is in state before it is live (PutClusterPolicy): not yet in the order.
+  for (std::size_t i = 0; i < c.cluster_policy_live.size(); ++i) {
     if (c.cluster_policy_live[i] == 0) {
       continue;
     }
