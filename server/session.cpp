@@ -43,10 +43,12 @@ constexpr std::size_t kLingerLimit = 8 * 1024 * 1024;
 // What an idle connection keeps of its write buffer.
 constexpr std::size_t kKeptWriteBufferBytes = 16 * 1024;
 
-// The background pool's threads run under SCHED_IDLE (kube::RunThisThreadWhenIdle), so that a
-// review building the connectivity engine takes what serving requests leaves, instead of a fair
-// share of the core that would add milliseconds to every request on it.
-using kube::RunThisThreadWhenIdle;
+// The background pool's threads run at nice 10 (kube::RunThisThreadAtLowPriority), so that a
+// review asking the connectivity engine takes mostly what serving requests leaves, instead of a
+// fair share of the core that would add milliseconds to every request on it. Not SCHED_IDLE:
+// under a steady stream of other requests that starved the judged ones for seconds
+// (docs/PERFORMANCE.md, "Judged requests beside the others").
+using kube::RunThisThreadAtLowPriority;
 
 bool IsHttpError(const beast::error_code& ec) {
   return ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category();
@@ -451,7 +453,7 @@ void Session::DeferComputing(RequestHandler::DeferredResponse deferred, unsigned
   });
   auto rest = [self = shared_from_this(), finish = std::move(deferred.finish), version, answered,
                deadline] {
-    [[maybe_unused]] static thread_local const bool idle = RunThisThreadWhenIdle();
+    [[maybe_unused]] static thread_local const bool low = RunThisThreadAtLowPriority();
     if (answered->load()) {
       self->hub_.LeaveBackground();  // answered while it waited: nothing left to do
       return;

@@ -4,7 +4,6 @@
 // userInfo, rule sets taken from ConfigMaps, and rule-set ConfigMaps checked at admission.
 
 #include <gtest/gtest.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -576,9 +575,10 @@ TEST_F(ServerStatefulTest, RuleSetConfigMapClashingWithTheRulesFilesIsRefused) {
   EXPECT_TRUE(server.WaitForLine(server::LogStream::kEvent, "rules_reload_failed"));
 }
 
-// Threads of this process under SCHED_IDLE (policy, field 41 of /proc/self/task/TID/stat).
-int IdleThreads() {
-  int idle = 0;
+// Threads of this process at nice 10 (field 19 of /proc/self/task/TID/stat): the background
+// pool's.
+int LowPriorityThreads() {
+  int low = 0;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream stat(task.path() / "stat");
     std::string line;
@@ -586,18 +586,18 @@ int IdleThreads() {
     // The fields after the command name, which is in parentheses and may hold spaces.
     std::istringstream fields(line.substr(line.rfind(')') + 2));
     std::string field;
-    for (int number = 3; number <= 41 && fields >> field; ++number) {
-      if (number == 41 && field == std::to_string(SCHED_IDLE)) {
-        ++idle;
+    for (int number = 3; number <= 19 && fields >> field; ++number) {
+      if (number == 19 && field == "10") {
+        ++low;
       }
     }
   }
-  return idle;
+  return low;
 }
 
-// A Flows judgement that must build the connectivity engine may take milliseconds: it runs on
-// the background pool, whose threads get the CPU only when the connection threads leave it idle,
-// and is answered from there; one that needs no build is answered at once.
+// A Flows judgement that asks the connectivity engine may take milliseconds: it runs on the
+// background pool, whose threads run at low priority (nice 10), and is answered from there; one
+// that needs no engine is answered at once.
 // Namespaces dev (with pod app) and prod, and a rule set whose Flows rule forbids dev to reach
 // prod on 5432/TCP: a new pod in prod that no policy isolates breaks it.
 class FlowsServerTest : public ServerStatefulTest {
@@ -624,7 +624,7 @@ TEST_F(FlowsServerTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionThre
   ASSERT_TRUE(Eventually([&] { return ReadyStatus(server) == 200; }));
   const std::string offloaded = "netadmit_offloaded_reviews_total";
   EXPECT_EQ(Count(Metrics(server), offloaded), 0);
-  EXPECT_EQ(IdleThreads(), 0);
+  EXPECT_EQ(LowPriorityThreads(), 0);
 
   // A pod in prod that no policy isolates: dev/app reaches it on 5432.
   const Answer opened = Validate(server, PodCreate("prod", "web-1"));
@@ -635,7 +635,7 @@ TEST_F(FlowsServerTest, FlowsJudgementsThatBuildTheEngineRunOffTheConnectionThre
             std::string::npos)
       << opened.message;
   EXPECT_EQ(Count(Metrics(server), offloaded), 1);
-  EXPECT_EQ(IdleThreads(), 1);  // the background thread that judged it
+  EXPECT_EQ(LowPriorityThreads(), 1);  // the background thread that judged it
 
   // Nothing in "tools" is named by the entry: answered on the connection thread.
   EXPECT_TRUE(Validate(server, PodCreate("tools", "web-1")).allowed);
