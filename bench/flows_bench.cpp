@@ -1,21 +1,22 @@
 // The Flows rule kind at admission on a cluster of 1,000 namespaces, 10,000 pods and about
 // 2,000 NetworkPolicies held in the cluster cache, with the two entries every cluster wants:
 // "every pod reaches kube-dns on 53/UDP" and "nothing in env=dev reaches env=prod" (all ports).
-// Judges, one after another, 200 changes of each kind (or as many as the first argument says) (Pod CREATE of a new workload, NetworkPolicy
-// CREATE, UPDATE, DELETE, and a CREATE that opens dev to prod), with 20 watch events applied to
-// the cache before each (pods relabelled, readdressed, added and deleted: the churn of a busy
-// cluster), and prints per kind the judgement latencies (p50, p99, max) and findings, the first
-// judgement (which builds what the kind keeps) and resident memory.
+// Judges, one after another, 200 changes of each kind, or as many as the first argument says
+// (Pod CREATE of a new workload, NetworkPolicy CREATE, UPDATE, DELETE, and a CREATE that opens
+// dev to prod), with 20 watch events applied to the cache before each (pods relabelled,
+// readdressed, added and deleted: the churn of a busy cluster), and prints per kind the
+// judgement latencies (p50, p99, max) and findings, the first judgement (which builds what the
+// kind keeps) and resident memory.
 //
 // A plain program on the rule-set API only, so that the same source builds against older
 // commits for side-by-side figures (docs/PERFORMANCE.md):
 //   cmake --preset release && cmake --build build/release -j2 --target flows_bench
-//   build/release/bench/flows_bench
+//   build/release/bench/flows_bench [CHANGES_PER_KIND]
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <string>
@@ -30,7 +31,7 @@ namespace {
 
 constexpr int kNamespaces = 999;  // and kube-system
 constexpr int kApps = 5;          // per namespace, two replicas each
-int samples = 200;  // per kind of change; the first argument changes it
+int samples = 200;                // per kind of change; the first argument changes it
 constexpr int kEventsPerJudgement = 20;
 
 const char* EnvOf(int ns) { return ns % 3 == 0 ? "dev" : ns % 3 == 1 ? "prod" : "staging"; }

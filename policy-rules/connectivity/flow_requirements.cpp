@@ -395,9 +395,7 @@ BrokenFlow Report(const Connectivity& engine, const FlowEntry& entry, bool forbi
 }
 
 std::vector<NamedPort> SortedPorts(std::vector<NamedPort> ports) {
-  std::sort(ports.begin(), ports.end(), [](const NamedPort& a, const NamedPort& b) {
-    return std::tie(a.name, a.port, a.protocol) < std::tie(b.name, b.port, b.protocol);
-  });
+  std::sort(ports.begin(), ports.end());
   return ports;
 }
 
@@ -407,18 +405,7 @@ struct ShapeKey {
   Labels labels;
   std::vector<NamedPort> ports;
 
-  bool operator<(const ShapeKey& other) const {
-    const auto port_key = [](const std::vector<NamedPort>& list) {
-      std::vector<std::tuple<std::string, int32_t, Protocol>> keys;
-      for (const NamedPort& port : list) {
-        keys.emplace_back(port.name, port.port, port.protocol);
-      }
-      return keys;
-    };
-    return std::tie(namespace_name, labels) < std::tie(other.namespace_name, other.labels) ||
-           (std::tie(namespace_name, labels) == std::tie(other.namespace_name, other.labels) &&
-            port_key(ports) < port_key(other.ports));
-  }
+  auto operator<=>(const ShapeKey&) const = default;
 };
 
 ShapeKey ShapeOf(const FlowEnd& end) { return ShapeKey{end.namespace_name, end.labels, end.ports}; }

@@ -4,6 +4,7 @@
 // netadmit's rules and connectivity engine need, decoded from the API server's JSON (or from
 // manifests) by decode.h. Field paths in violations use the Kubernetes JSON names.
 
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -22,6 +23,9 @@ struct NamedPort {
   std::string name;
   int32_t port = 0;
   Protocol protocol = Protocol::kTCP;
+
+  // By name, then port, then protocol: a pod's ports compared as a sorted list.
+  auto operator<=>(const NamedPort&) const = default;
 };
 
 struct NetworkPolicyPort {

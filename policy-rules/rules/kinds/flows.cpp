@@ -34,7 +34,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -148,6 +147,15 @@ bool TouchesScope(const ClusterView& cluster, const FlowScope& scope, const Obje
          (old_policy != nullptr && SelectsAny(old_policy->pod_selector, pods));
 }
 
+// A cached pod as the connectivity engine takes it.
+PodInfo PodOf(const CachedPod& pod) {
+  PodInfo info{pod.namespace_name, pod.name, pod.labels, {}, pod.ips};
+  for (const auto& port : pod.named_ports) {
+    info.ports.push_back(NamedPort{port.name, port.port, port.protocol});
+  }
+  return info;
+}
+
 // The connectivity input over the pods in scope and the policies that select them, with the
 // object under review taken out. A pod under review counts as in scope: the policies that select
 // it stay.
@@ -197,11 +205,7 @@ ClusterState ScopedStateWithout(const ClusterView& cluster, const FlowScope& sco
       }
     }
     for (const auto& pod : pods) {
-      PodInfo info{pod->namespace_name, pod->name, pod->labels, {}, pod->ips};
-      for (const auto& port : pod->named_ports) {
-        info.ports.push_back(NamedPort{port.name, port.port, port.protocol});
-      }
-      state.pods.push_back(std::move(info));
+      state.pods.push_back(PodOf(*pod));
     }
     state.namespaces.push_back(std::move(ns));
   }
@@ -231,17 +235,9 @@ std::vector<NamedPort> NamedPortsOf(const PodTemplate& pod) {
 
 // Whether two lists of named ports hold the same ports, in any order.
 bool SameNamedPorts(std::vector<NamedPort> a, std::vector<NamedPort> b) {
-  const auto key = [](const NamedPort& port) {
-    return std::tie(port.name, port.port, port.protocol);
-  };
-  const auto by_key = [&](const NamedPort& x, const NamedPort& y) { return key(x) < key(y); };
-  if (a.size() != b.size()) {
-    return false;
-  }
-  std::sort(a.begin(), a.end(), by_key);
-  std::sort(b.begin(), b.end(), by_key);
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [&](const NamedPort& x, const NamedPort& y) { return key(x) == key(y); });
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
 }
 
 // Whether policies see two pod templates alike: the same labels and named ports (an image or
@@ -273,14 +269,6 @@ bool HasTwin(const ClusterView& cluster, const Object& object) {
 Violation Unevaluable(const Error& error) {
   return Violation{"", "flows cannot be evaluated", error.ToString(),
                    "fix the address or CIDR named"};
-}
-
-PodInfo PodOf(const CachedPod& pod) {
-  PodInfo info{pod.namespace_name, pod.name, pod.labels, {}, pod.ips};
-  for (const auto& port : pod.named_ports) {
-    info.ports.push_back(NamedPort{port.name, port.port, port.protocol});
-  }
-  return info;
 }
 
 // The connectivity engine kept current with one cluster view through its journal: over the
@@ -416,12 +404,12 @@ class KeptEngine {
         return;
       case ClusterKind::kNetworkPolicy: {
         const std::string key = "NetworkPolicy " + change.namespace_name + '/' + change.name;
+        // Out first: a new version the engine cannot read leaves none, and is remembered.
+        engine_->RemovePolicy(change.namespace_name, change.name);
         if (const auto* policy = std::get_if<std::shared_ptr<const CachedPolicy>>(&change.object)) {
-          engine_->RemovePolicy(change.namespace_name, change.name);
           Remember(key, engine_->PutPolicy(PolicyInfo{(*policy)->namespace_name, (*policy)->name,
                                                       (*policy)->spec}));
         } else {
-          engine_->RemovePolicy(change.namespace_name, change.name);
           invalid_.erase(key);
         }
         return;
