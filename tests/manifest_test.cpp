@@ -469,6 +469,23 @@ TEST(ManifestTest, JsonListReadsAsItsYamlForm) {
             "cluster.json:2:77: items[1]: apiVersion is missing in document 1");
 }
 
+// A text cut off inside a UTF-8 character: the quick reader must stop at the text's end, not
+// read the continuation bytes the lead byte promises (the fuzzer found that it did).
+TEST(ManifestTest, JsonCutOffInsideACharacterIsAnErrorNotAnOverrun) {
+  const std::string cut = "{\n  \"apiVersion# Lets the selected pods reach eve\xe5";
+  const auto read = ParseManifests("cut.json", cut);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().file, "cut.json");
+  EXPECT_FALSE(read.error().message.empty());
+  const auto valid = ParseManifests(
+      "accented.json",
+      "{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"shop\", "
+      "\"annotations\": {\"owner\": \"\xc3\xa9quipe\"}}}");
+  ASSERT_TRUE(valid.ok()) << valid.error().ToString();
+  EXPECT_STREQ((*(*valid)[0].object)["metadata"]["annotations"]["owner"].GetString(),
+               "\xc3\xa9quipe");
+}
+
 TEST(ManifestTest, PortsKeepTheirTypesInFixture) {
   auto read =
       ReadManifests(std::string(NETADMIT_FIXTURES_DIR) + "/manifests/good-networkpolicy.yaml");

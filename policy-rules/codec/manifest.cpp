@@ -5,6 +5,9 @@
 
 #include "netadmit/codec/manifest.h"
 
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
@@ -515,9 +518,13 @@ Result<std::vector<ManifestObject>> ParseDocuments(const std::string& file,
 
 // Where the items of a List start, and how deep the text nests, from one pass of RapidJSON's
 // SAX reader over the text (the Document keeps no positions); duplicate keys stop it.
+// The text read by bytes with a bound: RapidJSON's StringStream trusts a NUL terminator, and its
+// UTF-8 check reads the continuation bytes a lead byte promises, past the end of a cut-off text.
+using JsonTextStream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+
 class JsonShape : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonShape> {
  public:
-  explicit JsonShape(const rapidjson::StringStream& stream) : stream_(stream) {}
+  explicit JsonShape(const JsonTextStream& stream) : stream_(stream) {}
 
   // A key twice in one object stops the reading: the YAML reader refuses it, naming where.
   bool Key(const char* text, rapidjson::SizeType length, bool /*copy*/) {
@@ -551,7 +558,7 @@ class JsonShape : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonSha
     return true;
   }
 
-  const rapidjson::StringStream& stream_;
+  const JsonTextStream& stream_;
   std::vector<bool> open_;                             // the containers open: true for an object
   std::vector<std::unordered_set<std::string>> keys_;  // per container open, its keys so far
   std::string top_key_;                                // the last key of the top object
@@ -582,13 +589,16 @@ std::optional<std::vector<ManifestObject>> ParseJsonObject(const std::string& fi
   if (start == std::string::npos || text[start] != '{') {
     return std::nullopt;
   }
-  rapidjson::StringStream stream(text.c_str());
+  if (text.find('\0') != std::string::npos) {
+    return std::nullopt;
+  }
+  rapidjson::MemoryStream bytes(text.data(), text.size());
+  JsonTextStream stream(bytes);
   JsonShape shape(stream);
   rapidjson::Reader reader;
   constexpr unsigned kFlags =
       rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-  if (!reader.Parse<kFlags>(stream, shape) || shape.depth() > static_cast<std::size_t>(kMaxDepth) ||
-      text.find('\0') != std::string::npos) {
+  if (!reader.Parse<kFlags>(stream, shape) || shape.depth() > static_cast<std::size_t>(kMaxDepth)) {
     return std::nullopt;
   }
   auto json = std::make_shared<rapidjson::Document>();
