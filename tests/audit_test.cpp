@@ -106,9 +106,9 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
                            }));
   EXPECT_EQ(report.summary.fail, 1);
   EXPECT_EQ(report.summary.warn, 1);
-  // Flows passes the pod and both policies, no-open-egress the default-deny; default-deny
-  // passes once, on the Namespace.
-  EXPECT_EQ(report.summary.pass, 5);
+  // no-open-egress passes the default-deny; default-deny passes once, on the Namespace. Flows is
+  // asked of no object: it judges the whole cluster once (JudgeCluster, not run here).
+  EXPECT_EQ(report.summary.pass, 2);
   EXPECT_TRUE(report.Failed());
   const AuditResult& fail = report.results[0];
   EXPECT_EQ(fail.policy, "baseline");
@@ -290,18 +290,28 @@ spec: {containers: [{name: c, image: x}]}
   EXPECT_TRUE(open.resource.kind.empty());
   EXPECT_EQ(open.path, "spec.rules[3].params.forbid[0]");
   EXPECT_NE(open.message.find("dev/app -> prod/db on 5432/TCP"), std::string::npos) << open.message;
+  // Only there: the pods are not judged one by one as if each had just been created.
+  for (const AuditResult& result : report.results) {
+    if (result.rule == "flows") {
+      EXPECT_TRUE(result.resource.kind.empty()) << result.resource.kind << ' ' << result.message;
+    }
+  }
 
   // A default-deny in prod closes it.
-  report = AuditOf(cluster + R"(---
+  const std::string closed = cluster + R"(---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: default-deny, namespace: prod}
 spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
-)",
-                   true);
+)";
+  report = AuditOf(closed, true);
   for (const AuditResult& result : report.results) {
     EXPECT_NE(result.rule, "flows") << result.message;
   }
+  const AuditReport without_cluster_rules = AuditOf(closed, false);
+  // That pass counts once in the summary: the same cluster without the whole-cluster judgement
+  // has one pass fewer.
+  EXPECT_EQ(report.summary.pass, without_cluster_rules.summary.pass + 1);
 }
 
 TEST(AuditTest, AFindingAnExceptionCoversIsASkipUntilItExpires) {

@@ -197,6 +197,9 @@ void Audit::Judge(const rapidjson::Value& json, const TypeMeta* type,
   context.operation = Operation::kCreate;
   context.cluster = &cluster_;
   for (const CompiledRule* rule : ApplicableRules(rules_, *object, context)) {
+    if (rule->kind->audits_whole_cluster) {
+      continue;  // JudgeCluster reports it
+    }
     std::vector<Violation> violations;
     rule->check->Check(*object, context, violations);
     if (rule->kind->about_namespace) {
@@ -247,6 +250,10 @@ void Audit::JudgeCluster() {
   for (const CompiledRule& rule : rules_.rules()) {
     std::vector<Violation> violations;
     rule.check->CheckCluster(cluster_, violations);
+    if (violations.empty() && rule.kind->audits_whole_cluster) {
+      // Its one judgement of this audit passed (the kind is asked of no object).
+      Record(AuditResult{PolicyOf(rule), rule.id, AuditOutcome::kPass, rule.action, "", "", {}});
+    }
     for (Violation& violation : violations) {
       Finding finding{rule.id, rule.action, std::move(violation)};
       Record(AuditResult{PolicyOf(rule), rule.id, OutcomeOf(rule.action), rule.action,

@@ -111,6 +111,11 @@ struct RuleKind {
   // Its findings are about the object's namespace rather than the object (no default-deny): an
   // audit reports them once, on the Namespace, instead of once per object.
   bool about_namespace = false;
+  // Its findings in an audit are about the cluster as a whole (RuleCheck::CheckCluster: a
+  // forbidden flow open now), so an audit does not ask it of each object: judged as a CREATE of
+  // what is already there, an object would only repeat, at a cost per object, what the
+  // whole-cluster pass reports once.
+  bool audits_whole_cluster = false;
 };
 
 }  // namespace netadmit

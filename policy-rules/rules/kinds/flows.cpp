@@ -770,6 +770,7 @@ RuleKind FlowsKind() {
   kind.checks_delete = true;
   kind.needs_cluster = true;
   kind.may_be_slow = true;
+  kind.audits_whole_cluster = true;
   return kind;
 }
 
