@@ -347,6 +347,57 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
   return decision;
 }
 
+// The verdict of one direction alone: DecideDirection(..., explain = false).Allowed(), without
+// building the decision (no vectors, no strings). Asked per pair and port when a change is
+// judged, thousands of times per judgement.
+bool DirectionAllows(const Connectivity::Compiled& compiled, bool ingress, const Endpoint& subject,
+                     const Endpoint& peer, const Endpoint& to, const PortProtocol& port) {
+  if (!subject.pod) {
+    return true;  // an address outside the cluster: no policy of ours decides its side
+  }
+  const std::size_t pod = *subject.pod;
+  const uint32_t pod_namespace = compiled.pod_namespace[pod];
+  std::optional<Cidr> peer_address;
+  if (!peer.pod) {
+    peer_address = ParseAddress(peer.ip);
+  }
+  if (!compiled.admin_order.empty()) {
+    const auto admin = DecideTier(compiled, compiled.admin_order, ingress, pod, peer, peer_address,
+                                  to, port, nullptr, false);
+    if (admin && admin->action != ClusterRuleAction::kPass) {
+      return admin->action == ClusterRuleAction::kAllow;
+    }
+  }
+  bool isolated = false;
+  const Labels& labels = compiled.state.pods[pod].labels;
+  for (std::size_t index : compiled.policies_by_namespace[pod_namespace]) {
+    const ConnPolicy& policy = compiled.policies[index];
+    if (!(ingress ? policy.affects_ingress : policy.affects_egress) ||
+        !compiled.state.policies[index].spec.pod_selector.Matches(labels)) {
+      continue;
+    }
+    isolated = true;
+    for (const ConnRule& rule : ingress ? policy.ingress : policy.egress) {
+      if (RulePortsMatch(compiled, *rule.rule, port, to) &&
+          (rule.peers.empty() ||
+           std::any_of(rule.peers.begin(), rule.peers.end(), [&](const ConnPeer& candidate) {
+             return PeerMatches(compiled, pod_namespace, candidate, peer, peer_address);
+           }))) {
+        return true;
+      }
+    }
+  }
+  if (isolated) {
+    return false;
+  }
+  if (compiled.baseline_order.empty()) {
+    return true;
+  }
+  const auto baseline = DecideTier(compiled, compiled.baseline_order, ingress, pod, peer,
+                                   peer_address, to, port, nullptr, false);
+  return !baseline || baseline->action != ClusterRuleAction::kDeny;
+}
+
 std::string FormatRequirement(const SelectorRequirement& requirement) {
   std::string values;
   for (const std::string& value : requirement.values) {
@@ -1003,8 +1054,8 @@ Decision Connectivity::Decide(const Endpoint& from, const Endpoint& to,
 bool Connectivity::Allowed(const Endpoint& from, const Endpoint& to,
                            const PortProtocol& port) const {
   // Ingress first: an isolated destination refuses most sources, and then egress is not asked.
-  return DecideDirection(*compiled_, true, to, from, to, port, false).Allowed() &&
-         DecideDirection(*compiled_, false, from, to, to, port, false).Allowed();
+  return DirectionAllows(*compiled_, true, to, from, to, port) &&
+         DirectionAllows(*compiled_, false, from, to, to, port);
 }
 
 std::string Connectivity::Describe(const Endpoint& endpoint) const {
@@ -1103,12 +1154,13 @@ std::vector<PortProtocol> Stretches(const Connectivity::Compiled& c, Protocol pr
                                     int32_t first, int32_t last,
                                     const std::vector<std::size_t>& policies,
                                     const std::vector<std::size_t>& named_port_pods) {
-  // Where a stretch starts: a rule's port or range admits a stretch's ports all or none.
-  std::set<int32_t> starts{first};
+  // Where a stretch starts: a rule's port or range admits a stretch's ports all or none. (A
+  // vector sorted once at the end: asked per pair when a change is judged.)
+  std::vector<int32_t> starts{first};
   const auto cut = [&](int32_t from, int32_t to) {
     for (const int32_t start : {from, to + 1}) {
       if (start > first && start <= last) {
-        starts.insert(start);
+        starts.push_back(start);
       }
     }
   };
@@ -1130,8 +1182,10 @@ std::vector<PortProtocol> Stretches(const Connectivity::Compiled& c, Protocol pr
       const ClusterPolicyInfo& policy = state.cluster_policies[index];
       for (const auto* rules : {&policy.spec.ingress, &policy.spec.egress}) {
         for (const ClusterPolicyRule& rule : *rules) {
-          for (const ClusterPolicyPort& port :
-               rule.ports.value_or(std::vector<ClusterPolicyPort>{})) {
+          if (!rule.ports) {
+            continue;
+          }
+          for (const ClusterPolicyPort& port : *rule.ports) {
             if (port.protocol == protocol && !port.named_port) {
               cut(port.first, port.last);
             }
@@ -1148,7 +1202,10 @@ std::vector<PortProtocol> Stretches(const Connectivity::Compiled& c, Protocol pr
       }
     }
   }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
   std::vector<PortProtocol> ports;
+  ports.reserve(starts.size());
   for (const int32_t start : starts) {
     ports.push_back(PortProtocol{start, protocol});
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include "netadmit/rules/params.h"
 
@@ -272,11 +273,9 @@ bool Selects(const Connectivity& engine, const FlowPeer& peer, std::size_t pod) 
   if (!peer.cidrs.empty()) {
     return false;
   }
-  const PodInfo& info = engine.state().pods[pod];
-  const NamespaceInfo* ns = engine.FindNamespace(info.namespace_name);
-  return (!peer.namespace_selector ||
-          (ns != nullptr && peer.namespace_selector->Matches(ns->labels))) &&
-         (!peer.pod_selector || peer.pod_selector->Matches(info.labels));
+  const NamespaceInfo& ns = engine.state().namespaces[engine.NamespaceOf(pod)];
+  return (!peer.namespace_selector || peer.namespace_selector->Matches(ns.labels)) &&
+         (!peer.pod_selector || peer.pod_selector->Matches(engine.state().pods[pod].labels));
 }
 
 std::vector<Endpoint> Choose(const Connectivity& engine, const FlowPeer& peer) {
@@ -288,25 +287,28 @@ std::vector<Endpoint> Choose(const Connectivity& engine, const FlowPeer& peer) {
     }
     return out;
   }
-  std::set<std::size_t> classes;  // one pod per class: selectors cannot tell the others apart
+  // One pod per class: selectors cannot tell the others apart. Per class and per namespace the
+  // answer is worked out once (0: not yet, 1: selected, 2: not).
+  std::vector<uint8_t> class_seen(engine.class_count(), 0);
+  std::vector<uint8_t> namespace_seen(engine.state().namespaces.size(), 0);
   const std::vector<PodInfo>& pods = engine.state().pods;
-  const std::string* last_namespace = nullptr;  // pods come mostly grouped by namespace
-  bool namespace_selected = false;
   for (std::size_t i = 0; i < pods.size(); ++i) {
-    if (!engine.Live(i) || classes.contains(engine.ClassOf(i))) {
+    if (!engine.Live(i) || class_seen[engine.ClassOf(i)] != 0) {
       continue;
     }
-    if (last_namespace == nullptr || *last_namespace != pods[i].namespace_name) {
-      last_namespace = &pods[i].namespace_name;
-      const NamespaceInfo* ns = engine.FindNamespace(pods[i].namespace_name);
-      namespace_selected = !peer.namespace_selector ||
-                           (ns != nullptr && peer.namespace_selector->Matches(ns->labels));
+    const std::size_t ns = engine.NamespaceOf(i);
+    if (namespace_seen[ns] == 0) {
+      namespace_seen[ns] = !peer.namespace_selector || peer.namespace_selector->Matches(
+                                                           engine.state().namespaces[ns].labels)
+                               ? 1
+                               : 2;
     }
-    if (!namespace_selected || (peer.pod_selector && !peer.pod_selector->Matches(pods[i].labels))) {
-      continue;
+    const bool selected = namespace_seen[ns] == 1 &&
+                          (!peer.pod_selector || peer.pod_selector->Matches(pods[i].labels));
+    class_seen[engine.ClassOf(i)] = selected ? 1 : 2;
+    if (selected) {
+      out.push_back(Endpoint::Pod(i));
     }
-    classes.insert(engine.ClassOf(i));
-    out.push_back(Endpoint::Pod(i));
   }
   return out;
 }
@@ -406,6 +408,12 @@ struct ShapeKey {
   std::vector<NamedPort> ports;
 
   auto operator<=>(const ShapeKey&) const = default;
+};
+
+struct PodPairHash {
+  std::size_t operator()(const std::pair<std::size_t, std::size_t>& pair) const {
+    return std::hash<std::size_t>{}(pair.first * 0x9E3779B97F4A7C15ULL ^ pair.second);
+  }
 };
 
 ShapeKey ShapeOf(const FlowEnd& end) { return ShapeKey{end.namespace_name, end.labels, end.ports}; }
@@ -529,16 +537,21 @@ std::vector<FlowCell> FindBrokenCells(const Connectivity& engine, const FlowsPar
         continue;
       }
       std::vector<std::pair<Endpoint, Endpoint>> pairs;
-      using EndKey = std::pair<std::size_t, std::string>;  // a pod's index, or an address
-      const auto key = [](const Endpoint& end) {
-        return end.pod ? EndKey{*end.pod, {}} : EndKey{SIZE_MAX, end.ip};
-      };
-      std::set<std::pair<EndKey, EndKey>> seen;
+      // Each pair once: pods by their indexes (most pairs), addresses by their text.
+      std::unordered_set<std::pair<std::size_t, std::size_t>, PodPairHash> seen_pods;
+      std::set<std::pair<std::string, std::string>> seen_addresses;
       const auto add = [&](const Endpoint& from, const Endpoint& to) {
         if (!forbid && from.pod && to.pod && *from.pod == *to.pod) {
           return;  // a pod need not reach itself to satisfy a requirement
         }
-        if (seen.emplace(key(from), key(to)).second) {
+        const bool fresh =
+            from.pod && to.pod
+                ? seen_pods.emplace(*from.pod, *to.pod).second
+                : seen_addresses
+                      .emplace((from.pod ? std::to_string(*from.pod) : '@' + from.ip),
+                               (to.pod ? std::to_string(*to.pod) : '@' + to.ip))
+                      .second;
+        if (fresh) {
           pairs.emplace_back(from, to);
         }
       };
@@ -606,15 +619,17 @@ std::vector<bool> ShapesBroken(const Connectivity& engine, const std::vector<Flo
   for (const auto& [shape, unused] : pods_of) {
     namespaces.insert(shape.namespace_name);
   }
-  std::map<ShapeKey, std::set<std::size_t>> classes_of;
+  // A class is one shape (its key holds the shape), so each class is looked at once.
+  std::vector<bool> class_seen(engine.class_count(), false);
   const std::vector<PodInfo>& pods = engine.state().pods;
   for (std::size_t i = 0; i < pods.size(); ++i) {
-    if (!engine.Live(i) || !namespaces.contains(pods[i].namespace_name)) {
+    if (!engine.Live(i) || class_seen[engine.ClassOf(i)] ||
+        !namespaces.contains(pods[i].namespace_name)) {
       continue;
     }
+    class_seen[engine.ClassOf(i)] = true;
     const ShapeKey key{pods[i].namespace_name, pods[i].labels, SortedPorts(pods[i].ports)};
-    const auto shape = pods_of.find(key);
-    if (shape != pods_of.end() && classes_of[key].insert(engine.ClassOf(i)).second) {
+    if (const auto shape = pods_of.find(key); shape != pods_of.end()) {
       shape->second.push_back(Endpoint::Pod(i));
     }
   }
