@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "netadmit/rules/params.h"
@@ -410,6 +411,20 @@ struct ShapeKey {
   auto operator<=>(const ShapeKey&) const = default;
 };
 
+struct StretchKey {
+  std::size_t from_namespace;
+  std::size_t to_class;
+  std::size_t range;
+  bool operator==(const StretchKey&) const = default;
+};
+
+struct StretchKeyHash {
+  std::size_t operator()(const StretchKey& key) const {
+    return std::hash<std::size_t>{}(
+        (key.from_namespace * 0x9E3779B97F4A7C15ULL ^ key.to_class) * 31 + key.range);
+  }
+};
+
 struct PodPairHash {
   std::size_t operator()(const std::pair<std::size_t, std::size_t>& pair) const {
     return std::hash<std::size_t>{}(pair.first * 0x9E3779B97F4A7C15ULL ^ pair.second);
@@ -574,17 +589,19 @@ std::vector<FlowCell> FindBrokenCells(const Connectivity& engine, const FlowsPar
         }
       }
       // The stretches depend on the source's namespace and the destination's class (its
-      // namespace and named ports) only.
-      std::map<std::tuple<std::size_t, std::size_t, std::size_t>, std::vector<PortProtocol>>
-          stretches;
-      const auto ports_of = [&](const Endpoint& from, const Endpoint& to, std::size_t range) {
+      // namespace and named ports) only: worked out once per such key and port range.
+      std::unordered_map<StretchKey, std::vector<PortProtocol>, StretchKeyHash> stretches;
+      std::vector<PortProtocol> outside_stretches;  // for a pair with an address outside
+      const auto ports_of = [&](const Endpoint& from, const Endpoint& to,
+                                std::size_t range) -> const std::vector<PortProtocol>& {
         const FlowPorts& ports = entry.ports[range];
         if (!from.pod || !to.pod) {
-          return engine.DistinctPorts(ports.protocol, ports.first, ports.last, from, to);
+          outside_stretches =
+              engine.DistinctPorts(ports.protocol, ports.first, ports.last, from, to);
+          return outside_stretches;
         }
-        const std::size_t from_namespace = engine.NamespaceOf(*from.pod);
-        auto [found, inserted] =
-            stretches.try_emplace({from_namespace, engine.ClassOf(*to.pod), range});
+        auto [found, inserted] = stretches.try_emplace(
+            StretchKey{engine.NamespaceOf(*from.pod), engine.ClassOf(*to.pod), range});
         if (inserted) {
           found->second = engine.DistinctPorts(ports.protocol, ports.first, ports.last, from, to);
         }
