@@ -9,7 +9,16 @@
 #   - 25 judged NetworkPolicy CREATEs/s (ingress from staging to an app of a prod namespace).
 # Prints per round and binary each stream's achieved rate and latencies (p50, p99, max in µs).
 #
-# Usage: bench/flows_kept.sh BEFORE AFTER [ROUNDS]   (default 3 rounds)
+# Arrivals: by default each stream's clients start evenly apart (h2load --rate), so that the
+# requests of a stream arrive evenly spread, as from independent clients, and the judged ones
+# alternate Pod, NetworkPolicy every 20 ms. ARRIVALS=lockstep starts every client at once, so that
+# each stream comes in bursts (the 10 judged requests of a 200 ms period at the same instant): the
+# worst case for the judged ones, which take turns on one engine.
+#
+# JUDGED=0 offers the others alone: the floor the machine and the load generator set for them.
+#
+# Usage: [ARRIVALS=even|lockstep] [JUDGED=0] bench/flows_kept.sh BEFORE AFTER [ROUNDS]
+#   (default 3 rounds)
 #   BEFORE, AFTER: netadmit binaries, e.g. one built in a `git worktree` of the older commit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,10 +81,17 @@ json.dump(policy, open(f"{work}/policy.json", "w"))
 PY
 
 port=18447
-# h2load on core 1 for 10 s: clients, requests/s per client, body -> its log file.
+arrivals="${ARRIVALS:-even}"
+[ "$arrivals" = even ] || [ "$arrivals" = lockstep ] || { echo "ARRIVALS: even or lockstep" >&2; exit 2; }
+# h2load on core 1 for 10 s: clients, requests/s per client, body -> its log file. With even
+# arrivals the clients start one period / clients apart, one connection at a time.
 offer() {  # name clients rate_per_client body
   local total=$(( $2 * $3 * 10 ))
-  taskset -c 1 h2load --h1 -c "$2" -n "$total" --rps "$3" \
+  local stagger=()
+  if [ "$arrivals" = even ]; then
+    stagger=(-r 1 --rate-period "$(python3 -c "print(f'{1000 / ($2 * $3):.0f}ms')")")
+  fi
+  taskset -c 1 h2load --h1 -c "$2" -n "$total" --rps "$3" "${stagger[@]}" \
     -H 'Content-Type: application/json' -d "$4" \
     --log-file "$work/h2load-$1.log" "https://127.0.0.1:$port/validate" >/dev/null
 }
@@ -106,18 +122,23 @@ for round in $(seq "$rounds"); do
       --data-binary @"$work/pod.json" "https://127.0.0.1:$port/validate"
     rm -f "$work"/h2load-*.log
     offer other 10 100 "$work/other.json" &
-    other=$!
-    offer pod 5 5 "$work/pod.json" &
-    pod=$!
-    offer policy 5 5 "$work/policy.json" &
-    policy=$!
-    wait "$other" "$pod" "$policy"
+    offers=($!)
+    streams=(other)
+    if [ "${JUDGED:-1}" != 0 ]; then
+      streams+=(pod policy)
+      offer pod 5 5 "$work/pod.json" &
+      offers+=($!)
+      [ "$arrivals" = even ] && sleep 0.02  # between two judged Pods
+      offer policy 5 5 "$work/policy.json" &
+      offers+=($!)
+    fi
+    wait "${offers[@]}"
     # A binary still judging a backlog is stopped rather than waited for.
     kill "$netadmit_pid"
     for _ in $(seq 50); do kill -0 "$netadmit_pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$netadmit_pid" 2>/dev/null || true
     wait "$netadmit_pid" 2>/dev/null || true
-    for stream in other pod policy; do
+    for stream in "${streams[@]}"; do
       read -r achieved p50 p99 max bad <<<"$(summary "$work/h2load-$stream.log")"
       [ "$bad" = 0 ] || { echo "round $round, $name, $stream: $bad non-200 answers" >&2; exit 1; }
       echo "| $round | $name | $stream | $achieved | $p50 / $p99 / $max |"
