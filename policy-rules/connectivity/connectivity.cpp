@@ -398,6 +398,33 @@ bool DirectionAllows(const Connectivity::Compiled& compiled, bool ingress, const
   return !baseline || baseline->action != ClusterRuleAction::kDeny;
 }
 
+// Whether NetworkPolicies isolate `subject` for the direction and none of their rules admits
+// `peer` (a pod) on any port: then the NetworkPolicy tier refuses every port, and the Baseline
+// tier is not asked.
+bool IsolatedFromPeer(const Connectivity::Compiled& compiled, bool ingress, std::size_t subject,
+                      const Endpoint& peer) {
+  const uint32_t subject_namespace = compiled.pod_namespace[subject];
+  const Labels& labels = compiled.state.pods[subject].labels;
+  bool isolated = false;
+  for (std::size_t index : compiled.policies_by_namespace[subject_namespace]) {
+    const ConnPolicy& policy = compiled.policies[index];
+    if (!(ingress ? policy.affects_ingress : policy.affects_egress) ||
+        !compiled.state.policies[index].spec.pod_selector.Matches(labels)) {
+      continue;
+    }
+    isolated = true;
+    for (const ConnRule& rule : ingress ? policy.ingress : policy.egress) {
+      if (rule.peers.empty() ||
+          std::any_of(rule.peers.begin(), rule.peers.end(), [&](const ConnPeer& candidate) {
+            return PeerMatches(compiled, subject_namespace, candidate, peer, std::nullopt);
+          })) {
+        return false;
+      }
+    }
+  }
+  return isolated;
+}
+
 std::string FormatRequirement(const SelectorRequirement& requirement) {
   std::string values;
   for (const std::string& value : requirement.values) {
@@ -1056,6 +1083,14 @@ bool Connectivity::Allowed(const Endpoint& from, const Endpoint& to,
   // Ingress first: an isolated destination refuses most sources, and then egress is not asked.
   return DirectionAllows(*compiled_, true, to, from, to, port) &&
          DirectionAllows(*compiled_, false, from, to, to, port);
+}
+
+bool Connectivity::ClosedOnEveryPort(const Endpoint& from, const Endpoint& to) const {
+  const Compiled& c = *compiled_;
+  if (!from.pod || !to.pod || !c.admin_order.empty()) {
+    return false;
+  }
+  return IsolatedFromPeer(c, true, *to.pod, from) || IsolatedFromPeer(c, false, *from.pod, to);
 }
 
 std::string Connectivity::Describe(const Endpoint& endpoint) const {

@@ -608,6 +608,9 @@ std::vector<FlowCell> FindBrokenCells(const Connectivity& engine, const FlowsPar
         return found->second;
       };
       for (const auto& [from, to] : pairs) {
+        if (forbid && engine.ClosedOnEveryPort(from, to)) {
+          continue;  // most pairs a forbid entry names: no port to ask
+        }
         for (std::size_t range = 0; range < entry.ports.size(); ++range) {
           for (const PortProtocol& port : ports_of(from, to, range)) {
             if (engine.Allowed(from, to, port) == forbid) {

@@ -211,6 +211,11 @@ class Connectivity {
   // Decide().Allowed(), without working out why: several times quicker, for callers that ask
   // many connections and explain few.
   bool Allowed(const Endpoint& from, const Endpoint& to, const PortProtocol& port) const;
+  // Whether the connection between two pods is refused on every port and protocol, known without
+  // asking port by port: a NetworkPolicy isolates one end and no rule of the policies isolating
+  // it admits the other end, whatever its ports (and no Admin-tier policy could allow it first).
+  // False when it may be open on some port, or for an address outside the cluster.
+  bool ClosedOnEveryPort(const Endpoint& from, const Endpoint& to) const;
   // Decide() rendered for a person, several lines ending in a newline.
   std::string Explain(const Endpoint& from, const Endpoint& to, const PortProtocol& port) const;
   // "ns/pod" or the address.
