@@ -347,6 +347,41 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
   return decision;
 }
 
+// What the NetworkPolicies isolating `pod` for the direction make of a connection: the pod is
+// not isolated, or one of their rules admits it (`admits`), or none does.
+enum class IsolatingVerdict { kNotIsolated, kAdmitted, kRefused };
+
+template <typename Admits>
+IsolatingVerdict AskIsolatingPolicies(const Connectivity::Compiled& compiled, bool ingress,
+                                      std::size_t pod, Admits admits) {
+  const Labels& labels = compiled.state.pods[pod].labels;
+  bool isolated = false;
+  for (std::size_t index : compiled.policies_by_namespace[compiled.pod_namespace[pod]]) {
+    const ConnPolicy& policy = compiled.policies[index];
+    if (!(ingress ? policy.affects_ingress : policy.affects_egress) ||
+        !compiled.state.policies[index].spec.pod_selector.Matches(labels)) {
+      continue;
+    }
+    isolated = true;
+    for (const ConnRule& rule : ingress ? policy.ingress : policy.egress) {
+      if (admits(rule)) {
+        return IsolatingVerdict::kAdmitted;
+      }
+    }
+  }
+  return isolated ? IsolatingVerdict::kRefused : IsolatingVerdict::kNotIsolated;
+}
+
+// Whether one of the rule's peers matches the other end (every end when it has none).
+bool RulePeersMatch(const Connectivity::Compiled& compiled, const ConnRule& rule,
+                    uint32_t policy_namespace, const Endpoint& peer,
+                    const std::optional<Cidr>& peer_address) {
+  return rule.peers.empty() ||
+         std::any_of(rule.peers.begin(), rule.peers.end(), [&](const ConnPeer& candidate) {
+           return PeerMatches(compiled, policy_namespace, candidate, peer, peer_address);
+         });
+}
+
 // The verdict of one direction alone: DecideDirection(..., explain = false).Allowed(), without
 // building the decision (no vectors, no strings). Asked per pair and port when a change is
 // judged, thousands of times per judgement.
@@ -356,7 +391,6 @@ bool DirectionAllows(const Connectivity::Compiled& compiled, bool ingress, const
     return true;  // an address outside the cluster: no policy of ours decides its side
   }
   const std::size_t pod = *subject.pod;
-  const uint32_t pod_namespace = compiled.pod_namespace[pod];
   std::optional<Cidr> peer_address;
   if (!peer.pod) {
     peer_address = ParseAddress(peer.ip);
@@ -368,27 +402,14 @@ bool DirectionAllows(const Connectivity::Compiled& compiled, bool ingress, const
       return admin->action == ClusterRuleAction::kAllow;
     }
   }
-  bool isolated = false;
-  const Labels& labels = compiled.state.pods[pod].labels;
-  for (std::size_t index : compiled.policies_by_namespace[pod_namespace]) {
-    const ConnPolicy& policy = compiled.policies[index];
-    if (!(ingress ? policy.affects_ingress : policy.affects_egress) ||
-        !compiled.state.policies[index].spec.pod_selector.Matches(labels)) {
-      continue;
-    }
-    isolated = true;
-    for (const ConnRule& rule : ingress ? policy.ingress : policy.egress) {
-      if (RulePortsMatch(compiled, *rule.rule, port, to) &&
-          (rule.peers.empty() ||
-           std::any_of(rule.peers.begin(), rule.peers.end(), [&](const ConnPeer& candidate) {
-             return PeerMatches(compiled, pod_namespace, candidate, peer, peer_address);
-           }))) {
-        return true;
-      }
-    }
-  }
-  if (isolated) {
-    return false;
+  const uint32_t pod_namespace = compiled.pod_namespace[pod];
+  const IsolatingVerdict verdict =
+      AskIsolatingPolicies(compiled, ingress, pod, [&](const ConnRule& rule) {
+        return RulePortsMatch(compiled, *rule.rule, port, to) &&
+               RulePeersMatch(compiled, rule, pod_namespace, peer, peer_address);
+      });
+  if (verdict != IsolatingVerdict::kNotIsolated) {
+    return verdict == IsolatingVerdict::kAdmitted;
   }
   if (compiled.baseline_order.empty()) {
     return true;
@@ -404,25 +425,9 @@ bool DirectionAllows(const Connectivity::Compiled& compiled, bool ingress, const
 bool IsolatedFromPeer(const Connectivity::Compiled& compiled, bool ingress, std::size_t subject,
                       const Endpoint& peer) {
   const uint32_t subject_namespace = compiled.pod_namespace[subject];
-  const Labels& labels = compiled.state.pods[subject].labels;
-  bool isolated = false;
-  for (std::size_t index : compiled.policies_by_namespace[subject_namespace]) {
-    const ConnPolicy& policy = compiled.policies[index];
-    if (!(ingress ? policy.affects_ingress : policy.affects_egress) ||
-        !compiled.state.policies[index].spec.pod_selector.Matches(labels)) {
-      continue;
-    }
-    isolated = true;
-    for (const ConnRule& rule : ingress ? policy.ingress : policy.egress) {
-      if (rule.peers.empty() ||
-          std::any_of(rule.peers.begin(), rule.peers.end(), [&](const ConnPeer& candidate) {
-            return PeerMatches(compiled, subject_namespace, candidate, peer, std::nullopt);
-          })) {
-        return false;
-      }
-    }
-  }
-  return isolated;
+  return AskIsolatingPolicies(compiled, ingress, subject, [&](const ConnRule& rule) {
+           return RulePeersMatch(compiled, rule, subject_namespace, peer, std::nullopt);
+         }) == IsolatingVerdict::kRefused;
 }
 
 std::string FormatRequirement(const SelectorRequirement& requirement) {
