@@ -286,6 +286,40 @@ TEST_F(FlowsKindTest, NewPodJoiningAForbiddenFlowIsRefused) {
             "dev/app -> prod/cache on 5432/TCP, no NetworkPolicy isolates prod/cache for ingress");
 }
 
+TEST_F(FlowsKindTest, RelabellingAPodIntoAForbiddenFlowIsRefused) {
+  // prod's db also accepts the migrator pods of every namespace.
+  cluster_.Apply(EventType::kAdded,
+                 PolicyObject("prod", "db-from-migrators",
+                              "{podSelector: {matchLabels: {app: db}}, ingress: [{from: "
+                              "[{namespaceSelector: {}, podSelector: {matchLabels: {role: "
+                              "migrator}}}]}]}"));
+  const auto app = [](const std::string& labels, const std::string& image) {
+    return DecodeYaml("apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: dev, labels: " +
+                      labels + "}\nspec: {containers: [{name: c, image: " + image + "}]}\n");
+  };
+  const Object before = app("{app: app}", "tool:1");
+  CheckContext context;
+  context.operation = Operation::kUpdate;
+  context.cluster = &cluster_;
+  context.old_object = &before;
+  // `kubectl label pod app role=migrator`: dev/app now reaches prod/db.
+  const Object relabelled = app("{app: app, role: migrator}", "tool:1");
+  EXPECT_TRUE(check_->MayBeSlow(relabelled, context));
+  const auto violations = Judge(Operation::kUpdate, relabelled, &before);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].path, "metadata.labels");
+  EXPECT_EQ(violations[0].detail,
+            "dev/app -> prod/db on 5432/TCP, opened by NetworkPolicy prod/db-from-migrators "
+            "spec.ingress[0].from[0]");
+  // An update policies cannot tell from the pod as it was (another image) is not judged.
+  const Object new_image = app("{app: app}", "tool:2");
+  EXPECT_FALSE(check_->MayBeSlow(new_image, context));
+  EXPECT_TRUE(Judge(Operation::kUpdate, new_image, &before).empty());
+  // Nor is a pod's DELETE: evictions and drains are never refused.
+  context.operation = Operation::kDelete;
+  EXPECT_FALSE(check_->MayBeSlow(before, context));
+}
+
 TEST_F(FlowsKindTest, ReplicaWithAnotherNamedPortIsJudgedOnItsOwn) {
   // Only the forbid entry: the pods need not reach DNS here.
   check_ = MustCompile(FlowsKind(), R"({

@@ -450,7 +450,9 @@ class KeptEngine {
 // or a cluster policy, put in or taken out of an engine by its key.
 class Judged {
  public:
-  explicit Judged(const Object& object) : object_(object) {}
+  // `changed_in_place`: an UPDATE, whose pod keeps the addresses the cache has for it.
+  Judged(const Object& object, bool changed_in_place)
+      : object_(object), changed_in_place_(changed_in_place) {}
 
   // The engine's current version of the object, kept to put it back afterwards.
   void Save(const Connectivity& engine) {
@@ -490,8 +492,11 @@ class Judged {
     engine.RemovePod(meta.namespace_name, meta.name);
     if (version != nullptr && version->pod_template() != nullptr) {
       const PodTemplate& pod = *version->pod_template();
+      // A pod changed in place keeps the addresses the cache has for it (an ipBlock may admit
+      // them); a new pod or a controller's template has none yet.
       return engine.PutPod(
-          PodInfo{meta.namespace_name, meta.name, pod.labels, NamedPortsOf(pod), {}});
+          PodInfo{meta.namespace_name, meta.name, pod.labels, NamedPortsOf(pod),
+                  changed_in_place_ && saved_pod_ ? saved_pod_->ips : std::vector<std::string>{}});
     }
     return Ok{};
   }
@@ -560,6 +565,7 @@ class Judged {
 
  private:
   const Object& object_;
+  bool changed_in_place_;
   std::optional<PodInfo> saved_pod_;
   std::optional<PolicyInfo> saved_policy_;
   std::optional<ClusterPolicyInfo> saved_cluster_policy_;
@@ -642,7 +648,7 @@ class FlowsCheck final : public RuleCheck {
   // Judges the change on `engine`, which is left as it was found.
   void Judge(Connectivity& engine, const Object& object, const Object* before, const Object* after,
              std::vector<Violation>& violations) const {
-    Judged judged(object);
+    Judged judged(object, before != nullptr && after != nullptr);
     judged.Save(engine);
     // Both versions go in, so that the engine's classes tell apart every pod either version can
     // (the cells found after are then the same connections before).
@@ -692,20 +698,21 @@ class FlowsCheck final : public RuleCheck {
     const bool is_pod = is_template && object.kind == "Pod";
     // A pod controller's template is judged as the pod it will create, at the controller's
     // CREATE and at an UPDATE that changes what policies see of it; otherwise the pods would be
-    // refused later, one by one, where nobody looks.
-    const bool is_controller = is_template && !is_pod;
+    // refused later, one by one, where nobody looks. A pod is judged at its CREATE, and at an
+    // UPDATE that relabels it (`kubectl label pod`); not at its DELETE, which evictions and
+    // drains must never be refused.
     const bool is_cluster_policy = object.cluster_policy() != nullptr;
     if (context.cluster == nullptr || (!is_policy && !is_template && !is_cluster_policy) ||
-        (is_pod && context.operation != Operation::kCreate) ||
-        (is_controller && context.operation != Operation::kCreate &&
+        (is_template && context.operation != Operation::kCreate &&
          context.operation != Operation::kUpdate) ||
         context.operation == Operation::kConnect) {
       return false;
     }
-    if (is_controller && context.operation == Operation::kUpdate && context.old_object != nullptr &&
+    const bool is_update = context.operation == Operation::kUpdate;
+    if (is_template && is_update && context.old_object != nullptr &&
         context.old_object->pod_template() != nullptr &&
         SeenAlike(*context.old_object->pod_template(), *object.pod_template())) {
-      return false;
+      return false;  // a status change, a new image: policies see the same pod
     }
     // A cluster-scoped policy may decide any connection of any namespace; they change seldom
     // and only by cluster administrators, so each change is judged.
@@ -716,8 +723,10 @@ class FlowsCheck final : public RuleCheck {
       return false;
     }
     // A new replica can open no forbidden flow its twin has not opened already; only `require`
-    // entries it takes part in (it may reach less than its twin) need the engine.
-    return !(is_template && !TouchesScope(*context.cluster, require_scope_, object, nullptr) &&
+    // entries it takes part in (it may reach less than its twin) need the engine. Not so for a
+    // relabelled pod: it has an address, which an ipBlock may admit where its twin's is not.
+    return !(is_template && !(is_pod && is_update) &&
+             !TouchesScope(*context.cluster, require_scope_, object, nullptr) &&
              HasTwin(*context.cluster, object));
   }
 
