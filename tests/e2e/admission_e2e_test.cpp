@@ -321,6 +321,26 @@ TEST_F(AdmissionE2e, FlowsRefusesAPolicyThatOpensAForbiddenFlow) {
                    "  - from:\n    - namespaceSelector: {matchLabels: {env: staging}}\n"
                    "    ports: [{protocol: TCP, port: 5432}]\n"));
   EXPECT_EQ(other.exit_code, 0) << Printed(other);
+
+  // The db also takes migrators from any namespace; none is in dev, so this is admitted...
+  const int policies_in_view =
+      static_cast<int>(Webhook().Metric(R"(netadmit_cluster_objects{kind="networkpolicies"})"));
+  ASSERT_EQ(Apply(Policy("e2e-flows-prod", "db-from-migrators",
+                         "  podSelector: {matchLabels: {app: db}}\n  policyTypes: [Ingress]\n"
+                         "  ingress:\n  - from:\n    - namespaceSelector: {}\n"
+                         "      podSelector: {matchLabels: {role: migrator}}\n"))
+                .exit_code,
+            0);
+  WaitForView("networkpolicies", policies_in_view + 1);
+  // ...but labelling dev's client a migrator (a Pod UPDATE) would open the forbidden flow.
+  const testing::RunResult labelled =
+      Cluster().Kubectl({"-n", "e2e-flows-dev", "label", "pod", "client", "role=migrator"});
+  ExpectRefusedBy(labelled, "dev-never-reaches-prod-db");
+  EXPECT_THAT(labelled.err, HasSubstr("e2e-flows-dev/client -> e2e-flows-prod/db-0"))
+      << Printed(labelled);
+  const testing::RunResult other_label =
+      Cluster().Kubectl({"-n", "e2e-flows-dev", "label", "pod", "client", "tier=frontend"});
+  EXPECT_EQ(other_label.exit_code, 0) << Printed(other_label);
 }
 
 TEST_F(AdmissionE2e, BrokenRuleSetConfigMapIsRefusedWithKeyLineAndColumn) {
