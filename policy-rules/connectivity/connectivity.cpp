@@ -278,13 +278,22 @@ std::optional<ClusterRuleMatch> DecideTier(const Connectivity::Compiled& compile
   return first;
 }
 
-// One direction: `subject` is the pod the policies select, `peer` the other end, `to` the
-// destination whose named ports resolve the policy ports. Each tier is asked only when the ones
-// before it left the connection undecided. Without `explain` only the verdict is worked out:
-// no paths, no conflicts, and the NetworkPolicies stop at the first rule that allows.
+// Whether the NetworkPolicy `index` isolates the pod with `labels` (in its namespace) for the
+// direction.
+bool Isolates(const Connectivity::Compiled& compiled, std::size_t index, bool ingress,
+              const Labels& labels) {
+  const ConnPolicy& policy = compiled.policies[index];
+  return (ingress ? policy.affects_ingress : policy.affects_egress) &&
+         compiled.state.policies[index].spec.pod_selector.Matches(labels);
+}
+
+// One direction, with every rule that decides it and its path: `subject` is the pod the
+// policies select, `peer` the other end, `to` the destination whose named ports resolve the
+// policy ports. Each tier is asked only when the ones before it left the connection undecided.
+// (DirectionAllows works out the verdict alone.)
 DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool ingress,
                                   const Endpoint& subject, const Endpoint& peer, const Endpoint& to,
-                                  const PortProtocol& port, bool explain) {
+                                  const PortProtocol& port) {
   DirectionDecision decision;
   if (!subject.pod) {
     decision.applies = false;
@@ -297,33 +306,21 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
     peer_address = ParseAddress(peer.ip);
   }
   decision.admin = DecideTier(compiled, compiled.admin_order, ingress, pod, peer, peer_address, to,
-                              port, explain ? &decision.conflicts : nullptr, explain);
+                              port, &decision.conflicts, true);
   if (decision.admin && decision.admin->action != ClusterRuleAction::kPass) {
     return decision;
   }
   for (std::size_t index : compiled.policies_by_namespace[pod_namespace]) {
-    const ConnPolicy& policy = compiled.policies[index];
-    const PolicyInfo& info = compiled.state.policies[index];
-    if (!(ingress ? policy.affects_ingress : policy.affects_egress) ||
-        !info.spec.pod_selector.Matches(compiled.state.pods[pod].labels)) {
+    if (!Isolates(compiled, index, ingress, compiled.state.pods[pod].labels)) {
       continue;
     }
     decision.isolating.push_back(index);
+    const ConnPolicy& policy = compiled.policies[index];
     const auto& rules = ingress ? policy.ingress : policy.egress;
     const std::string prefix = ingress ? "spec.ingress[" : "spec.egress[";
     for (std::size_t r = 0; r < rules.size(); ++r) {
       const ConnRule& rule = rules[r];
       if (!RulePortsMatch(compiled, *rule.rule, port, to)) {
-        continue;
-      }
-      if (!explain) {
-        if (rule.peers.empty() ||
-            std::any_of(rule.peers.begin(), rule.peers.end(), [&](const ConnPeer& candidate) {
-              return PeerMatches(compiled, pod_namespace, candidate, peer, peer_address);
-            })) {
-          decision.allowing.push_back(RuleMatch{index, r, std::nullopt, {}});
-          return decision;  // isolated, and allowed
-        }
         continue;
       }
       const std::string rule_path = prefix + std::to_string(r) + ']';
@@ -342,7 +339,7 @@ DirectionDecision DecideDirection(const Connectivity::Compiled& compiled, bool i
   }
   if (decision.isolating.empty()) {
     decision.baseline = DecideTier(compiled, compiled.baseline_order, ingress, pod, peer,
-                                   peer_address, to, port, nullptr, explain);
+                                   peer_address, to, port, nullptr, true);
   }
   return decision;
 }
@@ -357,12 +354,11 @@ IsolatingVerdict AskIsolatingPolicies(const Connectivity::Compiled& compiled, bo
   const Labels& labels = compiled.state.pods[pod].labels;
   bool isolated = false;
   for (std::size_t index : compiled.policies_by_namespace[compiled.pod_namespace[pod]]) {
-    const ConnPolicy& policy = compiled.policies[index];
-    if (!(ingress ? policy.affects_ingress : policy.affects_egress) ||
-        !compiled.state.policies[index].spec.pod_selector.Matches(labels)) {
+    if (!Isolates(compiled, index, ingress, labels)) {
       continue;
     }
     isolated = true;
+    const ConnPolicy& policy = compiled.policies[index];
     for (const ConnRule& rule : ingress ? policy.ingress : policy.egress) {
       if (admits(rule)) {
         return IsolatingVerdict::kAdmitted;
@@ -382,9 +378,9 @@ bool RulePeersMatch(const Connectivity::Compiled& compiled, const ConnRule& rule
          });
 }
 
-// The verdict of one direction alone: DecideDirection(..., explain = false).Allowed(), without
-// building the decision (no vectors, no strings). Asked per pair and port when a change is
-// judged, thousands of times per judgement.
+// The verdict of one direction alone: DecideDirection(...).Allowed(), without building the
+// decision (no vectors, no strings), stopping at the first rule that allows. Asked per pair and
+// port when a change is judged, thousands of times per judgement.
 bool DirectionAllows(const Connectivity::Compiled& compiled, bool ingress, const Endpoint& subject,
                      const Endpoint& peer, const Endpoint& to, const PortProtocol& port) {
   if (!subject.pod) {
@@ -1078,8 +1074,8 @@ const NamespaceInfo* Connectivity::FindNamespace(std::string_view name) const {
 Decision Connectivity::Decide(const Endpoint& from, const Endpoint& to,
                               const PortProtocol& port) const {
   Decision decision;
-  decision.egress = DecideDirection(*compiled_, false, from, to, to, port, true);
-  decision.ingress = DecideDirection(*compiled_, true, to, from, to, port, true);
+  decision.egress = DecideDirection(*compiled_, false, from, to, to, port);
+  decision.ingress = DecideDirection(*compiled_, true, to, from, to, port);
   return decision;
 }
 
