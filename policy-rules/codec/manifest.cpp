@@ -516,12 +516,12 @@ Result<std::vector<ManifestObject>> ParseDocuments(const std::string& file,
   return objects;
 }
 
-// Where the items of a List start, and how deep the text nests, from one pass of RapidJSON's
-// SAX reader over the text (the Document keeps no positions); duplicate keys stop it.
 // The text read by bytes with a bound: RapidJSON's StringStream trusts a NUL terminator, and its
 // UTF-8 check reads the continuation bytes a lead byte promises, past the end of a cut-off text.
 using JsonTextStream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
 
+// Where the items of a List start, and how deep the text nests, from one pass of RapidJSON's
+// SAX reader over the text (the Document keeps no positions); duplicate keys stop it.
 class JsonShape : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, JsonShape> {
  public:
   explicit JsonShape(const JsonTextStream& stream) : stream_(stream) {}
